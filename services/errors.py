@@ -57,9 +57,24 @@ class Unprocessable(DomainError):
     title = "Unprocessable request"
 
 
+class ServiceUnavailable(DomainError):
+    """A service, the broker or a database is not running."""
+
+    status = 503
+    title = "Service unavailable"
+
+
+class ServiceTimeout(DomainError):
+    """A service did not answer within its deadline."""
+
+    status = 504
+    title = "Gateway timeout"
+
+
 def _register(exc_type: type[DomainError]) -> None:
     registry[f"{exc_type.__module__}.{exc_type.__name__}"] = exc_type
 
 
-for _exc in (DomainError, InvalidInput, NotFound, Conflict, Forbidden, Unprocessable):
+for _exc in (DomainError, InvalidInput, NotFound, Conflict, Forbidden, Unprocessable,
+             ServiceUnavailable, ServiceTimeout):
     _register(_exc)

@@ -1,0 +1,153 @@
+"""Certificate rules, free of I/O: who may issue what, numbering, the issued record."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from certificates_svc.numbers import (
+    counter_key,
+    format_certificate_number,
+    format_skill_level_number,
+    skill_level_counter_key,
+)
+from certificates_svc.status_list import MIN_LIST_SIZE, status_entry
+from services.contracts.envelope import rfc3339
+from services.errors import Forbidden, Unprocessable
+
+ACTIVE = "active"
+STATUS_PURPOSES = ("revocation", "suspension")
+
+
+def check_may_issue(kind: str, issuer: dict[str, Any]) -> None:
+    """Only an accredited evaluation organisation with a numbering profile issues skill levels."""
+    if kind != "skill_level":
+        return
+    if not issuer.get("accredited_evaluator"):
+        raise Forbidden("only an accredited evaluation organisation may issue skill_level certificates",
+                        {"issuer_id": "not an accredited evaluator"})
+    if not issuer.get("evaluator"):
+        raise Unprocessable("the issuer has no evaluator numbering profile (type, code, province, site)",
+                            {"issuer_id": "no evaluator profile"})
+
+
+def number_plan(kind: str, level: int | None, issuer: dict[str, Any],
+                year: int) -> tuple[str, Callable[[int], str]]:
+    """The counter key to draw a serial from, and how to render the number from it."""
+    if kind == "skill_level":
+        ev = issuer["evaluator"]
+        key = skill_level_counter_key(ev["type"], ev["code"], ev["province"], ev["site"], year, level)
+        return key, lambda serial: format_skill_level_number(
+            ev["type"], ev["code"], ev["province"], ev["site"], year, level, serial)
+    return counter_key(kind, year), lambda serial: format_certificate_number(kind, year, serial)
+
+
+def status_location(status_index: int) -> tuple[str, int]:
+    """Which status list (by number) and which bit in it a certificate's status lives at."""
+    return str(status_index // MIN_LIST_SIZE), status_index % MIN_LIST_SIZE
+
+
+def status_list_id(list_number: str, purpose: str) -> str:
+    return f"{purpose}-{list_number}"
+
+
+def status_entries(signer: Any, status_index: int) -> list[dict[str, Any]]:
+    list_number, bit = status_location(status_index)
+    return [
+        status_entry(signer.status_list_url(status_list_id(list_number, purpose)), bit, purpose)
+        for purpose in STATUS_PURPOSES
+    ]
+
+
+def holder_from_person(person: dict[str, Any]) -> dict[str, Any]:
+    """The read-model record of a person, from ``person_registered`` or members' RPC."""
+    holder = {
+        "_id": person["person_id"],
+        "organisation_id": person["organisation_id"],
+        "name": person["name"],
+        "identity_hash": person.get("identity_hash"),
+        "identity_salt": person.get("identity_salt"),
+        "identity_type": "nationalIdentityNumber",
+    }
+    if not holder["identity_hash"]:
+        # No national ID on file: identify the holder by the platform's person id instead.
+        salt = secrets.token_hex(16)
+        digest = hashlib.sha256((person["person_id"] + salt).encode()).hexdigest()
+        holder.update(identity_hash=f"sha256${digest}", identity_salt=salt, identity_type="systemId")
+    return holder
+
+
+def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "_id": organisation["organisation_id"],
+        "name": organisation["name"],
+        "kind": organisation.get("kind"),
+        "accredited_evaluator": bool(organisation.get("accredited_evaluator")),
+        "evaluator": organisation.get("evaluator"),
+    }
+
+
+def credential_holder(holder: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "identityHash": holder["identity_hash"],
+        "salt": holder["identity_salt"],
+        "identityType": holder["identity_type"],
+        "name": holder["name"],
+    }
+
+
+def new_certificate(request: dict[str, Any], number: str, holder: dict[str, Any],
+                    issuer: dict[str, Any], now: datetime, status_index: int) -> dict[str, Any]:
+    return {
+        "_id": number,
+        "number": number,
+        "kind": request["kind"],
+        "title": request["title"],
+        "description": request.get("description"),
+        "holder_id": holder["_id"],
+        "holder_name": holder["name"],
+        "holder_organisation_id": holder.get("organisation_id"),
+        "issuer_id": issuer["_id"],
+        "issuer_name": issuer["name"],
+        "occupation": request.get("occupation"),
+        "work_type": request.get("work_type"),
+        "level": request.get("level"),
+        "evidence": request.get("evidence") or [],
+        "issued_at": now,
+        "valid_until": request.get("valid_until"),
+        "status": ACTIVE,
+        "status_index": status_index,
+    }
+
+
+def achievement_of(certificate: dict[str, Any]) -> dict[str, Any]:
+    achievement = {"kind": certificate["kind"], "name": certificate["title"]}
+    if certificate.get("description"):
+        achievement["description"] = certificate["description"]
+    for key in ("occupation", "work_type", "level"):
+        if certificate.get(key) is not None:
+            achievement[key] = certificate[key]
+    return achievement
+
+
+def issued_event(certificate: dict[str, Any]) -> dict[str, Any]:
+    """The ``certificate_issued`` payload: everything a subscriber needs to record it."""
+    valid_until = certificate.get("valid_until")
+    return {
+        "number": certificate["number"],
+        "kind": certificate["kind"],
+        "title": certificate["title"],
+        "holder_id": certificate["holder_id"],
+        "holder_organisation_id": certificate.get("holder_organisation_id"),
+        "issuer_id": certificate["issuer_id"],
+        "occupation": certificate.get("occupation"),
+        "work_type": certificate.get("work_type"),
+        "level": certificate.get("level"),
+        "issued_at": rfc3339(certificate["issued_at"]),
+        "valid_until": rfc3339(valid_until) if valid_until else None,
+        "credential_id": certificate["credential"]["id"],
+        "status": certificate["status"],
+    }

@@ -1,0 +1,71 @@
+"""The issuer's keys as a nameko dependency: signs credentials, publishes the DID document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from nameko.extensions import DependencyProvider
+
+from certificates_svc.credentials import build_credential, sign_credential
+from certificates_svc.keys import KeyRing, did_document, load_or_create_keys
+from services.config import data_dir
+
+
+def did_web_for(base_url: str) -> str:
+    """``did:web`` for the gateway's public address (the port percent-encoded)."""
+    parts = urlsplit(base_url)
+    return "did:web:" + quote(parts.netloc, safe="")
+
+
+class Signer:
+    """Signs with the newest key; all keys stay published so old credentials verify."""
+
+    def __init__(self, keyring: KeyRing, did: str, base_url: str) -> None:
+        self.keyring = keyring
+        self.did = did
+        self.base_url = base_url.rstrip("/")
+
+    def did_document(self) -> dict[str, Any]:
+        return did_document(self.did, self.keyring)
+
+    def credential_url(self, number: str) -> str:
+        return f"{self.base_url}/api/v1/certificates/{number}/credential"
+
+    def status_list_url(self, list_id: str) -> str:
+        return f"{self.base_url}/api/v1/status-lists/{list_id}"
+
+    def sign(self, credential: dict[str, Any], now: datetime) -> dict[str, Any]:
+        key = self.keyring.current
+        return sign_credential(credential, key, f"{self.did}#{key.key_id}", now)
+
+    def credential_for(self, *, number: str, issuer_name: str, holder: dict[str, Any],
+                       achievement: dict[str, Any], valid_from: datetime,
+                       valid_until: datetime | None, status: list[dict[str, Any]]) -> dict[str, Any]:
+        unsigned = build_credential(
+            credential_id=self.credential_url(number),
+            issuer={"id": self.did, "name": issuer_name},
+            holder=holder,
+            achievement=achievement,
+            number=number,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            status=status,
+        )
+        return self.sign(unsigned, valid_from)
+
+
+class IssuerKeys(DependencyProvider):
+    """Loads (or in development creates) the signing keys once per process."""
+
+    def setup(self) -> None:
+        config = self.container.config
+        directory = Path(config.get("SIGNING_KEYS_DIR") or data_dir(config) / "signing-keys")
+        base_url = str(config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000")
+        did = str(config.get("ISSUER_DID") or did_web_for(base_url))
+        self.signer = Signer(load_or_create_keys(directory), did, base_url)
+
+    def get_dependency(self, worker_ctx) -> Signer:
+        return self.signer

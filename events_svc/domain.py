@@ -1,0 +1,352 @@
+"""Event lifecycle, registration and results rules, free of I/O."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from services.errors import Conflict, InvalidInput
+
+
+class EventKind(str, Enum):
+    SKILLS_COMPETITION = "skills_competition"
+    TEACHING_COMPETITION = "teaching_competition"
+    ACTIVITY_WEEK = "activity_week"
+    ACTIVITY_MONTH = "activity_month"
+    TEACHER_TRAINING = "teacher_training"
+    TEACHING_RESEARCH = "teaching_research"
+    ENTERPRISE_VISIT = "enterprise_visit"
+    CAREER_EXPERIENCE = "career_experience"
+    OPEN_DAY = "open_day"
+    COMMUNITY_SERVICE = "community_service"
+    LECTURE = "lecture"
+
+
+class EventStatus(str, Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class RegistrationStatus(str, Enum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+class Award(str, Enum):
+    FIRST_PRIZE = "first_prize"
+    SECOND_PRIZE = "second_prize"
+    THIRD_PRIZE = "third_prize"
+    EXCELLENCE = "excellence"
+    PARTICIPATION = "participation"
+    NONE = "none"
+
+
+# action -> (statuses it may start from, status it leads to)
+EVENT_ACTIONS: dict[str, tuple[frozenset[EventStatus], EventStatus]] = {
+    "publish": (frozenset({EventStatus.DRAFT}), EventStatus.PUBLISHED),
+    "close": (frozenset({EventStatus.PUBLISHED}), EventStatus.CLOSED),
+    "complete": (frozenset({EventStatus.CLOSED}), EventStatus.COMPLETED),
+    "cancel": (
+        frozenset({EventStatus.DRAFT, EventStatus.PUBLISHED, EventStatus.CLOSED}),
+        EventStatus.CANCELLED,
+    ),
+}
+
+PUBLIC_STATUSES = frozenset(
+    {EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.COMPLETED}
+)
+
+RESULT_STATUSES = frozenset({EventStatus.CLOSED, EventStatus.COMPLETED})
+
+
+def _event_status(status: str) -> EventStatus:
+    try:
+        return EventStatus(status)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown event status {status!r}",
+            {"status": f"must be one of {[s.value for s in EventStatus]}"},
+        ) from None
+
+
+def allowed_event_actions(status: str) -> list[str]:
+    """Actions an event in ``status`` accepts, in lifecycle order."""
+    current = _event_status(status)
+    return [
+        action for action, (sources, _) in EVENT_ACTIONS.items() if current in sources
+    ]
+
+
+def next_event_status(status: str, action: str) -> EventStatus:
+    """Status an event reaches by ``action``; Conflict if its state forbids it."""
+    current = _event_status(status)
+    if action not in EVENT_ACTIONS:
+        raise InvalidInput(
+            f"unknown event action {action!r}",
+            {"action": f"must be one of {list(EVENT_ACTIONS)}"},
+        )
+    sources, target = EVENT_ACTIONS[action]
+    if current not in sources:
+        raise Conflict(
+            f"cannot {action} an event that is {current.value}",
+            {
+                "current_state": current.value,
+                "allowed_actions": allowed_event_actions(current),
+            },
+        )
+    return target
+
+
+def to_utc(dt: datetime, field: str = "datetime") -> datetime:
+    """``dt`` as the same instant in UTC; InvalidInput naming ``field`` if it has no time zone."""
+    if not isinstance(dt, datetime):
+        raise InvalidInput(
+            f"{field} is not a date-time", {field: "must be a date-time"}
+        )
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise InvalidInput(
+            f"{field} has no time zone",
+            {field: "must include a time zone offset, e.g. +08:00 or Z"},
+        )
+    return dt.astimezone(UTC)
+
+
+_EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_closes_at")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``ev`` with its times in UTC; InvalidInput naming every field that breaks a rule.
+
+    Only the fields present are checked, so a merged partial update validates too.
+    """
+    errors: dict[str, str] = {}
+    event = dict(ev)
+    for field in _EVENT_TIME_FIELDS:
+        if event.get(field) is not None:
+            try:
+                event[field] = to_utc(event[field], field)
+            except InvalidInput as exc:
+                errors.update(exc.details)
+
+    starts_at, ends_at = event.get("starts_at"), event.get("ends_at")
+    closes_at = event.get("registration_closes_at")
+    if "starts_at" not in errors and starts_at is not None:
+        if "ends_at" not in errors and ends_at is not None and ends_at < starts_at:
+            errors["ends_at"] = "must not be before starts_at"
+        if (
+            "registration_closes_at" not in errors
+            and closes_at is not None
+            and closes_at > starts_at
+        ):
+            errors["registration_closes_at"] = "must not be after starts_at"
+
+    size_min, size_max = event.get("team_size_min"), event.get("team_size_max")
+    if size_min is not None and (not _is_int(size_min) or size_min < 1):
+        errors["team_size_min"] = "must be a whole number of at least 1"
+    if size_max is not None:
+        if not _is_int(size_max) or size_max < 1:
+            errors["team_size_max"] = "must be a whole number of at least 1"
+        elif (
+            "team_size_min" not in errors
+            and size_min is not None
+            and size_max < size_min
+        ):
+            errors["team_size_max"] = "must not be less than team_size_min"
+
+    capacity = event.get("capacity")
+    if capacity is not None and (not _is_int(capacity) or capacity < 1):
+        errors["capacity"] = (
+            "must be a whole number of at least 1, or omitted for no limit"
+        )
+
+    if errors:
+        raise InvalidInput("the event's times or sizes are inconsistent", errors)
+    return event
+
+
+def check_registration_open(event: Mapping[str, Any], now: datetime) -> None:
+    """Conflict unless the event is published and ``now`` is before registration closes.
+
+    Without ``registration_closes_at``, registration closes when the event starts.
+    """
+    status = _event_status(event["status"])
+    if status is not EventStatus.PUBLISHED:
+        raise Conflict(
+            f"registration is not open: the event is {status.value}",
+            {
+                "current_state": status.value,
+                "reason": "registration is open only while the event is published",
+            },
+        )
+    closes_at = event.get("registration_closes_at") or event.get("starts_at")
+    if closes_at is not None and to_utc(now, "now") >= to_utc(
+        closes_at, "registration_closes_at"
+    ):
+        raise Conflict(
+            "registration has closed",
+            {
+                "current_state": status.value,
+                "reason": f"registration closed at {to_utc(closes_at).isoformat()}",
+            },
+        )
+
+
+def check_team_size(event: Mapping[str, Any], person_ids: list[str]) -> None:
+    """InvalidInput on ``person_ids`` unless it names distinct people within the event's team size."""
+    if not isinstance(person_ids, list) or not all(
+        isinstance(p, str) and p for p in person_ids
+    ):
+        raise InvalidInput(
+            "person_ids must be a list of ids",
+            {"person_ids": "must be a list of non-empty ids"},
+        )
+    seen: set[str] = set()
+    for person_id in person_ids:
+        if person_id in seen:
+            raise InvalidInput(
+                "a person is listed twice",
+                {"person_ids": f"person {person_id} is listed more than once"},
+            )
+        seen.add(person_id)
+    size_min = event.get("team_size_min") or 1
+    size_max = event.get("team_size_max")
+    if len(person_ids) < size_min or (
+        size_max is not None and len(person_ids) > size_max
+    ):
+        limit = (
+            f"between {size_min} and {size_max}"
+            if size_max is not None
+            else f"at least {size_min}"
+        )
+        raise InvalidInput(
+            "the team size does not fit the event",
+            {"person_ids": f"a team needs {limit} people; got {len(person_ids)}"},
+        )
+
+
+def decide_registration_status(
+    confirmed_count: int, capacity: int | None
+) -> RegistrationStatus:
+    """Confirmed while confirmed registrations are below ``capacity`` (None: no limit), else waitlisted."""
+    if capacity is None or confirmed_count < capacity:
+        return RegistrationStatus.CONFIRMED
+    return RegistrationStatus.WAITLISTED
+
+
+def pick_promotion(waitlisted: list[dict]) -> dict | None:
+    """The waitlisted registration to confirm next: lowest ``waitlist_position``, then earliest ``created_at``."""
+    candidates = [
+        r for r in waitlisted if r.get("status") == RegistrationStatus.WAITLISTED.value
+    ]
+    if not candidates:
+        return None
+
+    def queue_order(registration: dict) -> tuple:
+        position = registration.get("waitlist_position")
+        created_at = registration.get("created_at")
+        return (
+            math.inf if position is None else position,
+            created_at is None,
+            created_at,
+        )
+
+    return min(candidates, key=queue_order)
+
+
+def validate_results(
+    event: Mapping[str, Any],
+    rows: list[dict],
+    registrations_by_id: Mapping[str, Mapping[str, Any]],
+) -> list[dict]:
+    """The result rows with ``award`` defaulted to 'none'; Conflict unless results may be recorded.
+
+    Each row must name a distinct confirmed registration of this event; bad
+    rows raise InvalidInput with keys like ``results[2].registration_id``.
+    """
+    status = _event_status(event["status"])
+    if status not in RESULT_STATUSES:
+        raise Conflict(
+            f"results cannot be recorded for an event that is {status.value}",
+            {
+                "current_state": status.value,
+                "reason": "results are recorded once the event is closed or completed",
+            },
+        )
+    errors: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    normalised: list[dict] = []
+    for index, row in enumerate(rows):
+        where = f"results[{index}]"
+        registration_id = row.get("registration_id")
+        registration = (
+            registrations_by_id.get(registration_id)
+            if isinstance(registration_id, str)
+            else None
+        )
+        if not registration_id:
+            errors[f"{where}.registration_id"] = "required"
+        elif registration_id in seen:
+            errors[f"{where}.registration_id"] = (
+                f"already given in results[{seen[registration_id]}]"
+            )
+        elif registration is None or registration.get(
+            "event_id", event.get("id")
+        ) != event.get("id"):
+            errors[f"{where}.registration_id"] = "not a registration of this event"
+        elif registration.get("status") != RegistrationStatus.CONFIRMED.value:
+            errors[f"{where}.registration_id"] = (
+                f"registration is {registration.get('status')}, not confirmed"
+            )
+        if isinstance(registration_id, str) and registration_id not in seen:
+            seen[registration_id] = index
+
+        award = row.get("award", Award.NONE.value)
+        if award not in {a.value for a in Award}:
+            errors[f"{where}.award"] = f"must be one of {[a.value for a in Award]}"
+        rank = row.get("rank")
+        if rank is not None and (not _is_int(rank) or rank < 1):
+            errors[f"{where}.rank"] = "must be a whole number of at least 1"
+        score = row.get("score")
+        if score is not None and (
+            isinstance(score, bool) or not isinstance(score, (int, float))
+        ):
+            errors[f"{where}.score"] = "must be a number"
+        normalised.append({**row, "award": award})
+
+    if errors:
+        raise InvalidInput("some results are invalid", errors)
+    return normalised
+
+
+def award_changes(
+    old_rows: list[dict], new_rows: list[dict]
+) -> dict[str, dict[str, str]]:
+    """Registrations whose award differs between two result sets: ``{id: {"from": ..., "to": ...}}``.
+
+    A registration missing from one set counts as award 'none' there.
+    """
+
+    def awards(rows: list[dict]) -> dict[str, str]:
+        return {
+            row["registration_id"]: row.get("award", Award.NONE.value) for row in rows
+        }
+
+    old, new = awards(old_rows), awards(new_rows)
+    changes: dict[str, dict[str, str]] = {}
+    for registration_id in [*old, *(r for r in new if r not in old)]:
+        before = old.get(registration_id, Award.NONE.value)
+        after = new.get(registration_id, Award.NONE.value)
+        if before != after:
+            changes[registration_id] = {"from": before, "to": after}
+    return changes

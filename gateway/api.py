@@ -1,0 +1,152 @@
+"""Declaring routes: access, request and response schemas in one place.
+
+``route(...)`` wraps a handler so that authentication and authorisation,
+JSON parsing and validation, serialisation, the request id header and error
+answers happen identically for every route, and records the route for the
+OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from gateway.auth import Principal, Unauthorized, principal_from_header
+from gateway.http import api_http, json_response, problem, problem_from_exception
+from services.context import REQUEST_ID_HEADER, current_request_id
+from services.errors import Forbidden
+from services.validation import load
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+ADMIN = "alliance_admin"
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    name: str
+    summary: str
+    access: str
+    tags: tuple[str, ...]
+    body: type[Schema] | None = None
+    query: type[Schema] | None = None
+    response: type[Schema] | None = None
+    many: bool = False
+    status: int = 200
+    errors: tuple[int, ...] = ()
+    content_type: str = "application/json"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def openapi_path(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.path)
+
+    @property
+    def path_params(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.path)
+
+
+ROUTES: list[Route] = []
+
+
+@dataclass
+class Call:
+    """What a handler receives: the caller, the validated body and query, the raw request."""
+
+    request: Request
+    principal: Principal | None
+    body: Any
+    query: dict[str, Any]
+
+    @property
+    def caller(self) -> Principal:
+        if self.principal is None:
+            raise Unauthorized("this route needs a bearer token")
+        return self.principal
+
+
+def read_json(request: Request) -> Any:
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        return problem(415, "Unsupported media type", "send the body as application/json")
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge as exc:
+        return problem_from_exception(exc)
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}")
+
+
+def route(
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    access: str,
+    tags: tuple[str, ...] = (),
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    response: type[Schema] | None = None,
+    many: bool = False,
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    content_type: str = "application/json",
+) -> Callable:
+    """Declare an API route; the handler returns a JSON-able payload or a Response."""
+
+    def decorator(handler: Callable) -> Callable:
+        spec = Route(method, path, handler.__name__, summary, access, tags, body, query,
+                     response, many, status, errors, content_type)
+        ROUTES.append(spec)
+
+        @functools.wraps(handler, assigned=("__name__", "__doc__", "__qualname__"))
+        def endpoint(self, request: Request, **path_values: Any) -> Response:
+            try:
+                response_ = _serve(self, handler, spec, request, path_values)
+            except (HTTPException, Exception) as exc:  # noqa: BLE001 - every error becomes a problem body
+                response_ = problem_from_exception(exc)
+            request_id = current_request_id.get()
+            if request_id:
+                response_.headers[REQUEST_ID_HEADER] = request_id
+            return response_
+
+        return api_http(method, path)(endpoint)
+
+    return decorator
+
+
+def _serve(service: Any, handler: Callable, spec: Route, request: Request,
+           path_values: dict[str, Any]) -> Response:
+    principal = principal_from_header(request.headers.get("Authorization"), service.jwt_secret)
+    if spec.access != PUBLIC and principal is None:
+        raise Unauthorized("this route needs a bearer token")
+    if spec.access == ADMIN and not principal.is_admin:
+        raise Forbidden("this route needs the alliance_admin role")
+    payload: Any = None
+    if spec.body is not None:
+        parsed = read_json(request)
+        if isinstance(parsed, Response):
+            return parsed
+        load(spec.body, parsed)  # validate at the edge; the service loads the same JSON again
+        payload = parsed
+    query: dict[str, Any] = {}
+    if spec.query is not None:
+        query = load(spec.query, {k: v for k, v in request.args.items()})
+    result = handler(service, Call(request, principal, payload, query), **path_values)
+    if isinstance(result, Response):
+        return result
+    return json_response(result, spec.status)

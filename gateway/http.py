@@ -1,0 +1,119 @@
+"""The gateway's HTTP entrypoint: every error leaves as RFC 9457 problem+json.
+
+nameko's http entrypoint answers an exception from a handler with a 500, and
+its web server answers unknown routes and methods with HTML. Both are
+replaced here, once, for every route: domain errors map to their status,
+werkzeug's HTTP errors keep theirs, an RPC past its deadline is a 504, a
+service that is not running a 503, and only a genuine bug is a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from nameko.exceptions import UnknownService
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from services.context import REQUEST_ID_HEADER, current_request_id
+from services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None,
+                  content_type: str = "application/json") -> Response:
+    body = json.dumps(payload, ensure_ascii=False, default=str)
+    response = Response(body, status=status, content_type=f"{content_type}; charset=utf-8")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v})
+    response = json_response(body, status, content_type=PROBLEM_JSON)
+    request_id = current_request_id.get()
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def problem_from_exception(exc: BaseException) -> Response:
+    """The one table from exceptions to HTTP answers."""
+    if isinstance(exc, DomainError):
+        extra: dict[str, Any] = {}
+        if exc.status in (400, 422) and exc.details:
+            extra["errors"] = exc.details
+        elif exc.details:
+            extra.update(exc.details)
+        return problem(exc.status, exc.title, exc.message, **extra)
+    if isinstance(exc, HTTPException):
+        response = problem(exc.code or 500, exc.name, exc.description or exc.name)
+        if exc.code == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+    if isinstance(exc, UnknownService):
+        return problem(503, "Service unavailable", f"service {exc} is not running")
+    log.error("unhandled error in the gateway", exc_info=(type(exc), exc, exc.__traceback__))
+    return problem(500, "Internal server error", "an unexpected error occurred")
+
+
+class ApiRequest(Request):
+    max_content_length = MAX_BODY_BYTES
+
+
+class ApiWsgiApp(WsgiApp):
+    def __call__(self, environ, start_response):
+        request = ApiRequest(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+            request.path_values = values
+            response = provider.handle_request(request)
+        except HTTPException as exc:
+            response = problem_from_exception(exc)
+        cors = self.server.cors_headers(request)
+        for name, value in cors.items():
+            response.headers[name] = value
+        return response(environ, start_response)
+
+
+class ApiWebServer(WebServer):
+    def setup(self) -> None:
+        super().setup()
+        origins = self.container.config.get("CORS_ALLOWED_ORIGINS") or ""
+        self.allowed_origins = {o.strip() for o in str(origins).split(",") if o.strip()}
+
+    def get_wsgi_app(self):
+        return ApiWsgiApp(self)
+
+    def cors_headers(self, request: Request) -> dict[str, str]:
+        origin = request.headers.get("Origin")
+        if not origin or not (origin in self.allowed_origins or "*" in self.allowed_origins):
+            return {}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, X-Request-ID",
+            "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",
+            "Access-Control-Expose-Headers": "X-Request-ID",
+            "Vary": "Origin",
+        }
+
+
+class ApiHttpHandler(HttpRequestHandler):
+    server = ApiWebServer()
+
+    def response_from_exception(self, exc: BaseException) -> Response:
+        return problem_from_exception(exc)
+
+
+api_http = ApiHttpHandler.decorator

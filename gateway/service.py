@@ -1,0 +1,33 @@
+"""The gateway: the HTTP API in front of the domain services."""
+
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+
+from gateway.auth import jwt_secret
+from gateway.routes.certificates import CertificatesRoutes
+from gateway.routes.events import EventsRoutes
+from gateway.routes.members import MembersRoutes
+from gateway.routes.system import SystemRoutes
+from services.context import RequestContext
+from services.rpc import TimedRpcProxy
+
+
+class JwtSecret(DependencyProvider):
+    """The token secret, read once at start-up."""
+
+    def setup(self) -> None:
+        self.secret = jwt_secret(self.container.config)
+
+    def get_dependency(self, worker_ctx) -> str:
+        return self.secret
+
+
+class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes):
+    name = "gateway"
+
+    request_id = RequestContext()
+    jwt_secret = JwtSecret()
+    members_rpc = TimedRpcProxy("members")
+    events_rpc = TimedRpcProxy("events")
+    certificates_rpc = TimedRpcProxy("certificates")

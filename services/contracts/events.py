@@ -1,0 +1,47 @@
+"""Events published by events_svc (exchange ``events.events``)."""
+
+from marshmallow import Schema, fields
+
+
+class EventPublished(Schema):
+    event_id = fields.String(required=True)
+    alliance_id = fields.String(required=True)
+    organiser_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    starts_at = fields.String(required=True)
+    ends_at = fields.String(required=True)
+    skill = fields.String(allow_none=True)
+
+
+class RegistrationChanged(Schema):
+    registration_id = fields.String(required=True)
+    event_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    person_ids = fields.List(fields.String(), required=True)
+    team_name = fields.String(allow_none=True)
+    change = fields.String(required=True)  # confirmed / waitlisted / cancelled / promoted
+    status = fields.String(required=True)
+    waitlist_position = fields.Integer(allow_none=True)
+
+
+class ResultRow(Schema):
+    registration_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    person_ids = fields.List(fields.String(), required=True)
+    team_name = fields.String(allow_none=True)
+    score = fields.Float(allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    award = fields.String(required=True)
+
+
+class ResultsPublished(Schema):
+    event_id = fields.String(required=True)
+    alliance_id = fields.String(required=True)
+    organiser_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    skill = fields.String(allow_none=True)
+    ends_at = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    results = fields.List(fields.Nested(ResultRow), required=True)

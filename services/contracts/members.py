@@ -1,0 +1,40 @@
+"""Events published by members_svc (exchange ``members.events``)."""
+
+from marshmallow import Schema, fields
+
+
+class OrganisationRegistered(Schema):
+    organisation_id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    region = fields.String(allow_none=True)
+    district = fields.String(allow_none=True)
+    code = fields.String(allow_none=True)
+    accredited_evaluator = fields.Boolean(required=True)
+    evaluator = fields.Dict(allow_none=True)  # {type: Y|S, code, province, site}
+
+
+class MembershipChanged(Schema):
+    membership_id = fields.String(required=True)
+    alliance_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    role = fields.String(required=True)
+    old_status = fields.String(required=True, allow_none=True)
+    new_status = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+
+
+class PersonRegistered(Schema):
+    """A person joined an organisation; never carries the national ID number.
+
+    ``identity_hash`` is the salted SHA-256 Open Badges identity hash of the
+    national ID (with its ``identity_salt``), present when one was given.
+    """
+
+    person_id = fields.String(required=True)
+    organisation_id = fields.String(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True)
+    student_number = fields.String(allow_none=True)
+    identity_hash = fields.String(allow_none=True)
+    identity_salt = fields.String(allow_none=True)

@@ -1,0 +1,78 @@
+"""Log lines: one JSON object per line, carrying service, instance and request id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from datetime import datetime, timezone
+from typing import Any
+
+from services.context import current_request_id
+
+INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
+
+
+class RequestIdFilter(logging.Filter):
+    """Adds the current request id and this process's identity to every record."""
+
+    def __init__(self, service: str = "") -> None:
+        super().__init__()
+        self.service = service or os.environ.get("ALLIANCE_SERVICE", "")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not getattr(record, "request_id", None):
+            record.request_id = current_request_id.get()
+        record.service = self.service
+        record.instance = INSTANCE
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object."""
+
+    EXTRA_FIELDS = ("event_id", "event_type", "certificate_number", "job_id")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "level": record.levelname.lower(),
+            "service": getattr(record, "service", ""),
+            "instance": getattr(record, "instance", INSTANCE),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        for field in self.EXTRA_FIELDS:
+            value = getattr(record, field, None)
+            if value is not None:
+                entry[field] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(service)s [%(request_id)s] %(name)s: %(message)s"
+
+
+def logging_config(service: str, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` mapping for one service process."""
+    formatter: dict[str, Any] = (
+        {"()": "services.logging.JsonFormatter"} if fmt == "json" else {"format": TEXT_FORMAT}
+    )
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request": {"()": "services.logging.RequestIdFilter", "service": service}},
+        "formatters": {"default": formatter},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["request"],
+            }
+        },
+        "root": {"level": level, "handlers": ["stderr"]},
+        "loggers": {"kombu": {"level": "WARNING"}, "amqp": {"level": "WARNING"}},
+    }

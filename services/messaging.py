@@ -1,0 +1,153 @@
+"""Consuming events reliably: parsed, retried with backoff, then dead-lettered.
+
+nameko acks an event whose handler raised, which would silently drop it.
+``event_handler`` here instead republishes a failed message to a wait queue
+whose TTL grows with each attempt (1 s, 2 s, 4 s, ... by default); when the
+TTL runs out RabbitMQ dead-letters it straight back to the handler's own
+queue. After the last attempt, or at once for a message that is not a valid
+event, it is parked in ``<service>.dead-letters`` with the error, where an
+operator can list, replay or purge it (``alliance dlq``). The original is
+acked only after its successor is safely published; if that publish fails,
+the original is requeued instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import datetime, timezone
+from typing import Any
+
+from kombu import Connection, Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.events import SERVICE_POOL, EventHandler
+
+from services.contracts import ContractViolation, parse_event
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-alliance-attempt"
+ERROR_HEADER = "x-alliance-error"
+ORIGINAL_QUEUE_HEADER = "x-alliance-original-queue"
+DEFAULT_EXCHANGE = Exchange("", type="direct")
+
+
+def dead_letter_queue_name(service_name: str) -> str:
+    return f"{service_name}.dead-letters"
+
+
+def retry_exchange(service_name: str) -> Exchange:
+    return Exchange(f"{service_name}.retry", type="headers", durable=True)
+
+
+def retry_queue(service_name: str, attempt: int, base_seconds: float) -> Queue:
+    """The wait queue for a message's ``attempt``-th retry, with a growing TTL."""
+    ttl_ms = int(base_seconds * 1000 * 2 ** (attempt - 1))
+    return Queue(
+        f"{service_name}.retry.{attempt}",
+        exchange=retry_exchange(service_name),
+        binding_arguments={"x-match": "all", ATTEMPT_HEADER: attempt},
+        durable=True,
+        queue_arguments={"x-message-ttl": ttl_ms, "x-dead-letter-exchange": ""},
+    )
+
+
+def dead_letter_queue(service_name: str) -> Queue:
+    return Queue(
+        dead_letter_queue_name(service_name),
+        exchange=DEFAULT_EXCHANGE,
+        routing_key=dead_letter_queue_name(service_name),
+        durable=True,
+    )
+
+
+def declare_retry_topology(amqp_uri: str, service_name: str, attempts: int, base_seconds: float) -> None:
+    """Declare the wait queues and the dead-letter queue of one service (idempotent)."""
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        retry_exchange(service_name)(channel).declare()
+        for attempt in range(1, attempts):
+            retry_queue(service_name, attempt, base_seconds)(channel).declare()
+        dead_letter_queue(service_name)(channel).declare()
+
+
+class ReliableEventHandler(EventHandler):
+    """An event handler whose failures are retried and then dead-lettered, never dropped.
+
+    The handler method receives the validated envelope (``event_id``,
+    ``event_type``, ``data``, ...).
+    """
+
+    def __init__(self, source_service: str, event_type: str, **kwargs: Any) -> None:
+        super().__init__(
+            source_service,
+            event_type,
+            handler_type=SERVICE_POOL,
+            reliable_delivery=True,
+            requeue_on_error=False,
+            **kwargs,
+        )
+
+    def setup(self) -> None:
+        super().setup()
+        config = self.container.config
+        self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", 5))
+        self.base_seconds = float(config.get("EVENT_RETRY_BASE_SECONDS", 1))
+        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True)
+        declare_retry_topology(
+            config["AMQP_URI"], self.container.service_name, self.max_attempts, self.base_seconds
+        )
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            envelope = parse_event(self.source_service, self.event_type, body)
+        except ContractViolation as exc:
+            log.error("dead-lettering an invalid %s.%s message: %s",
+                      self.source_service, self.event_type, exc)
+            self._forward(message, dead_letter=True, error=str(exc))
+            return
+        super().handle_message(envelope, message)
+
+    def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        attempt = int(message.headers.get(ATTEMPT_HEADER, 0)) + 1
+        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        dead = attempt >= self.max_attempts
+        log.warning(
+            "%s.%s handler failed (attempt %d of %d): %s",
+            self.source_service, self.event_type, attempt, self.max_attempts, error,
+            extra={"event_id": message.headers.get("event_id")},
+        )
+        self._forward(message, dead_letter=dead, error=error, attempt=attempt)
+
+    def _forward(self, message: Any, *, dead_letter: bool, error: str, attempt: int = 1) -> None:
+        """Publish the message to its retry or dead-letter queue, then ack the original."""
+        service = self.container.service_name
+        headers = dict(message.headers or {})
+        headers.update({ATTEMPT_HEADER: attempt, ERROR_HEADER: error[:2000],
+                        ORIGINAL_QUEUE_HEADER: self.queue.name})
+        if dead_letter:
+            headers["x-alliance-dead-lettered-at"] = datetime.now(timezone.utc).isoformat()
+            target = {"exchange": DEFAULT_EXCHANGE, "routing_key": dead_letter_queue_name(service)}
+        else:
+            target = {"exchange": retry_exchange(service), "routing_key": self.queue.name}
+        try:
+            self.publisher.publish(
+                message.body,
+                headers=headers,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                serializer=None,
+                declare=[],
+                **target,
+            )
+        except Exception:  # noqa: BLE001 - keep the message rather than lose it
+            log.exception("could not forward a failed message; returning it to its queue")
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+event_handler = ReliableEventHandler.decorator

@@ -1,0 +1,200 @@
+"""MongoDB for nameko services: one client per process, one database per service.
+
+``MongoDatabase(SomeRepository)`` is the only way a service reaches its
+database. At start-up it connects (failing with a message naming the URI),
+creates the repository's indexes and those of the kernel's own collections
+(outbox, processed events), and starts the outbox relay. Each worker gets a
+repository bound to the worker's request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from nameko.extensions import DependencyProvider
+from pymongo import MongoClient
+from pymongo.client_session import ClientSession
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from services.context import ensure_request_id
+from services.contracts import build_event
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "outbox"
+PROCESSED_EVENTS = "processed_events"
+
+T = TypeVar("T")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database server did not answer."""
+
+
+def redact_uri(uri: str) -> str:
+    """The URI without its password, for messages and logs."""
+    parts = urlsplit(uri)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return uri
+
+
+def connect(uri: str, timeout_seconds: float = 5.0) -> MongoClient:
+    """A connected client; raises DatabaseUnavailable naming the URI when none answers."""
+    timeout_ms = int(timeout_seconds * 1000)
+    client: MongoClient = MongoClient(
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=max(timeout_ms * 6, 30000),
+    )
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        client.close()
+        raise DatabaseUnavailable(
+            f"cannot reach MongoDB at {redact_uri(uri)}: {exc.__class__.__name__}"
+        ) from None
+    return client
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Repository:
+    """Base of each service's repository: its database, transactions and outbox."""
+
+    #: ``(collection, keys, options)`` triples created at start-up.
+    INDEXES: ClassVar[list[tuple[str, list[tuple[str, int]], dict[str, Any]]]] = []
+
+    def __init__(
+        self,
+        database: Database,
+        producer: str,
+        request_id: str | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = database
+        self.producer = producer
+        self.request_id = request_id
+        self._on_commit = on_commit
+
+    @classmethod
+    def ensure_indexes(cls, database: Database) -> None:
+        database[OUTBOX].create_index([("status", 1), ("created_at", 1)])
+        database[OUTBOX].create_index([("event_type", 1), ("created_at", 1)])
+        for collection, keys, options in cls.INDEXES:
+            database[collection].create_index(keys, **options)
+
+    def transaction(self, work: Callable[[ClientSession], T]) -> T:
+        """Run ``work(session)`` in one transaction (retried on transient errors)."""
+        with self.db.client.start_session() as session:
+            result = session.with_transaction(work)
+        if self._on_commit is not None:
+            self._on_commit()
+        return result
+
+    def emit(self, session: ClientSession, event_type: str, data: dict[str, Any]) -> dict:
+        """Record an event in the outbox, inside the caller's transaction."""
+        envelope = build_event(self.producer, event_type, data, self.request_id)
+        self.db[OUTBOX].insert_one(
+            {
+                "_id": envelope["event_id"],
+                "event_type": event_type,
+                "envelope": envelope,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": utcnow(),
+            },
+            session=session,
+        )
+        return envelope
+
+    def mark_processed(self, session: ClientSession, envelope: dict[str, Any]) -> None:
+        """Record a consumed event; a second delivery raises DuplicateKeyError."""
+        self.db[PROCESSED_EVENTS].insert_one(
+            {
+                "_id": envelope["event_id"],
+                "event_type": f"{envelope['producer']}.{envelope['event_type']}",
+                "processed_at": utcnow(),
+            },
+            session=session,
+        )
+
+    def consume(self, envelope: dict[str, Any], effect: Callable[[ClientSession], Any]) -> bool:
+        """Apply ``effect`` for a received event exactly once in effect.
+
+        The event id is recorded in the same transaction as the effect, so a
+        re-delivered event changes nothing. Returns False for a duplicate.
+        """
+        event_id = envelope["event_id"]
+        if self.db[PROCESSED_EVENTS].find_one({"_id": event_id}, {"_id": 1}):
+            return False
+
+        def work(session: ClientSession) -> None:
+            self.mark_processed(session, envelope)
+            effect(session)
+
+        try:
+            self.transaction(work)
+        except DuplicateKeyError:
+            if self.db[PROCESSED_EVENTS].find_one({"_id": event_id}, {"_id": 1}):
+                return False  # a concurrent delivery of the same event won
+            raise
+        return True
+
+    def ping(self) -> bool:
+        self.db.command("ping")
+        return True
+
+
+class MongoDatabase(DependencyProvider):
+    """Hands each worker a repository on this service's own database."""
+
+    def __init__(self, repository_class: type[Repository], **kwargs: Any) -> None:
+        self.repository_class = repository_class
+        self.client: MongoClient | None = None
+        self.database: Database | None = None
+        self.relay = None
+        super().__init__(**kwargs)
+
+    @property
+    def database_name(self) -> str:
+        prefix = self.container.config.get("DATABASE_PREFIX") or ""
+        return f"{prefix}{self.container.service_name}"
+
+    def setup(self) -> None:
+        from services.outbox import OutboxRelay
+
+        config = self.container.config
+        self.client = connect(config["MONGO_URI"], float(config.get("DATABASE_TIMEOUT_SECONDS", 5)))
+        self.database = self.client[self.database_name]
+        self.repository_class.ensure_indexes(self.database)
+        self.relay = OutboxRelay(self.database, config)
+
+    def start(self) -> None:
+        self.relay.start()
+
+    def stop(self) -> None:
+        if self.relay is not None:
+            self.relay.stop()
+        if self.client is not None:
+            self.client.close()
+
+    kill = stop
+
+    def get_dependency(self, worker_ctx) -> Repository:
+        return self.repository_class(
+            self.database,
+            producer=self.container.service_name,
+            request_id=ensure_request_id(worker_ctx),
+            on_commit=self.relay.wake,
+        )

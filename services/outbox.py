@@ -1,0 +1,142 @@
+"""The outbox relay: publishes what services recorded in their outbox.
+
+A record goes ``pending`` → ``in_progress`` (claimed with a lease) → ``sent``.
+Several instances of a service can relay at once: each claims records with a
+token and a lease, and a record whose lease ran out (its relay died) is
+claimed again. Publishing uses publisher confirms, so a record is marked sent
+only once the broker has it; a crash between the two publishes it again,
+which consumers absorb because they are idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import eventlet
+from eventlet.event import Event
+from nameko.amqp.publish import Publisher
+from nameko.standalone.events import get_event_exchange
+from pymongo.database import Database
+
+from services.mongo import OUTBOX, utcnow
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+
+
+def claimable(now) -> dict[str, Any]:
+    return {
+        "$or": [
+            {"status": "pending"},
+            {"status": "in_progress", "lease_until": {"$lt": now}},
+        ]
+    }
+
+
+class OutboxRelay:
+    """A green thread that drains one service's outbox to its event exchange."""
+
+    def __init__(self, database: Database, config: dict[str, Any]) -> None:
+        self.database = database
+        self.config = config
+        self.poll_seconds = float(config.get("OUTBOX_POLL_SECONDS", 0.5))
+        self.lease = timedelta(seconds=float(config.get("OUTBOX_LEASE_SECONDS", 30)))
+        self.publisher = Publisher(config["AMQP_URI"], use_confirms=True, serializer="json")
+        self._wakeup = Event()
+        self._thread = None
+        self._running = False
+
+    def start(self) -> None:
+        self._running = True
+        self._thread = eventlet.spawn(self._run)
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()
+        if self._thread is not None:
+            self._thread.wait()
+            self._thread = None
+
+    def wake(self) -> None:
+        """Publish now rather than at the next poll."""
+        if not self._wakeup.ready():
+            self._wakeup.send(True)
+
+    def pending_count(self) -> int:
+        return self.database[OUTBOX].count_documents({"status": {"$ne": "sent"}})
+
+    def _run(self) -> None:
+        failures = 0
+        while self._running:
+            try:
+                published = self.relay_once()
+                failures = 0
+            except Exception:  # noqa: BLE001 - the relay must outlive broker and database outages
+                failures += 1
+                log.exception("outbox relay failed; retrying")
+                published = 0
+                eventlet.sleep(min(0.2 * 2**failures, 5.0))
+            if published == 0 and self._running:
+                with eventlet.Timeout(self.poll_seconds, False):
+                    self._wakeup.wait()
+                self._wakeup = Event()
+
+    def claim(self) -> list[dict[str, Any]]:
+        """Claim up to a batch of records for this relay, oldest first."""
+        now = utcnow()
+        outbox = self.database[OUTBOX]
+        ids = [
+            doc["_id"]
+            for doc in outbox.find(claimable(now), {"_id": 1}).sort("created_at", 1).limit(BATCH_SIZE)
+        ]
+        if not ids:
+            return []
+        token = uuid.uuid4().hex
+        outbox.update_many(
+            {"_id": {"$in": ids}, **claimable(now)},
+            {
+                "$set": {"status": "in_progress", "claim": token, "lease_until": now + self.lease},
+                "$inc": {"attempts": 1},
+            },
+        )
+        return list(outbox.find({"claim": token, "status": "in_progress"}).sort("created_at", 1))
+
+    def relay_once(self) -> int:
+        """Publish one claimed batch; returns how many records were sent."""
+        records = self.claim()
+        sent = 0
+        try:
+            for record in records:
+                self.publish(record["envelope"])
+                self.database[OUTBOX].update_one(
+                    {"_id": record["_id"], "claim": record["claim"]},
+                    {"$set": {"status": "sent", "sent_at": utcnow()}, "$unset": {"lease_until": ""}},
+                )
+                sent += 1
+        finally:
+            unsent = [r["_id"] for r in records[sent:]]
+            if unsent:
+                self.database[OUTBOX].update_many(
+                    {"_id": {"$in": unsent}, "status": "in_progress"},
+                    {"$set": {"status": "pending"}, "$unset": {"claim": "", "lease_until": ""}},
+                )
+        return sent
+
+    def publish(self, envelope: dict[str, Any], **overrides: Any) -> None:
+        """Publish one envelope in nameko's event format, waiting for the broker's confirm."""
+        exchange = get_event_exchange(envelope["producer"], self.config)
+        options: dict[str, Any] = {
+            "exchange": exchange,
+            "routing_key": envelope["event_type"],
+            "headers": {
+                "nameko.request_id": envelope.get("correlation_id"),
+                "event_id": envelope["event_id"],
+            },
+            "message_id": envelope["event_id"],
+        }
+        options.update(overrides)
+        self.publisher.publish(envelope, **options)

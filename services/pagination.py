@@ -1,0 +1,60 @@
+"""Cursor pagination over a collection ordered by ``_id`` (ObjectId strings sort by time)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from pymongo.client_session import ClientSession
+from pymongo.collection import Collection
+
+from services.errors import InvalidInput
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def encode_cursor(last_id: str) -> str:
+    raw = json.dumps({"after": last_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The id a cursor points after; InvalidInput for anything not made by encode_cursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        after = value["after"]
+        if not isinstance(after, str):
+            raise ValueError
+        return after
+    except (ValueError, KeyError, TypeError, UnicodeError):
+        raise InvalidInput("invalid cursor", {"cursor": "not a cursor this API returned"}) from None
+
+
+def check_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if not 1 <= int(limit) <= MAX_LIMIT:
+        raise InvalidInput("invalid limit", {"limit": f"must be between 1 and {MAX_LIMIT}"})
+    return int(limit)
+
+
+def paginate(
+    collection: Collection,
+    query: dict[str, Any],
+    limit: int | None,
+    cursor: str | None,
+    projection: dict[str, Any] | None = None,
+    session: ClientSession | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of documents and the cursor of the next page (None on the last)."""
+    size = check_limit(limit)
+    if cursor:
+        query = {"$and": [query, {"_id": {"$gt": decode_cursor(cursor)}}]}
+    docs = list(
+        collection.find(query, projection, session=session).sort("_id", 1).limit(size + 1)
+    )
+    next_cursor = encode_cursor(docs[size - 1]["_id"]) if len(docs) > size else None
+    return docs[:size], next_cursor

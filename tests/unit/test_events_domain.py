@@ -1,0 +1,429 @@
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from events_svc.domain import (
+    RegistrationStatus,
+    allowed_event_actions,
+    award_changes,
+    check_registration_open,
+    check_team_size,
+    decide_registration_status,
+    next_event_status,
+    pick_promotion,
+    to_utc,
+    validate_event_times_and_sizes,
+    validate_results,
+)
+from services.errors import Conflict, InvalidInput
+
+CST = timezone(timedelta(hours=8))
+STARTS = datetime(2025, 5, 10, 9, 0, tzinfo=CST)
+
+LEGAL_TRANSITIONS = [
+    ("draft", "publish", "published"),
+    ("draft", "cancel", "cancelled"),
+    ("published", "close", "closed"),
+    ("published", "cancel", "cancelled"),
+    ("closed", "complete", "completed"),
+    ("closed", "cancel", "cancelled"),
+]
+ILLEGAL_TRANSITIONS = [
+    (status, action)
+    for status in ["draft", "published", "closed", "completed", "cancelled"]
+    for action in ["publish", "close", "complete", "cancel"]
+    if (status, action) not in {(s, a) for s, a, _ in LEGAL_TRANSITIONS}
+]
+
+
+@pytest.mark.parametrize(("status", "action", "expected"), LEGAL_TRANSITIONS)
+def test_legal_event_transition_reaches_next_status(status, action, expected):
+    assert next_event_status(status, action) == expected
+
+
+@pytest.mark.parametrize(("status", "action"), ILLEGAL_TRANSITIONS)
+def test_illegal_event_transition_names_state_and_allowed_actions(status, action):
+    with pytest.raises(Conflict) as caught:
+        next_event_status(status, action)
+
+    assert caught.value.details["current_state"] == status
+    assert caught.value.details["allowed_actions"] == allowed_event_actions(status)
+    assert action not in caught.value.details["allowed_actions"]
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("draft", ["publish", "cancel"]),
+        ("published", ["close", "cancel"]),
+        ("closed", ["complete", "cancel"]),
+        ("completed", []),
+        ("cancelled", []),
+    ],
+)
+def test_allowed_event_actions_follow_the_lifecycle(status, expected):
+    assert allowed_event_actions(status) == expected
+
+
+def test_unknown_event_action_is_invalid_input():
+    with pytest.raises(InvalidInput) as caught:
+        next_event_status("draft", "archive")
+    assert "action" in caught.value.details
+
+
+def test_to_utc_keeps_the_instant():
+    assert to_utc(STARTS) == datetime(2025, 5, 10, 1, 0, tzinfo=UTC)
+    assert to_utc(STARTS).utcoffset() == timedelta(0)
+
+
+def test_to_utc_refuses_naive_datetimes_naming_the_field():
+    with pytest.raises(InvalidInput) as caught:
+        to_utc(datetime(2025, 5, 10, 9, 0), "starts_at")
+    assert "starts_at" in caught.value.details
+
+
+def valid_event(**changes):
+    event = {
+        "title": "网络搭建与应用",
+        "starts_at": STARTS,
+        "ends_at": STARTS + timedelta(hours=8),
+        "registration_closes_at": STARTS - timedelta(days=7),
+        "team_size_min": 2,
+        "team_size_max": 3,
+        "capacity": 20,
+    }
+    event.update(changes)
+    return event
+
+
+def invalid_fields(event):
+    with pytest.raises(InvalidInput) as caught:
+        validate_event_times_and_sizes(event)
+    return set(caught.value.details)
+
+
+def test_valid_event_comes_back_in_utc():
+    checked = validate_event_times_and_sizes(valid_event())
+
+    assert checked["starts_at"] == STARTS
+    assert checked["starts_at"].tzinfo == UTC
+    assert checked["ends_at"].tzinfo == UTC
+    assert checked["registration_closes_at"].tzinfo == UTC
+    assert checked["title"] == "网络搭建与应用"
+
+
+def test_event_may_end_when_it_starts_and_close_registration_at_start():
+    validate_event_times_and_sizes(
+        valid_event(ends_at=STARTS, registration_closes_at=STARTS)
+    )
+
+
+def test_event_without_optional_limits_is_valid():
+    validate_event_times_and_sizes(
+        {"starts_at": STARTS, "ends_at": STARTS, "capacity": None}
+    )
+
+
+def test_event_ending_before_it_starts_is_refused():
+    assert invalid_fields(valid_event(ends_at=STARTS - timedelta(minutes=1))) == {
+        "ends_at"
+    }
+
+
+def test_ordering_compares_instants_across_time_zones():
+    # 09:00 in Chongqing is 01:00 UTC, so an end of 02:00 UTC is after the start.
+    validate_event_times_and_sizes(
+        valid_event(ends_at=datetime(2025, 5, 10, 2, 0, tzinfo=UTC))
+    )
+
+
+def test_registration_closing_after_start_is_refused():
+    assert invalid_fields(
+        valid_event(registration_closes_at=STARTS + timedelta(minutes=1))
+    ) == {"registration_closes_at"}
+
+
+@pytest.mark.parametrize("field", ["starts_at", "ends_at", "registration_closes_at"])
+def test_naive_times_are_refused(field):
+    assert field in invalid_fields(valid_event(**{field: datetime(2025, 5, 10, 9, 0)}))
+
+
+@pytest.mark.parametrize(("size_min", "size_max"), [(0, 3), (-1, 3)])
+def test_team_size_min_below_one_is_refused(size_min, size_max):
+    assert invalid_fields(
+        valid_event(team_size_min=size_min, team_size_max=size_max)
+    ) == {"team_size_min"}
+
+
+def test_team_size_max_below_min_is_refused():
+    assert invalid_fields(valid_event(team_size_min=4, team_size_max=3)) == {
+        "team_size_max"
+    }
+
+
+def test_team_size_max_below_one_is_refused():
+    assert invalid_fields(valid_event(team_size_min=None, team_size_max=0)) == {
+        "team_size_max"
+    }
+
+
+@pytest.mark.parametrize("capacity", [0, -5, 2.5, True])
+def test_capacity_must_be_a_positive_whole_number(capacity):
+    assert invalid_fields(valid_event(capacity=capacity)) == {"capacity"}
+
+
+def test_every_broken_rule_is_reported_at_once():
+    event = valid_event(
+        ends_at=STARTS - timedelta(hours=1),
+        registration_closes_at=STARTS + timedelta(hours=1),
+        team_size_min=0,
+        capacity=0,
+    )
+    assert invalid_fields(event) == {
+        "ends_at",
+        "registration_closes_at",
+        "team_size_min",
+        "capacity",
+    }
+
+
+def published(**changes):
+    event = {"status": "published", **valid_event(), **changes}
+    return event
+
+
+def test_registration_is_open_while_published_and_before_closing():
+    check_registration_open(published(), STARTS - timedelta(days=8))
+
+
+def test_registration_closes_at_the_closing_time():
+    event = published()
+    with pytest.raises(Conflict) as caught:
+        check_registration_open(event, event["registration_closes_at"])
+    assert "closed" in caught.value.details["reason"]
+
+
+def test_registration_without_closing_time_closes_at_start():
+    event = published(registration_closes_at=None)
+    check_registration_open(event, STARTS - timedelta(minutes=1))
+    with pytest.raises(Conflict):
+        check_registration_open(event, STARTS)
+
+
+@pytest.mark.parametrize("status", ["draft", "closed", "completed", "cancelled"])
+def test_registration_is_refused_unless_published(status):
+    with pytest.raises(Conflict) as caught:
+        check_registration_open(published(status=status), STARTS - timedelta(days=8))
+    assert caught.value.details["current_state"] == status
+    assert caught.value.details["reason"]
+
+
+def test_registration_check_refuses_a_naive_now():
+    with pytest.raises(InvalidInput):
+        check_registration_open(published(), datetime(2025, 5, 1))
+
+
+@pytest.mark.parametrize("person_ids", [["p1", "p2"], ["p1", "p2", "p3"]])
+def test_team_within_size_is_accepted(person_ids):
+    check_team_size(valid_event(), person_ids)
+
+
+@pytest.mark.parametrize("person_ids", [[], ["p1"], ["p1", "p2", "p3", "p4"]])
+def test_team_outside_size_is_refused_on_person_ids(person_ids):
+    with pytest.raises(InvalidInput) as caught:
+        check_team_size(valid_event(), person_ids)
+    assert f"got {len(person_ids)}" in caught.value.details["person_ids"]
+
+
+def test_team_listing_a_person_twice_is_refused():
+    with pytest.raises(InvalidInput) as caught:
+        check_team_size(valid_event(), ["p1", "p2", "p1"])
+    assert "p1" in caught.value.details["person_ids"]
+
+
+def test_team_size_defaults_to_at_least_one_person():
+    event = valid_event(team_size_min=None, team_size_max=None)
+    check_team_size(event, ["p1"])
+    check_team_size(event, [f"p{i}" for i in range(40)])
+    with pytest.raises(InvalidInput):
+        check_team_size(event, [])
+
+
+@pytest.mark.parametrize("person_ids", ["p1", ["p1", ""], ["p1", 7]])
+def test_person_ids_must_be_a_list_of_ids(person_ids):
+    with pytest.raises(InvalidInput) as caught:
+        check_team_size(valid_event(team_size_min=1), person_ids)
+    assert "person_ids" in caught.value.details
+
+
+def test_registrations_are_confirmed_until_capacity_then_waitlisted():
+    decisions = [decide_registration_status(count, 2) for count in range(4)]
+    assert decisions == [
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITLISTED,
+        RegistrationStatus.WAITLISTED,
+    ]
+
+
+def test_no_capacity_means_no_waitlist():
+    assert decide_registration_status(10_000, None) == RegistrationStatus.CONFIRMED
+
+
+def at(minutes):
+    return datetime(2025, 4, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+
+
+def test_promotion_takes_the_lowest_waitlist_position():
+    waitlisted = [
+        {
+            "id": "r3",
+            "status": "waitlisted",
+            "waitlist_position": 3,
+            "created_at": at(1),
+        },
+        {
+            "id": "r1",
+            "status": "waitlisted",
+            "waitlist_position": 1,
+            "created_at": at(3),
+        },
+        {
+            "id": "r2",
+            "status": "waitlisted",
+            "waitlist_position": 2,
+            "created_at": at(2),
+        },
+    ]
+    assert pick_promotion(waitlisted)["id"] == "r1"
+
+
+def test_promotion_falls_back_to_the_earliest_registration():
+    waitlisted = [
+        {"id": "late", "status": "waitlisted", "created_at": at(5)},
+        {"id": "early", "status": "waitlisted", "created_at": at(1)},
+        {"id": "undated", "status": "waitlisted"},
+    ]
+    assert pick_promotion(waitlisted)["id"] == "early"
+
+
+def test_promotion_ignores_registrations_no_longer_waiting():
+    registrations = [
+        {"id": "gone", "status": "cancelled", "waitlist_position": 1},
+        {"id": "in", "status": "confirmed", "waitlist_position": 2},
+        {"id": "next", "status": "waitlisted", "waitlist_position": 3},
+    ]
+    assert pick_promotion(registrations)["id"] == "next"
+
+
+def test_nothing_to_promote_from_an_empty_waitlist():
+    assert pick_promotion([]) is None
+    assert pick_promotion([{"id": "r", "status": "cancelled"}]) is None
+
+
+def closed_event(status="closed"):
+    return {"id": "ev1", "status": status}
+
+
+REGISTRATIONS = {
+    "r1": {"id": "r1", "event_id": "ev1", "status": "confirmed"},
+    "r2": {"id": "r2", "event_id": "ev1", "status": "confirmed"},
+    "rw": {"id": "rw", "event_id": "ev1", "status": "waitlisted"},
+    "rc": {"id": "rc", "event_id": "ev1", "status": "cancelled"},
+    "other": {"id": "other", "event_id": "ev2", "status": "confirmed"},
+}
+
+
+@pytest.mark.parametrize("status", ["closed", "completed"])
+def test_results_for_confirmed_registrations_are_accepted(status):
+    rows = [
+        {"registration_id": "r1", "score": 96.5, "rank": 1, "award": "first_prize"},
+        {"registration_id": "r2", "score": 80, "rank": 2},
+    ]
+
+    checked = validate_results(closed_event(status), rows, REGISTRATIONS)
+
+    assert [row["award"] for row in checked] == ["first_prize", "none"]
+    assert checked[0]["score"] == 96.5
+
+
+@pytest.mark.parametrize("status", ["draft", "published", "cancelled"])
+def test_results_are_refused_before_the_event_closes(status):
+    with pytest.raises(Conflict) as caught:
+        validate_results(
+            closed_event(status), [{"registration_id": "r1"}], REGISTRATIONS
+        )
+    assert caught.value.details["current_state"] == status
+
+
+@pytest.mark.parametrize("registration_id", ["missing", "rw", "rc", "other"])
+def test_results_must_name_a_confirmed_registration_of_the_event(registration_id):
+    rows = [{"registration_id": "r1"}, {"registration_id": registration_id}]
+    with pytest.raises(InvalidInput) as caught:
+        validate_results(closed_event(), rows, REGISTRATIONS)
+    assert set(caught.value.details) == {"results[1].registration_id"}
+
+
+def test_results_must_not_repeat_a_registration():
+    rows = [
+        {"registration_id": "r1"},
+        {"registration_id": "r2"},
+        {"registration_id": "r1"},
+    ]
+    with pytest.raises(InvalidInput) as caught:
+        validate_results(closed_event(), rows, REGISTRATIONS)
+    assert "results[0]" in caught.value.details["results[2].registration_id"]
+
+
+def test_result_rows_need_a_registration_id():
+    with pytest.raises(InvalidInput) as caught:
+        validate_results(closed_event(), [{"award": "none"}], REGISTRATIONS)
+    assert "results[0].registration_id" in caught.value.details
+
+
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [
+        ({"registration_id": "r1", "award": "gold"}, "results[0].award"),
+        ({"registration_id": "r1", "rank": 0}, "results[0].rank"),
+        ({"registration_id": "r1", "score": "ninety"}, "results[0].score"),
+    ],
+)
+def test_result_values_are_checked(row, field):
+    with pytest.raises(InvalidInput) as caught:
+        validate_results(closed_event(), [row], REGISTRATIONS)
+    assert set(caught.value.details) == {field}
+
+
+def test_award_changes_list_only_registrations_whose_award_changed():
+    old = [
+        {"registration_id": "r1", "award": "first_prize"},
+        {"registration_id": "r2", "award": "second_prize"},
+        {"registration_id": "r3", "award": "third_prize"},
+        {"registration_id": "r4", "award": "excellence"},
+    ]
+    new = [
+        {"registration_id": "r1", "award": "second_prize"},
+        {"registration_id": "r2", "award": "first_prize"},
+        {"registration_id": "r3", "award": "third_prize"},
+        {"registration_id": "r5", "award": "participation"},
+        {"registration_id": "r6"},
+    ]
+
+    assert award_changes(old, new) == {
+        "r1": {"from": "first_prize", "to": "second_prize"},
+        "r2": {"from": "second_prize", "to": "first_prize"},
+        "r4": {"from": "excellence", "to": "none"},
+        "r5": {"from": "none", "to": "participation"},
+    }
+
+
+def test_first_results_are_all_changes_from_none():
+    assert award_changes([], [{"registration_id": "r1", "award": "first_prize"}]) == {
+        "r1": {"from": "none", "to": "first_prize"}
+    }
+
+
+def test_identical_results_have_no_changes():
+    rows = [{"registration_id": "r1", "award": "first_prize"}]
+    assert award_changes(rows, rows) == {}

@@ -1,0 +1,378 @@
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+
+from members_svc.domain import (
+    MembershipStatus,
+    allowed_membership_actions,
+    apply_certificate_event,
+    check_single_lead,
+    history_entry,
+    identity_hash,
+    mask_identifier,
+    mask_name,
+    new_salt,
+    next_membership_status,
+    normalise_national_id,
+)
+from services.errors import Conflict, InvalidInput
+
+LEGAL_TRANSITIONS = [
+    ("applied", "approve", "active"),
+    ("applied", "reject", "rejected"),
+    ("applied", "leave", "left"),
+    ("active", "suspend", "suspended"),
+    ("active", "leave", "left"),
+    ("suspended", "reinstate", "active"),
+    ("suspended", "leave", "left"),
+]
+ACTIONS = ["approve", "reject", "suspend", "reinstate", "leave"]
+ILLEGAL_TRANSITIONS = [
+    (status, action)
+    for status in ["applied", "active", "rejected", "suspended", "left"]
+    for action in ACTIONS
+    if (status, action) not in {(s, a) for s, a, _ in LEGAL_TRANSITIONS}
+]
+
+
+@pytest.mark.parametrize(("status", "action", "expected"), LEGAL_TRANSITIONS)
+def test_legal_membership_transition_reaches_next_status(status, action, expected):
+    assert next_membership_status(status, action) == expected
+
+
+@pytest.mark.parametrize(("status", "action"), ILLEGAL_TRANSITIONS)
+def test_illegal_membership_transition_names_state_and_allowed_actions(status, action):
+    with pytest.raises(Conflict) as caught:
+        next_membership_status(status, action)
+
+    assert caught.value.details["current_state"] == status
+    assert caught.value.details["allowed_actions"] == allowed_membership_actions(status)
+    assert action not in caught.value.details["allowed_actions"]
+    assert status in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        ("applied", ["approve", "reject", "leave"]),
+        ("active", ["suspend", "leave"]),
+        ("suspended", ["reinstate", "leave"]),
+        ("rejected", []),
+        ("left", []),
+    ],
+)
+def test_allowed_membership_actions_follow_the_lifecycle(status, expected):
+    assert allowed_membership_actions(status) == expected
+
+
+def test_every_allowed_membership_action_succeeds():
+    for status in MembershipStatus:
+        for action in allowed_membership_actions(status):
+            next_membership_status(status, action)
+
+
+def test_unknown_membership_action_is_invalid_input():
+    with pytest.raises(InvalidInput) as caught:
+        next_membership_status("active", "promote")
+    assert "action" in caught.value.details
+
+
+def test_unknown_membership_status_is_invalid_input():
+    with pytest.raises(InvalidInput) as caught:
+        allowed_membership_actions("dormant")
+    assert "status" in caught.value.details
+
+
+def test_history_entry_records_the_change():
+    at = datetime(2024, 5, 6, 8, 30, tzinfo=UTC)
+
+    entry = history_entry(
+        "active", MembershipStatus.SUSPENDED, at, "admin-1", "unpaid fee"
+    )
+
+    assert entry == {
+        "from_status": "active",
+        "to_status": "suspended",
+        "at": at,
+        "by": "admin-1",
+        "reason": "unpaid fee",
+    }
+
+
+def test_history_entry_of_an_application_has_no_previous_status():
+    at = datetime(2024, 5, 6, tzinfo=UTC)
+    entry = history_entry(None, "applied", at, None, None)
+    assert entry["from_status"] is None
+    assert entry["to_status"] == "applied"
+
+
+@pytest.mark.parametrize("lead_status", ["applied", "active", "suspended"])
+def test_second_lead_is_refused_while_the_first_holds_the_role(lead_status):
+    existing = [("founding", "active"), ("lead", lead_status)]
+    with pytest.raises(Conflict) as caught:
+        check_single_lead(existing, "lead")
+    assert "role" in caught.value.details
+
+
+@pytest.mark.parametrize("lead_status", ["rejected", "left"])
+def test_lead_may_be_taken_over_after_the_previous_lead_ended(lead_status):
+    check_single_lead([("lead", lead_status), ("member", "active")], "lead")
+
+
+def test_non_lead_roles_are_not_limited():
+    existing = [("lead", "active"), ("founding", "active")]
+    for role in ["founding", "member", "partner"]:
+        check_single_lead(existing, role)
+
+
+def test_first_lead_is_accepted():
+    check_single_lead([("member", "active")], "lead")
+    check_single_lead([], "lead")
+
+
+@pytest.mark.parametrize(
+    "national_id",
+    [
+        "11010519491231002X",
+        "110101199003077774",
+        "110101199003074477",
+        "440308199901010012",
+        "510107200002290010",  # born on a leap day
+    ],
+)
+def test_valid_national_ids_are_accepted(national_id):
+    assert normalise_national_id(national_id) == national_id
+
+
+def test_national_id_is_trimmed_and_takes_upper_case_x():
+    assert normalise_national_id("  11010519491231002x \n") == "11010519491231002X"
+
+
+@pytest.mark.parametrize(
+    ("national_id", "reason"),
+    [
+        ("110101199003077775", "check digit"),
+        ("11010519491231002Y", "digit or X"),
+        ("110101199003077X74", "digit or X"),
+        ("11010119900307777", "18 characters"),
+        ("1101011990030777741", "18 characters"),
+        ("", "18 characters"),
+        ("ABCDEFGHIJKLMNOPQR", "digit or X"),
+        ("110105199902300015", "date"),  # 30 February
+        ("110105190102290014", "date"),  # 1901 was no leap year
+        ("110105200013010013", "date"),  # month 13
+        ("１１０１０１１９９００３０７７７７４", "digit or X"),  # full-width digits
+    ],
+)
+def test_invalid_national_ids_are_refused_with_a_reason(national_id, reason):
+    with pytest.raises(InvalidInput) as caught:
+        normalise_national_id(national_id)
+    assert reason in caught.value.details["national_id"]
+
+
+def test_refusal_never_echoes_the_national_id():
+    with pytest.raises(InvalidInput) as caught:
+        normalise_national_id("110101199003077775")
+    assert "110101199003077775" not in str(caught.value)
+    assert "110101199003077775" not in str(caught.value.details)
+
+
+def test_identity_hash_is_open_badges_sha256_of_id_and_salt():
+    expected = hashlib.sha256(b"11010519491231002Xsalt-1").hexdigest()
+    assert identity_hash("11010519491231002X", "salt-1") == f"sha256${expected}"
+
+
+def test_identity_hash_is_stable_for_one_salt_and_differs_across_salts():
+    first, second = new_salt(), new_salt()
+
+    assert first != second
+    assert identity_hash("110101199003077774", first) == identity_hash(
+        "110101199003077774", first
+    )
+    assert identity_hash("110101199003077774", first) != identity_hash(
+        "110101199003077774", second
+    )
+
+
+def test_identity_hash_ignores_how_the_id_was_typed():
+    salt = new_salt()
+    assert identity_hash(" 11010519491231002x", salt) == identity_hash(
+        "11010519491231002X", salt
+    )
+
+
+def test_identity_hash_refuses_an_invalid_id():
+    with pytest.raises(InvalidInput):
+        identity_hash("110101199003077775", new_salt())
+
+
+def test_identity_hash_does_not_contain_the_id():
+    assert "110101199003077774" not in identity_hash("110101199003077774", new_salt())
+
+
+def test_mask_identifier_keeps_first_and_last_four():
+    assert mask_identifier("11010519491231002X") == "1101**********002X"
+
+
+def test_mask_identifier_hides_short_values_entirely():
+    assert mask_identifier("12345678") == "********"
+    assert mask_identifier("123456789") == "1234*6789"
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("张三丰", "张*丰"),
+        ("李四", "李*"),
+        ("欧阳娜娜", "欧**娜"),
+        ("王", "*"),
+        ("Wang Lei", "W*** L**"),
+        ("Madonna", "M******"),
+        ("  Li  Ming ", "L* M***"),
+    ],
+)
+def test_mask_name(name, masked):
+    assert mask_name(name) == masked
+
+
+def test_issued_certificate_is_added_to_the_portfolio():
+    portfolio = [{"number": "C-1", "status": "active"}]
+
+    updated = apply_certificate_event(
+        portfolio, "certificate_issued", {"number": "C-2", "title": "网络搭建与应用"}
+    )
+
+    assert [entry["number"] for entry in updated] == ["C-1", "C-2"]
+    assert updated[1]["status"] == "active"
+    assert updated[1]["title"] == "网络搭建与应用"
+    assert portfolio == [{"number": "C-1", "status": "active"}]
+
+
+def test_reissued_certificate_event_replaces_the_entry_without_duplicating():
+    portfolio = apply_certificate_event(
+        [], "certificate_issued", {"number": "C-1", "title": "old"}
+    )
+    portfolio = apply_certificate_event(
+        portfolio, "certificate_issued", {"number": "C-1", "title": "new"}
+    )
+
+    assert len(portfolio) == 1
+    assert portfolio[0]["title"] == "new"
+
+
+def test_status_change_updates_the_entry():
+    portfolio = apply_certificate_event(
+        [], "certificate_issued", {"number": "C-1", "title": "t"}
+    )
+
+    portfolio = apply_certificate_event(
+        portfolio,
+        "certificate_status_changed",
+        {"number": "C-1", "new_status": "revoked", "reason": "fraud"},
+    )
+
+    assert portfolio == [
+        {
+            "number": "C-1",
+            "title": "t",
+            "status": "revoked",
+            "status_reason": "fraud",
+            "status_changed_at": None,
+        }
+    ]
+
+
+def test_status_change_before_issue_gives_the_same_portfolio():
+    issued = {"number": "C-1", "title": "t"}
+    revoked = {"number": "C-1", "new_status": "revoked", "reason": "fraud"}
+
+    in_order = apply_certificate_event(
+        apply_certificate_event([], "certificate_issued", issued),
+        "certificate_status_changed",
+        revoked,
+    )
+    reversed_order = apply_certificate_event(
+        apply_certificate_event([], "certificate_status_changed", revoked),
+        "certificate_issued",
+        issued,
+    )
+
+    assert reversed_order == in_order
+    assert reversed_order[0]["status"] == "revoked"
+
+
+def test_older_status_change_does_not_overwrite_a_newer_one():
+    early = datetime(2024, 1, 1, tzinfo=UTC)
+    late = datetime(2024, 2, 1, tzinfo=UTC)
+    portfolio = apply_certificate_event([], "certificate_issued", {"number": "C-1"})
+    portfolio = apply_certificate_event(
+        portfolio,
+        "certificate_status_changed",
+        {"number": "C-1", "new_status": "active", "changed_at": late},
+    )
+
+    portfolio = apply_certificate_event(
+        portfolio,
+        "certificate_status_changed",
+        {"number": "C-1", "new_status": "suspended", "changed_at": early},
+    )
+
+    assert portfolio[0]["status"] == "active"
+
+
+def test_status_change_times_from_the_event_contract_are_compared_as_instants():
+    portfolio = apply_certificate_event([], "certificate_issued", {"number": "C-1"})
+    portfolio = apply_certificate_event(
+        portfolio,
+        "certificate_status_changed",
+        {
+            "number": "C-1",
+            "new_status": "revoked",
+            "changed_at": "2024-03-01T02:00:00Z",
+        },
+    )
+
+    # 09:00 in UTC+8 is 01:00 UTC, an hour before the revocation.
+    portfolio = apply_certificate_event(
+        portfolio,
+        "certificate_status_changed",
+        {
+            "number": "C-1",
+            "new_status": "suspended",
+            "changed_at": "2024-03-01T09:00:00+08:00",
+        },
+    )
+
+    assert portfolio[0]["status"] == "revoked"
+
+
+def test_status_change_without_new_status_is_invalid():
+    with pytest.raises(InvalidInput) as caught:
+        apply_certificate_event([], "certificate_status_changed", {"number": "C-1"})
+    assert "new_status" in caught.value.details
+
+
+def test_redelivered_events_leave_the_portfolio_unchanged():
+    portfolio = apply_certificate_event([], "certificate_issued", {"number": "C-1"})
+    once = apply_certificate_event(
+        portfolio,
+        "certificate_status_changed",
+        {"number": "C-1", "new_status": "suspended"},
+    )
+    twice = apply_certificate_event(
+        once, "certificate_status_changed", {"number": "C-1", "new_status": "suspended"}
+    )
+    assert twice == once
+
+
+def test_certificate_event_without_a_number_is_invalid():
+    with pytest.raises(InvalidInput) as caught:
+        apply_certificate_event([], "certificate_issued", {"title": "t"})
+    assert "number" in caught.value.details
+
+
+def test_unknown_certificate_event_type_is_invalid():
+    with pytest.raises(InvalidInput) as caught:
+        apply_certificate_event([], "certificate_printed", {"number": "C-1"})
+    assert "event_type" in caught.value.details
