@@ -245,7 +245,7 @@ def decide_registration_status(
 
 
 def pick_promotion(waitlisted: list[dict]) -> dict | None:
-    """The waitlisted registration to confirm next: lowest ``waitlist_position``, then earliest ``created_at``."""
+    """The waitlisted registration to confirm next: lowest position, then earliest created."""
     candidates = [
         r for r in waitlisted if r.get("status") == RegistrationStatus.WAITLISTED.value
     ]

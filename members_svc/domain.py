@@ -180,7 +180,7 @@ def normalise_national_id(value: str) -> str:
         raise _invalid_national_id(
             "birth date (characters 7-14) is not a real date"
         ) from None
-    expected = _ID_CHECK_CHARS[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS)) % 11]
+    expected = _ID_CHECK_CHARS[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
     if check != expected:
         raise _invalid_national_id("check digit does not match")
     return candidate

@@ -25,7 +25,8 @@ def new_id() -> str:
 class MembersRepository(Repository):
     INDEXES = [
         (ORGANISATIONS, [("name", 1)], {}),
-        (ORGANISATIONS, [("code", 1)], {"unique": True, "partialFilterExpression": {"code": {"$type": "string"}}}),
+        (ORGANISATIONS, [("code", 1)],
+         {"unique": True, "partialFilterExpression": {"code": {"$type": "string"}}}),
         (PEOPLE, [("organisation_id", 1), ("student_number", 1)],
          {"unique": True, "partialFilterExpression": {"student_number": {"$type": "string"}}}),
         (PEOPLE, [("certificates.number", 1)], {}),

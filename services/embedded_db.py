@@ -7,6 +7,7 @@ so a real ``mongod`` replaces it by setting ``MONGO_URI``.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +16,17 @@ from pathlib import Path
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
+
+
+def die_with_parent() -> None:
+    """A child process gets SIGTERM when its parent dies, even by SIGKILL (Linux only)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def free_port() -> int:
@@ -51,6 +63,9 @@ class EmbeddedDatabase:
             [*server_command(), "--host", "127.0.0.1", "--port", str(self.port),
              "--storage-path", self.storage, "--log-level", "WARNING", *self.extra_args],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+            # Its own session: a Ctrl-C meant for the caller must not stop it before its clients.
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         self.wait_ready(timeout)
 

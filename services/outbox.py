@@ -58,7 +58,11 @@ class OutboxRelay:
         self._running = False
         self.wake()
         if self._thread is not None:
-            self._thread.wait()
+            # A relay stuck on an unreachable database must not hold up shutdown; what
+            # it had claimed is claimed again by any relay once the lease runs out.
+            with eventlet.Timeout(5, False):
+                self._thread.wait()
+            self._thread.kill()
             self._thread = None
 
     def wake(self) -> None:

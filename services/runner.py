@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)  # eventlet announces its own
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything else imports socket or threading
 
@@ -11,7 +15,6 @@ import importlib  # noqa: E402
 import logging.config  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
-import warnings  # noqa: E402
 
 from nameko.cli.run import run  # noqa: E402
 
@@ -35,7 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m services.runner")
     parser.add_argument("service", choices=sorted(SERVICES))
     args = parser.parse_args(argv)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
     os.environ.setdefault("ALLIANCE_SERVICE", args.service)
     config = dict(load_config())
     logging.config.dictConfig(

@@ -26,7 +26,7 @@ from urllib.parse import quote, urlsplit  # noqa: E402
 import pytest  # noqa: E402
 from nameko.testing.rabbit import Client as RabbitAdmin  # noqa: E402
 
-from services.config import read_config, DEFAULT_CONFIG_PATH  # noqa: E402
+from services.config import DEFAULT_CONFIG_PATH, read_config  # noqa: E402
 from services.embedded_db import EmbeddedDatabase  # noqa: E402
 
 TEST_VHOST_PREFIX = "alliance_test_"

@@ -15,7 +15,7 @@ import requests
 from kombu import Connection
 
 from services.config import data_dir, load_config
-from services.embedded_db import EmbeddedDatabase
+from services.embedded_db import EmbeddedDatabase, die_with_parent
 
 DOMAIN_SERVICES = ("members", "events", "certificates")
 READY_TIMEOUT_SECONDS = 90
@@ -84,6 +84,8 @@ class Supervisor:
         return subprocess.Popen(
             [sys.executable, "-m", "services.runner", service],
             env=env, stdin=subprocess.DEVNULL,
+            # Signals from the terminal reach only `alliance up`, which stops the children in order.
+            start_new_session=True,
             preexec_fn=die_with_parent,
         )
 
@@ -120,17 +122,6 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 child.process.kill()
                 child.process.wait()
-
-
-def die_with_parent() -> None:
-    """Children get SIGTERM if `alliance up` itself is killed (Linux only)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def wait_ready(url: str, supervisor: Supervisor, timeout: float) -> bool:
