@@ -36,6 +36,8 @@ class EventContract:
 _ALL = [
     EventContract("members", "organisation_registered", "1.0", members.OrganisationRegistered,
                   "An organisation was registered."),
+    EventContract("members", "organisation_updated", "1.0", members.OrganisationUpdated,
+                  "An organisation's details (name, region, code, evaluator status...) changed."),
     EventContract("members", "membership_changed", "1.0", members.MembershipChanged,
                   "A membership moved from one status to another."),
     EventContract("members", "person_registered", "1.0", members.PersonRegistered,

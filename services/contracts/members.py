@@ -14,6 +14,10 @@ class OrganisationRegistered(Schema):
     evaluator = fields.Dict(allow_none=True)  # {type: Y|S, code, province, site}
 
 
+class OrganisationUpdated(OrganisationRegistered):
+    """An organisation's details changed; the payload is its full current state."""
+
+
 class MembershipChanged(Schema):
     membership_id = fields.String(required=True)
     alliance_id = fields.String(required=True)

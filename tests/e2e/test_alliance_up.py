@@ -1,0 +1,137 @@
+"""`alliance up` as a user runs it: a subprocess, driven over HTTP, then stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import free_port, wait_for
+
+pytestmark = pytest.mark.e2e
+
+ALLIANCE = [str(Path(sys.executable).with_name("alliance"))]  # the installed console script
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid``."""
+    found: set[int] = set()
+    frontier = [pid]
+    while frontier:
+        current = frontier.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    frontier.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+class RunningSystem:
+    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+        self.env = env
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        self.process = subprocess.Popen([*ALLIANCE, "up", "--port", str(port)], env=env,
+                                        stdout=open(log, "ab"), stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+
+    def wait_ready(self) -> None:
+        def ready() -> bool:
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            return "ready at" in self.log.read_text()
+
+        wait_for(ready, timeout=120, interval=0.2, message="alliance up to be ready")
+
+    def token(self, *args: str) -> str:
+        result = subprocess.run([*ALLIANCE, "token", *args], env=self.env, capture_output=True,
+                                text=True, timeout=60, check=True)
+        return result.stdout.strip()
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def system_env(vhost_uri, tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+    env.update(AMQP_URI=vhost_uri, ALLIANCE_DATA_DIR=str(tmp_path / "var"),
+               EMBEDDED_DB_PORT=str(free_port()), LOG_FORMAT="json")
+    return env
+
+
+def test_alliance_up_runs_the_slice_stops_cleanly_and_keeps_data(system_env, tmp_path):
+    port = free_port()
+    system = RunningSystem(system_env, port, tmp_path / "up.log")
+    try:
+        system.wait_ready()
+        admin = {"Authorization": f"Bearer {system.token('--role', 'alliance_admin')}"}
+        assert requests.get(f"{system.url}/ready", timeout=10).status_code == 200
+
+        school = requests.post(f"{system.url}/api/v1/organisations", headers=admin, timeout=30, json={
+            "name": "武隆职业教育中心", "kind": "secondary_vocational_school", "region": "重庆"}).json()
+        person = requests.post(f"{system.url}/api/v1/organisations/{school['id']}/people",
+                               headers=admin, timeout=30,
+                               json={"name": "王小明", "kind": "student",
+                                     "national_id": "110101199003077774"}).json()
+        issued = requests.post(f"{system.url}/api/v1/certificates", headers=admin, timeout=30, json={
+            "kind": "training_completion", "holder_id": person["id"], "issuer_id": school["id"],
+            "title": "企业面对面 实践培训"})
+        assert issued.status_code == 201, issued.text
+        number = issued.json()["number"]
+        started = time.monotonic()
+
+        def in_portfolio() -> bool:
+            body = requests.get(f"{system.url}/api/v1/people/{person['id']}", headers=admin,
+                                timeout=10).json()
+            return [c["number"] for c in body["certificates"]] == [number]
+
+        wait_for(in_portfolio, timeout=10, message="the certificate in the portfolio")
+        print(f"portfolio updated {time.monotonic() - started:.3f} s after issuing")
+
+        org_token = system.token("--role", "org_admin", "--org", school["id"])
+        own = requests.get(f"{system.url}/api/v1/people/{person['id']}",
+                           headers={"Authorization": f"Bearer {org_token}"}, timeout=10)
+        assert own.status_code == 200
+
+        children = descendants(system.process.pid)
+        assert len(children) >= 5  # database, three services, gateway
+    finally:
+        code = system.stop()
+    assert code == 0, (tmp_path / "up.log").read_text()[-3000:]
+    assert [pid for pid in children if alive(pid)] == []
+
+    again = RunningSystem(system_env, port, tmp_path / "up-again.log")
+    try:
+        again.wait_ready()
+        admin = {"Authorization": f"Bearer {again.token('--role', 'alliance_admin')}"}
+        kept = requests.get(f"{again.url}/api/v1/organisations/{school['id']}", headers=admin, timeout=10)
+        assert kept.status_code == 200
+        assert kept.json()["name"] == "武隆职业教育中心"
+    finally:
+        assert again.stop() == 0
+
+
+def test_alliance_up_without_a_broker_says_how_to_start_one(system_env):
+    env = dict(system_env, AMQP_URI=f"amqp://guest:guest@127.0.0.1:{free_port()}/")
+    result = subprocess.run([*ALLIANCE, "up", "--port", str(free_port())], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "rabbitmq-server -detached" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
