@@ -19,7 +19,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
-from services.context import REQUEST_ID_HEADER, current_request_id
+from services.context import REQUEST_ID_HEADER, clean_request_id, current_request_id
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,8 @@ class ApiWsgiApp(WsgiApp):
             response = provider.handle_request(request)
         except HTTPException as exc:
             response = problem_from_exception(exc)
+        if REQUEST_ID_HEADER not in response.headers:  # answered before any worker ran
+            response.headers[REQUEST_ID_HEADER] = clean_request_id(request.headers.get(REQUEST_ID_HEADER))
         cors = self.server.cors_headers(request)
         for name, value in cors.items():
             response.headers[name] = value

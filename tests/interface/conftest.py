@@ -14,6 +14,7 @@ from gateway.service import GatewayService
 from members_svc.service import MembersService
 
 ALL_SERVICES = (MembersService, EventsService, CertificatesService, GatewayService)
+RUNNERS: list = []  # the runners started by the current test, newest last
 
 
 @dataclass
@@ -49,9 +50,11 @@ def start_services(runner_factory, config):
     def start(*service_classes, overrides: dict | None = None):
         runner = runner_factory({**config, **(overrides or {})}, *(service_classes or ALL_SERVICES))
         runner.start()
+        RUNNERS.append(runner)
         return runner
 
-    return start
+    yield start
+    RUNNERS.clear()
 
 
 @pytest.fixture
