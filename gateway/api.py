@@ -21,10 +21,12 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.auth import Principal, Unauthorized, principal_from_header
 from gateway.http import api_http, json_response, problem, problem_from_exception
+from gateway.idempotency import fingerprint
 from services.context import REQUEST_ID_HEADER, current_request_id
-from services.errors import Forbidden
+from services.errors import DomainError, Forbidden
 from services.validation import load
 
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 ADMIN = "alliance_admin"
@@ -146,7 +148,34 @@ def _serve(service: Any, handler: Callable, spec: Route, request: Request,
     query: dict[str, Any] = {}
     if spec.query is not None:
         query = load(spec.query, {k: v for k, v in request.args.items()})
-    result = handler(service, Call(request, principal, payload, query), **path_values)
+    call = Call(request, principal, payload, query)
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None or spec.method != "POST":
+        return _respond(service, handler, spec, call, path_values)
+    caller = principal.subject if principal else "anonymous"
+    store = service.idempotency
+    stored = store.begin(caller, key, fingerprint(spec.method, request.path, request.get_data(cache=True)))
+    if stored is not None:
+        response = Response(stored["body"], status=stored["status"], content_type=stored["content_type"])
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        response = _respond(service, handler, spec, call, path_values)
+    except DomainError as exc:
+        response = problem_from_exception(exc)
+    except BaseException:
+        store.abandon(caller, key)
+        raise
+    if response.status_code >= 500:
+        store.abandon(caller, key)
+    else:
+        store.complete(caller, key, response.status_code, response.get_data(), response.content_type)
+    return response
+
+
+def _respond(service: Any, handler: Callable, spec: Route, call: Call,
+             path_values: dict[str, Any]) -> Response:
+    result = handler(service, call, **path_values)
     if isinstance(result, Response):
         return result
     return json_response(result, spec.status)

@@ -13,9 +13,10 @@ import json
 import logging
 from typing import Any
 
-from nameko.exceptions import UnknownService
+from nameko.exceptions import RemoteError, UnknownService
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout, ServerSelectionTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
@@ -63,8 +64,19 @@ def problem_from_exception(exc: BaseException) -> Response:
         return response
     if isinstance(exc, UnknownService):
         return problem(503, "Service unavailable", f"service {exc} is not running")
+    if isinstance(exc, DATABASE_OUTAGES) or (
+        isinstance(exc, RemoteError) and exc.exc_type in DATABASE_OUTAGE_NAMES
+    ):
+        return problem(503, "Service unavailable", "a database is not available; try again shortly")
     log.error("unhandled error in the gateway", exc_info=(type(exc), exc, exc.__traceback__))
     return problem(500, "Internal server error", "an unexpected error occurred")
+
+
+DATABASE_OUTAGES = (ConnectionFailure, ExecutionTimeout, NetworkTimeout, ServerSelectionTimeoutError)
+DATABASE_OUTAGE_NAMES = frozenset(
+    {"ConnectionFailure", "AutoReconnect", "NetworkTimeout", "ServerSelectionTimeoutError",
+     "ExecutionTimeout", "NotPrimaryError", "WaitQueueTimeoutError"}
+)
 
 
 class ApiRequest(Request):

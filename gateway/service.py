@@ -5,11 +5,13 @@ from __future__ import annotations
 from nameko.extensions import DependencyProvider
 
 from gateway.auth import jwt_secret
+from gateway.idempotency import IdempotencyRepository
 from gateway.routes.certificates import CertificatesRoutes
 from gateway.routes.events import EventsRoutes
 from gateway.routes.members import MembersRoutes
 from gateway.routes.system import SystemRoutes
 from services.context import RequestContext
+from services.mongo import MongoDatabase
 from services.rpc import TimedRpcProxy
 
 
@@ -28,6 +30,7 @@ class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRout
 
     request_id = RequestContext()
     jwt_secret = JwtSecret()
+    idempotency = MongoDatabase(IdempotencyRepository)
     members_rpc = TimedRpcProxy("members")
     events_rpc = TimedRpcProxy("events")
     certificates_rpc = TimedRpcProxy("certificates")

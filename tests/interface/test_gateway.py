@@ -115,3 +115,44 @@ def test_a_service_past_its_deadline_answers_504(start_services, config):
     response = requests.get(f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/organisations",
                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert_problem(response, 504)
+
+
+def test_idempotency_key_replays_the_first_answer_per_caller(api):
+    body = {"name": "重庆市两江职业教育中心", "kind": "secondary_vocational_school"}
+    key = {"Idempotency-Key": "create-liangjiang-1"}
+    first = api.post("/api/v1/organisations", json=body, headers=key)
+    assert first.status_code == 201
+    again = api.post("/api/v1/organisations", json=body, headers=key)
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(api.get("/api/v1/organisations").json()["items"]) == 1
+
+    changed = api.post("/api/v1/organisations", json={**body, "name": "另一所学校"}, headers=key)
+    assert_problem(changed, 422)
+
+    other_caller = api.post("/api/v1/organisations", json=body, headers=key,
+                            role="org_admin", org=first.json()["id"])
+    assert_problem(other_caller, 403)  # its own answer, not the admin's stored one
+    assert len(api.get("/api/v1/organisations").json()["items"]) == 1
+
+
+def test_pagination_walks_every_page_once(api):
+    created = {
+        api.post("/api/v1/organisations", json={"name": f"学校{i:02d}", "kind": "enterprise"}).json()["id"]
+        for i in range(7)
+    }
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        page = api.get("/api/v1/organisations", params=query).json()
+        seen += [item["id"] for item in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 3 and len(seen) == 7 and set(seen) == created
+    assert_problem(api.get("/api/v1/organisations", params={"cursor": "not-a-cursor"}), 400)
+    assert_problem(api.get("/api/v1/organisations", params={"limit": 500}), 400)

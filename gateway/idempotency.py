@@ -1,0 +1,65 @@
+"""Idempotency-Key: a creating POST sent again with the same key gets the first answer.
+
+Keys are stored per caller (the token's subject), so two callers' keys never
+collide. The same key with a different body is refused with 422; a key whose
+first request is still running gets 409. Answers of 5xx are not stored, so a
+request that failed for want of a service can be retried with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from services.errors import Conflict, InvalidInput, Unprocessable
+from services.mongo import Repository, utcnow
+
+IDEMPOTENCY_KEYS = "idempotency_keys"
+RETENTION = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+
+
+class IdempotencyRepository(Repository):
+    INDEXES = [
+        (IDEMPOTENCY_KEYS, [("created_at", 1)], {"expireAfterSeconds": int(RETENTION.total_seconds())}),
+    ]
+
+    def begin(self, caller: str, key: str, request_fingerprint: str) -> dict[str, Any] | None:
+        """Claim ``key`` for this request; returns the stored answer when it was already given."""
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise InvalidInput("invalid Idempotency-Key",
+                               {"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"})
+        record_id = f"{caller}\x1f{key}"
+        keys = self.db[IDEMPOTENCY_KEYS]
+        now = utcnow()
+        keys.delete_one({"_id": record_id, "created_at": {"$lt": now - RETENTION}})
+        try:
+            keys.insert_one({"_id": record_id, "fingerprint": request_fingerprint,
+                             "state": "in_progress", "created_at": now})
+            return None
+        except DuplicateKeyError:
+            record = keys.find_one({"_id": record_id})
+        if record is None:  # expired between the two calls
+            return self.begin(caller, key, request_fingerprint)
+        if record["fingerprint"] != request_fingerprint:
+            raise Unprocessable("this Idempotency-Key was used with a different request",
+                                {"Idempotency-Key": "already used with another body"})
+        if record["state"] != "done":
+            raise Conflict("a request with this Idempotency-Key is still in progress")
+        return record
+
+    def complete(self, caller: str, key: str, status: int, body: bytes, content_type: str) -> None:
+        self.db[IDEMPOTENCY_KEYS].update_one(
+            {"_id": f"{caller}\x1f{key}"},
+            {"$set": {"state": "done", "status": status, "body": body, "content_type": content_type}},
+        )
+
+    def abandon(self, caller: str, key: str) -> None:
+        self.db[IDEMPOTENCY_KEYS].delete_one({"_id": f"{caller}\x1f{key}", "state": "in_progress"})
