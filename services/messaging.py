@@ -16,19 +16,22 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import SERVICE_POOL, EventHandler
+from nameko.messaging import QueueConsumer
 
 from services.contracts import ContractViolation, parse_event
 
 log = logging.getLogger(__name__)
 
-ATTEMPT_HEADER = "x-alliance-attempt"
-ERROR_HEADER = "x-alliance-error"
-ORIGINAL_QUEUE_HEADER = "x-alliance-original-queue"
+# Headers exchanges ignore binding arguments that start with "x-", so ours must not.
+ATTEMPT_HEADER = "alliance-attempt"
+ERROR_HEADER = "alliance-error"
+ORIGINAL_QUEUE_HEADER = "alliance-original-queue"
 DEFAULT_EXCHANGE = Exchange("", type="direct")
 
 
@@ -71,12 +74,28 @@ def declare_retry_topology(amqp_uri: str, service_name: str, attempts: int, base
         dead_letter_queue(service_name)(channel).declare()
 
 
+class DeadLetteringQueueConsumer(QueueConsumer):
+    """A queue consumer that parks undecodable messages instead of crashing on them."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(self._undecodable, provider)
+        return consumers
+
+    def _undecodable(self, provider: ReliableEventHandler, message: Any, exc: Exception) -> None:
+        log.error("dead-lettering a message that cannot be decoded: %s", exc)
+        provider.forward(message, dead_letter=True, error=f"cannot decode the message: {exc}")
+
+
 class ReliableEventHandler(EventHandler):
     """An event handler whose failures are retried and then dead-lettered, never dropped.
 
     The handler method receives the validated envelope (``event_id``,
     ``event_type``, ``data``, ...).
     """
+
+    queue_consumer = DeadLetteringQueueConsumer()
 
     def __init__(self, source_service: str, event_type: str, **kwargs: Any) -> None:
         super().__init__(
@@ -104,7 +123,7 @@ class ReliableEventHandler(EventHandler):
         except ContractViolation as exc:
             log.error("dead-lettering an invalid %s.%s message: %s",
                       self.source_service, self.event_type, exc)
-            self._forward(message, dead_letter=True, error=str(exc))
+            self.forward(message, dead_letter=True, error=str(exc))
             return
         super().handle_message(envelope, message)
 
@@ -120,16 +139,16 @@ class ReliableEventHandler(EventHandler):
             self.source_service, self.event_type, attempt, self.max_attempts, error,
             extra={"event_id": message.headers.get("event_id")},
         )
-        self._forward(message, dead_letter=dead, error=error, attempt=attempt)
+        self.forward(message, dead_letter=dead, error=error, attempt=attempt)
 
-    def _forward(self, message: Any, *, dead_letter: bool, error: str, attempt: int = 1) -> None:
+    def forward(self, message: Any, *, dead_letter: bool, error: str, attempt: int = 1) -> None:
         """Publish the message to its retry or dead-letter queue, then ack the original."""
         service = self.container.service_name
         headers = dict(message.headers or {})
         headers.update({ATTEMPT_HEADER: attempt, ERROR_HEADER: error[:2000],
                         ORIGINAL_QUEUE_HEADER: self.queue.name})
         if dead_letter:
-            headers["x-alliance-dead-lettered-at"] = datetime.now(timezone.utc).isoformat()
+            headers["alliance-dead-lettered-at"] = datetime.now(timezone.utc).isoformat()
             target = {"exchange": DEFAULT_EXCHANGE, "routing_key": dead_letter_queue_name(service)}
         else:
             target = {"exchange": retry_exchange(service), "routing_key": self.queue.name}

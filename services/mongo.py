@@ -151,9 +151,11 @@ class Repository:
             raise
         return True
 
-    def ping(self) -> bool:
+    def ping(self) -> dict[str, Any]:
+        """The database answers; with how many outbox records wait to be published."""
         self.db.command("ping")
-        return True
+        pending = self.db[OUTBOX].count_documents({"status": {"$ne": "sent"}})
+        return {"status": "ok", "outbox_pending": pending}
 
 
 class MongoDatabase(DependencyProvider):

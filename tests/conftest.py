@@ -61,6 +61,17 @@ def docker_answers() -> bool:
         return False
 
 
+STALE_VHOST_SECONDS = 3600
+
+
+def stale_test_vhost(name: str) -> bool:
+    """A vhost an earlier, interrupted run left behind (runs going on at the same time keep theirs)."""
+    if not name.startswith(TEST_VHOST_PREFIX):
+        return False
+    stamp = name[len(TEST_VHOST_PREFIX):].split("_")[0]
+    return not stamp.isdigit() or time.time() - int(stamp) > STALE_VHOST_SECONDS
+
+
 @dataclass
 class Infrastructure:
     amqp_uri: str  # broker root (default vhost); tests add their own vhost
@@ -108,7 +119,7 @@ def infrastructure() -> Iterator[Infrastructure]:
             mongo_uri = database.uri
     admin = RabbitAdmin(management_uri)
     for vhost in admin.get_all_vhosts():
-        if vhost["name"].startswith(TEST_VHOST_PREFIX):
+        if stale_test_vhost(vhost["name"]):
             admin.delete_vhost(vhost["name"])
     yield Infrastructure(amqp_uri, management_uri, mongo_uri, kind)
     for part in reversed(started):
@@ -119,7 +130,7 @@ def infrastructure() -> Iterator[Infrastructure]:
 def vhost_uri(infrastructure: Infrastructure) -> Iterator[str]:
     """An AMQP URI on a vhost of this test's own, deleted afterwards."""
     admin = RabbitAdmin(infrastructure.management_uri)
-    vhost = f"{TEST_VHOST_PREFIX}{uuid.uuid4().hex[:12]}"
+    vhost = f"{TEST_VHOST_PREFIX}{int(time.time())}_{uuid.uuid4().hex[:8]}"
     admin.create_vhost(vhost)
     user = urlsplit(infrastructure.amqp_uri).username or "guest"
     admin.set_vhost_permissions(vhost, user, ".*", ".*", ".*")

@@ -45,3 +45,10 @@ class ResultsPublished(Schema):
     ends_at = fields.String(required=True)
     revision = fields.Integer(required=True)
     results = fields.List(fields.Nested(ResultRow), required=True)
+    # Optional (an additive change): registrations whose award differs from the previous
+    # revision, {registration_id: {"from": award, "to": award}}, so a consumer can
+    # revoke or reissue certificates for a correction.
+    award_changes = fields.Dict(
+        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
+        load_default=None, allow_none=True,
+    )
