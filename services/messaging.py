@@ -25,6 +25,7 @@ from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import QueueConsumer
 
 from services.contracts import ContractViolation, parse_event
+from services.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class ReliableEventHandler(EventHandler):
     def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            self._count(EVENTS_CONSUMED)
             return
         attempt = int(message.headers.get(ATTEMPT_HEADER, 0)) + 1
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
@@ -167,6 +169,10 @@ class ReliableEventHandler(EventHandler):
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+        self._count(EVENTS_DEAD_LETTERED if dead_letter else EVENTS_RETRIED)
+
+    def _count(self, counter) -> None:
+        counter.labels(self.container.service_name, self.source_service, self.event_type).inc()
 
 
 event_handler = ReliableEventHandler.decorator

@@ -21,6 +21,7 @@ from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
 from pymongo.database import Database
 
+from services.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
 from services.mongo import OUTBOX, utcnow
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class OutboxRelay:
         self._wakeup = Event()
         self._thread = None
         self._running = False
+        self.service = database.name.removeprefix(str(config.get("DATABASE_PREFIX") or ""))
+        OUTBOX_PENDING.labels(self.service).set_function(self.pending_count)
 
     def start(self) -> None:
         self._running = True
@@ -144,3 +147,4 @@ class OutboxRelay:
         }
         options.update(overrides)
         self.publisher.publish(envelope, **options)
+        EVENTS_PUBLISHED.labels(envelope["producer"], envelope["event_type"]).inc()

@@ -38,6 +38,8 @@ def register(commands) -> None:
     parser.add_argument("--scale", action="append", default=[], metavar="SERVICE=N",
                         help="run N instances of a service, e.g. certificates=2 (repeatable)")
     parser.add_argument("--log-format", choices=("json", "text"), default=None)
+    parser.add_argument("--metrics-port", type=int, default=9100,
+                        help="first Prometheus metrics port; each process takes the next one (0: none)")
     parser.set_defaults(run=run)
 
 
@@ -73,14 +75,20 @@ class Child:
 class Supervisor:
     """Starts, watches and stops the service processes."""
 
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
+    def __init__(self, env: dict[str, str], logs: Path, metrics_port: int = 0) -> None:
         self.env = env
         self.logs = logs
         self.children: list[Child] = []
         self.stopping = False
+        self.metrics_port = metrics_port
+        self.metrics_ports: dict[tuple[str, int], int] = {}
 
     def spawn(self, service: str, instance: int) -> subprocess.Popen:
         env = dict(self.env, ALLIANCE_SERVICE=service, ALLIANCE_INSTANCE=str(instance))
+        if self.metrics_port:
+            port = self.metrics_ports.setdefault(
+                (service, instance), self.metrics_port + len(self.metrics_ports) + 1)
+            env["METRICS_PORT"] = str(port)
         return subprocess.Popen(
             [sys.executable, "-m", "services.runner", service],
             env=env, stdin=subprocess.DEVNULL,
@@ -168,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         env["MONGO_URI"] = database.uri
 
-    supervisor = Supervisor(env, state)
+    supervisor = Supervisor(env, state, args.metrics_port)
     stop_requested = False
 
     def request_stop(signum, frame) -> None:
@@ -184,6 +192,8 @@ def run(args: argparse.Namespace) -> int:
         supervisor.start("gateway", 1)
         if wait_ready(url, supervisor, READY_TIMEOUT_SECONDS) and not stop_requested:
             print(f"alliance up: ready at {url}  (API docs: {url}/docs)", flush=True)
+            for (service, instance), port in supervisor.metrics_ports.items():
+                print(f"  metrics of {service}#{instance}: http://127.0.0.1:{port}/metrics", flush=True)
         elif not stop_requested:
             print(f"alliance up: not ready after {READY_TIMEOUT_SECONDS} s; see the logs above",
                   file=sys.stderr, flush=True)

@@ -47,7 +47,7 @@ class RunningSystem:
         self.env = env
         self.url = f"http://127.0.0.1:{port}"
         self.log = log
-        self.process = subprocess.Popen([*ALLIANCE, "up", "--port", str(port)], env=env,
+        self.process = subprocess.Popen([*ALLIANCE, "up", "--port", str(port), "--metrics-port", "0"], env=env,
                                         stdout=open(log, "ab"), stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL)
 
