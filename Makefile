@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint
+.PHONY: install run test lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+bench: install
+	scripts/ensure-broker
+	$(BIN)/python -m bench

@@ -1,0 +1,1 @@
+"""Benchmarks: the system against its own floor, measured in the same run."""

@@ -1,0 +1,243 @@
+"""The scenarios of `make bench`, each with its floor measured in the same run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import requests
+from kombu import Connection, Exchange, Queue
+
+from bench.load import closed_loop, percentile
+from bench.stack import Stack
+from services.embedded_db import free_port
+
+COHORT_SIZE = 2114
+COHORT_PASSED = 2063
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+
+
+def person_name(i: int) -> str:
+    return SURNAMES[i % 20] + GIVEN[(i // 20) % 20] + GIVEN[(i // 400) % 20]
+
+
+class Client:
+    def __init__(self, stack: Stack) -> None:
+        self.url = stack.url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {stack.token('--role', 'alliance_admin')}"
+
+    def post(self, path: str, body: dict) -> dict:
+        response = self.session.post(self.url + path, json=body, timeout=60)
+        if response.status_code >= 300:
+            raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:300]}")
+        return response.json()
+
+    def get(self, path: str) -> dict:
+        response = self.session.get(self.url + path, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+
+def wait(predicate, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(interval)
+
+
+def prepare_cohort(stack: Stack, client: Client) -> dict[str, Any]:
+    """An accredited evaluator and a cohort of students, known to certificates_svc."""
+    school = client.post("/api/v1/organisations", {
+        "name": "武隆职业教育中心", "kind": "secondary_vocational_school", "region": "重庆",
+        "accredited_evaluator": True,
+        "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"}})
+
+    def register(i: int) -> tuple[str, str]:
+        name = person_name(i)
+        person = client.post(f"/api/v1/organisations/{school['id']}/people",
+                             {"name": name, "kind": "student", "student_number": f"2022{i:05d}"})
+        return person["id"], name
+
+    with ThreadPoolExecutor(8) as pool:
+        people = list(pool.map(register, range(COHORT_SIZE)))
+    holders = stack.mongo["alliance_certificates"]["holders"]
+    wait(lambda: holders.count_documents({"organisation_id": school["id"]}) >= COHORT_SIZE, 120,
+         "certificates_svc to know every holder")
+    return {"school": school, "people": people}
+
+
+def portfolio_total(stack: Stack) -> int:
+    result = list(stack.mongo["alliance_members"]["people"].aggregate([
+        {"$project": {"n": {"$size": {"$ifNull": ["$certificates", []]}}}},
+        {"$group": {"_id": None, "n": {"$sum": "$n"}}}]))
+    return int(result[0]["n"]) if result else 0
+
+
+def run_cohort(stack: Stack, client: Client, cohort: dict[str, Any]) -> dict[str, Any]:
+    """One assessment through the gateway until every certificate is in members' portfolios."""
+    before = portfolio_total(stack)
+    results = [{"person_id": pid, "passed": i < COHORT_PASSED, "score": 85 if i < COHORT_PASSED else 40}
+               for i, (pid, _) in enumerate(cohort["people"])]
+    started = time.monotonic()
+    job = client.post("/api/v1/assessments", {
+        "issuer_id": cohort["school"]["id"], "occupation": "网络与信息安全管理员", "level": 4,
+        "assessed_on": "2022-06-30", "external_ref": f"bench-{time.time_ns()}", "results": results})
+    progress: list[tuple[float, int]] = []
+
+    def finished() -> bool:
+        state = client.get(f"/api/v1/jobs/{job['id']}")
+        progress.append((round(time.monotonic() - started, 2), state["done"]))
+        return state["status"] in ("done", "failed")
+
+    wait(finished, 600, "the assessment job", interval=0.2)
+    job_seconds = time.monotonic() - started
+    wait(lambda: portfolio_total(stack) - before >= COHORT_PASSED, 600, "every portfolio update")
+    elapsed = time.monotonic() - started
+    issued = stack.mongo["alliance_certificates"]["certificates"].count_documents(
+        {"issuer_id": cohort["school"]["id"], "kind": "skill_level"})
+    return {"seconds": elapsed, "job_seconds": job_seconds, "certificates": issued,
+            "throughput_per_s": COHORT_PASSED / elapsed, "progress_samples": progress[:: max(1, len(progress) // 8)]}
+
+
+def cohort_floor(stack: Stack, amqp_uri: str) -> dict[str, Any]:
+    """The same documents inserted with bare pymongo; messages of the same size through bare kombu."""
+    source = stack.mongo["alliance_certificates"]
+    documents = list(source["certificates"].find({"kind": "skill_level"}).limit(COHORT_PASSED))
+    envelopes = [r["envelope"] for r in source["outbox"].find({"event_type": "certificate_issued"})
+                 .limit(COHORT_PASSED)]
+    target = stack.mongo["bench_floor"]["certificates"]
+    target.drop()
+    started = time.monotonic()
+    target.insert_many(documents, ordered=False)
+    insert_seconds = time.monotonic() - started
+
+    exchange = Exchange("bench.floor", type="topic", durable=True)
+    queue = Queue("bench.floor", exchange, routing_key="certificate_issued", durable=True)
+    received = 0
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        queue(channel).declare()
+        producer = connection.Producer(channel)
+        channel.confirm_select()
+        started = time.monotonic()
+        for envelope in envelopes:
+            producer.publish(envelope, exchange=exchange, routing_key="certificate_issued",
+                             serializer="json", delivery_mode=2)
+
+        def on_message(body, message) -> None:
+            nonlocal received
+            received += 1
+            message.ack()
+
+        with connection.Consumer(queue, callbacks=[on_message], prefetch_count=10):
+            while received < len(envelopes):
+                connection.drain_events(timeout=10)
+        messaging_seconds = time.monotonic() - started
+    total = insert_seconds + messaging_seconds
+    return {"seconds": total, "insert_seconds": insert_seconds, "messaging_seconds": messaging_seconds,
+            "documents": len(documents), "messages": len(envelopes), "throughput_per_s": len(documents) / total}
+
+
+def verify_load(stack: Stack, client: Client, cohort: dict[str, Any], seconds: float) -> dict[str, Any]:
+    names = dict(cohort["people"])
+    certificates = list(stack.mongo["alliance_certificates"]["certificates"].find(
+        {"kind": "skill_level"}, {"number": 1, "holder_id": 1}).limit(500))
+    targets = [(c["number"], names[c["holder_id"]]) for c in certificates]
+    sample = client.session.get(f"{stack.url}/api/v1/verify/{targets[0][0]}",
+                                params={"name": targets[0][1]}, timeout=30)
+    if sample.status_code != 200:
+        raise RuntimeError(f"verify answered {sample.status_code}: {sample.text[:200]}")
+    return closed_loop(lambda i: f"{stack.url}/api/v1/verify/{targets[i % len(targets)][0]}"
+                                 f"?name={targets[i % len(targets)][1]}", 16, seconds)
+
+
+def verify_floor(stack: Stack, amqp_uri: str, workdir: Path, seconds: float) -> dict[str, Any]:
+    source = stack.mongo["alliance_certificates"]["certificates"]
+    floor_db = stack.mongo["bench_verify_floor"]["certificates"]
+    floor_db.drop()
+    floor_db.insert_many(list(source.find({"kind": "skill_level"}, {"credential": 0}).limit(500)))
+    numbers = [d["_id"] for d in floor_db.find({}, {"_id": 1})]
+    port = free_port()
+    config = workdir / "floor.yaml"
+    config.write_text(json.dumps({
+        "AMQP_URI": amqp_uri, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "max_workers": 10,
+        "FLOOR_MONGO_URI": f"mongodb://127.0.0.1:{stack.db_port}/?directConnection=true",
+        "FLOOR_DATABASE": "bench_verify_floor"}))
+    process = subprocess.Popen([sys.executable, "-m", "nameko", "run", "--config", str(config),
+                                "bench.floor_services"], cwd=Path(__file__).resolve().parent.parent,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    try:
+        url = f"http://127.0.0.1:{port}/verify/"
+
+        def answers() -> bool:
+            try:
+                return requests.get(url + numbers[0], timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait(answers, 60, "the floor services", interval=0.2)
+        return closed_loop(lambda i: url + numbers[i % len(numbers)], 16, seconds)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def fan_out(stack: Stack, client: Client, cohort: dict[str, Any], rate: int, seconds: float) -> dict[str, Any]:
+    """Issue ``rate`` certificates a second; latency from commit to members' portfolio update."""
+    school = cohort["school"]["id"]
+    people = [pid for pid, _ in cohort["people"]]
+    total = int(rate * seconds)
+    started = time.monotonic()
+    marker = time.time()
+
+    def issue(i: int) -> None:
+        due = started + i / rate
+        delay = due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        client.post("/api/v1/certificates", {"kind": "training_completion", "holder_id": people[i % len(people)],
+                                             "issuer_id": school, "title": f"师资培训 第{i}期"})
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(issue, range(total)))
+    send_seconds = time.monotonic() - started
+    outbox = stack.mongo["alliance_certificates"]["outbox"]
+    processed = stack.mongo["alliance_members"]["processed_events"]
+    since = datetime.fromtimestamp(marker, timezone.utc)
+    committed = {r["_id"]: r["created_at"] for r in outbox.find(
+        {"event_type": "certificate_issued", "created_at": {"$gte": since}}, {"created_at": 1})}
+    wait(lambda: processed.count_documents({"_id": {"$in": list(committed)}}) >= len(committed), 120,
+         "members_svc to record every certificate")
+    latencies = [(r["processed_at"] - committed[r["_id"]]).total_seconds() * 1000
+                 for r in processed.find({"_id": {"$in": list(committed)}}, {"processed_at": 1})]
+    return {"issued": len(committed), "achieved_rate_per_s": total / send_seconds,
+            "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
+            "max_ms": max(latencies) if latencies else float("nan")}
+
+
+def process_stats(pids: dict[str, list[int]]) -> dict[str, list[dict[str, float]]]:
+    """RSS (MB) and CPU seconds of each service process."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[str, list[dict[str, float]]] = {}
+    for service, ids in pids.items():
+        for pid in ids:
+            status = Path(f"/proc/{pid}/status").read_text()
+            rss_kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / ticks
+            stats.setdefault(service, []).append({"pid": pid, "rss_mb": rss_kb / 1024, "cpu_s": cpu})
+    return stats
