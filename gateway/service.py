@@ -7,6 +7,7 @@ from nameko.extensions import DependencyProvider
 from gateway.auth import jwt_secret
 from gateway.idempotency import IdempotencyRepository
 from gateway.routes.certificates import CertificatesRoutes
+from gateway.routes.contracts import ContractRoutes
 from gateway.routes.events import EventsRoutes
 from gateway.routes.members import MembersRoutes
 from gateway.routes.system import SystemRoutes
@@ -25,7 +26,7 @@ class JwtSecret(DependencyProvider):
         return self.secret
 
 
-class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes):
+class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, ContractRoutes):
     name = "gateway"
 
     request_id = RequestContext()
