@@ -78,15 +78,15 @@ class Call:
 
 
 def read_json(request: Request) -> Any:
-    mimetype = request.mimetype or ""
-    if mimetype != "application/json" and not mimetype.endswith("+json"):
-        return problem(415, "Unsupported media type", "send the body as application/json")
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge as exc:
         return problem_from_exception(exc)
     if not raw:
-        return {}
+        return {}  # e.g. an action without a reason: no body, whatever the content type
+    mimetype = request.mimetype or ""
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        return problem(415, "Unsupported media type", "send the body as application/json")
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:

@@ -40,7 +40,7 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
 
 def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    body.update({k: v for k, v in extra.items() if v})
+    body.update({k: v for k, v in extra.items() if v is not None})
     response = json_response(body, status, content_type=PROBLEM_JSON)
     request_id = current_request_id.get()
     if request_id:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, Forbidden, InvalidInput
 
 
 class OrganisationKind(str, Enum):
@@ -150,6 +150,56 @@ def check_single_lead(
                     "role": f"another lead membership is {MembershipStatus(status).value}"
                 },
             )
+
+
+def lead_organisation_after(
+    current_lead: str | None, role: str, organisation_id: str, new_status: str
+) -> str | None:
+    """The alliance's lead organisation once a membership of ``role`` reached ``new_status``.
+
+    An approved (or reinstated) lead membership makes its organisation the lead;
+    one that is rejected or left gives the role up. A suspended lead stays the lead.
+    """
+    if MembershipRole(role) is not MembershipRole.LEAD:
+        return current_lead
+    status = MembershipStatus(new_status)
+    if status is MembershipStatus.ACTIVE:
+        return organisation_id
+    if status in _ENDED_STATUSES and current_lead == organisation_id:
+        return None
+    return current_lead
+
+
+# What an organisation's own org_admin may change; the rest is the alliance admin's.
+ORG_ADMIN_EDITABLE_FIELDS = frozenset({"name", "region", "district", "code"})
+
+
+def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool) -> None:
+    """Refuse an org_admin's change to fields only the alliance admin may set."""
+    if by_alliance_admin:
+        return
+    refused = sorted(set(requested) - ORG_ADMIN_EDITABLE_FIELDS)
+    if refused:
+        raise Forbidden(
+            "only the alliance admin may change these fields",
+            {"fields": refused},
+        )
+
+
+def organisation_changes(current: dict[str, Any], requested: dict[str, Any]) -> dict[str, Any]:
+    """The requested fields whose value differs from the organisation's current one."""
+    return {
+        field: value for field, value in requested.items() if current.get(field) != value
+    }
+
+
+def check_person_position(kind: str, position: str | None) -> None:
+    """A position (full- or part-time) describes researchers only."""
+    if position is not None and PersonKind(kind) is not PersonKind.RESEARCHER:
+        raise InvalidInput(
+            "only researchers have a position",
+            {"position": "allowed only when kind is 'researcher'"},
+        )
 
 
 # GB 11643-1999 weights 2^(17-i) mod 11 and the ISO 7064 MOD 11-2 check characters.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bson import ObjectId
@@ -14,6 +15,8 @@ from services.errors import Conflict, NotFound
 from services.mongo import Repository, utcnow
 from services.pagination import paginate
 
+ALLIANCES = "alliances"
+MEMBERSHIPS = "memberships"
 ORGANISATIONS = "organisations"
 PEOPLE = "people"
 
@@ -24,6 +27,9 @@ def new_id() -> str:
 
 class MembersRepository(Repository):
     INDEXES = [
+        (MEMBERSHIPS, [("alliance_id", 1), ("organisation_id", 1)], {"unique": True}),
+        (MEMBERSHIPS, [("alliance_id", 1), ("status", 1), ("role", 1)], {}),
+        (ORGANISATIONS, [("kind", 1), ("region", 1)], {}),
         (ORGANISATIONS, [("name", 1)], {}),
         (ORGANISATIONS, [("code", 1)],
          {"unique": True, "partialFilterExpression": {"code": {"$type": "string"}}}),
@@ -31,6 +37,22 @@ class MembersRepository(Repository):
          {"unique": True, "partialFilterExpression": {"student_number": {"$type": "string"}}}),
         (PEOPLE, [("certificates.number", 1)], {}),
     ]
+
+    # alliances
+
+    def create_alliance(self, fields: dict[str, Any]) -> dict[str, Any]:
+        alliance = {"_id": new_id(), **fields, "lead_organisation_id": None, "created_at": utcnow()}
+        self.db[ALLIANCES].insert_one(alliance)
+        return alliance
+
+    def get_alliance(self, alliance_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        alliance = self.db[ALLIANCES].find_one({"_id": alliance_id}, session=session)
+        if alliance is None:
+            raise NotFound(f"alliance {alliance_id} not found")
+        return alliance
+
+    def list_alliances(self, limit: int | None, cursor: str | None):
+        return paginate(self.db[ALLIANCES], {}, limit, cursor)
 
     # organisations
 
@@ -47,14 +69,137 @@ class MembersRepository(Repository):
             raise Conflict("an organisation with this code exists", {"code": "already registered"}) from None
         return organisation
 
-    def get_organisation(self, organisation_id: str) -> dict[str, Any]:
-        organisation = self.db[ORGANISATIONS].find_one({"_id": organisation_id})
+    def get_organisation(self, organisation_id: str,
+                         session: ClientSession | None = None) -> dict[str, Any]:
+        organisation = self.db[ORGANISATIONS].find_one({"_id": organisation_id}, session=session)
         if organisation is None:
             raise NotFound(f"organisation {organisation_id} not found")
         return organisation
 
-    def list_organisations(self, query: dict[str, Any], limit: int | None, cursor: str | None):
+    def update_organisation(self, organisation_id: str, requested: dict[str, Any]) -> dict[str, Any]:
+        """Apply the fields that differ; record ``organisation_updated`` when anything changed."""
+
+        def work(session: ClientSession) -> dict[str, Any]:
+            current = self.get_organisation(organisation_id, session)
+            changes = domain.organisation_changes(current, requested)
+            if not changes:
+                return current
+            updated = self.db[ORGANISATIONS].find_one_and_update(
+                {"_id": organisation_id},
+                {"$set": {**changes, "updated_at": utcnow()}},
+                session=session,
+                return_document=ReturnDocument.AFTER,
+            )
+            self.emit(session, "organisation_updated", organisation_event(updated))
+            return updated
+
+        try:
+            return self.transaction(work)
+        except DuplicateKeyError:
+            raise Conflict("an organisation with this code exists", {"code": "already registered"}) from None
+
+    def list_organisations(self, filters: dict[str, Any], limit: int | None, cursor: str | None):
+        """A page of organisations whose name contains ``filters["name"]`` (any case), by kind and region."""
+        query: dict[str, Any] = {key: filters[key] for key in ("kind", "region") if filters.get(key)}
+        if filters.get("name"):
+            query["name"] = {"$regex": re.escape(filters["name"]), "$options": "i"}
         return paginate(self.db[ORGANISATIONS], query, limit, cursor)
+
+    # memberships
+
+    def create_membership(self, alliance_id: str, organisation_id: str, role: str,
+                          by: str | None) -> dict[str, Any]:
+        """An ``applied`` membership, its first history line and ``membership_changed``, together."""
+        now = utcnow()
+        status = domain.MembershipStatus.APPLIED.value
+        membership = {
+            "_id": new_id(),
+            "alliance_id": alliance_id,
+            "organisation_id": organisation_id,
+            "role": role,
+            "status": status,
+            "history": [domain.history_entry(None, status, now, by, None)],
+            "created_at": now,
+            "updated_at": now,
+        }
+
+        def work(session: ClientSession) -> None:
+            # Writing the alliance makes concurrent applications to it conflict, so two
+            # organisations cannot both pass the single-lead check.
+            self._touch_alliance(session, alliance_id, now)
+            self.get_organisation(organisation_id, session)
+            others = self.db[MEMBERSHIPS].find(
+                {"alliance_id": alliance_id}, {"role": 1, "status": 1}, session=session
+            )
+            domain.check_single_lead(((m["role"], m["status"]) for m in others), role)
+            self.db[MEMBERSHIPS].insert_one(membership, session=session)
+            self.emit(session, "membership_changed", membership_event(membership, None, None))
+
+        try:
+            self.transaction(work)
+        except DuplicateKeyError:
+            existing = self.db[MEMBERSHIPS].find_one(
+                {"alliance_id": alliance_id, "organisation_id": organisation_id}, {"status": 1}
+            )
+            raise Conflict(
+                "the organisation already has a membership of this alliance",
+                {"membership_id": existing["_id"], "current_state": existing["status"]} if existing else {},
+            ) from None
+        return membership
+
+    def change_membership_status(self, membership_id: str, action: str, by: str | None,
+                                 reason: str | None) -> dict[str, Any]:
+        """Apply a lifecycle action: the status, its history line and ``membership_changed``, together."""
+
+        def work(session: ClientSession) -> dict[str, Any]:
+            membership = self.get_membership(membership_id, session)
+            old_status = membership["status"]
+            new_status = domain.next_membership_status(old_status, action).value
+            now = utcnow()
+            updated = self.db[MEMBERSHIPS].find_one_and_update(
+                {"_id": membership_id},
+                {
+                    "$set": {"status": new_status, "updated_at": now},
+                    "$push": {"history": domain.history_entry(old_status, new_status, now, by, reason)},
+                },
+                session=session,
+                return_document=ReturnDocument.AFTER,
+            )
+            alliance = self._touch_alliance(session, membership["alliance_id"], now)
+            lead = domain.lead_organisation_after(
+                alliance.get("lead_organisation_id"), membership["role"],
+                membership["organisation_id"], new_status,
+            )
+            if lead != alliance.get("lead_organisation_id"):
+                self.db[ALLIANCES].update_one(
+                    {"_id": alliance["_id"]}, {"$set": {"lead_organisation_id": lead}}, session=session
+                )
+            self.emit(session, "membership_changed", membership_event(updated, old_status, reason))
+            return updated
+
+        return self.transaction(work)
+
+    def get_membership(self, membership_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        membership = self.db[MEMBERSHIPS].find_one({"_id": membership_id}, session=session)
+        if membership is None:
+            raise NotFound(f"membership {membership_id} not found")
+        return membership
+
+    def list_memberships(self, alliance_id: str, filters: dict[str, Any], limit: int | None,
+                         cursor: str | None):
+        self.get_alliance(alliance_id)
+        query = {"alliance_id": alliance_id,
+                 **{key: filters[key] for key in ("status", "role", "organisation_id") if filters.get(key)}}
+        return paginate(self.db[MEMBERSHIPS], query, limit, cursor)
+
+    def _touch_alliance(self, session: ClientSession, alliance_id: str, now) -> dict[str, Any]:
+        alliance = self.db[ALLIANCES].find_one_and_update(
+            {"_id": alliance_id}, {"$set": {"updated_at": now}}, session=session,
+            return_document=ReturnDocument.AFTER,
+        )
+        if alliance is None:
+            raise NotFound(f"alliance {alliance_id} not found")
+        return alliance
 
     # people
 
@@ -86,6 +231,11 @@ class MembersRepository(Repository):
         if person is None:
             raise NotFound(f"person {person_id} not found")
         return person
+
+    def list_people(self, organisation_id: str, limit: int | None, cursor: str | None):
+        self.get_organisation(organisation_id)
+        return paginate(self.db[PEOPLE], {"organisation_id": organisation_id}, limit, cursor,
+                        projection={"identity": 0})
 
     def get_person_with_identity(self, person_id: str) -> dict[str, Any]:
         person = self.db[PEOPLE].find_one({"_id": person_id})
@@ -134,4 +284,18 @@ def holder_record(person: dict[str, Any]) -> dict[str, Any]:
         "student_number": person.get("student_number"),
         "identity_hash": identity.get("hash"),
         "identity_salt": identity.get("salt"),
+    }
+
+
+def membership_event(membership: dict[str, Any], old_status: str | None,
+                     reason: str | None) -> dict[str, Any]:
+    """The ``membership_changed`` payload."""
+    return {
+        "membership_id": membership["_id"],
+        "alliance_id": membership["alliance_id"],
+        "organisation_id": membership["organisation_id"],
+        "role": membership["role"],
+        "old_status": old_status,
+        "new_status": membership["status"],
+        "reason": reason,
     }

@@ -2,7 +2,15 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from members_svc.domain import OrganisationKind, PersonKind, ResearcherPosition
+from members_svc.domain import (
+    MembershipRole,
+    MembershipStatus,
+    OrganisationKind,
+    PersonKind,
+    ResearcherPosition,
+    allowed_membership_actions,
+)
+from services.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
 def _choices(enum) -> validate.OneOf:
@@ -13,6 +21,31 @@ class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
         ordered = True
+
+
+class Paged(StrictSchema):
+    """Cursor pagination of a list query."""
+
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    cursor = fields.String(load_default=None)
+
+
+class AllianceCreate(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    region = fields.String(load_default=None, validate=validate.Length(max=100))
+    description = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class Alliance(Schema):
+    id = fields.String(attribute="_id")
+    name = fields.String()
+    region = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
+    lead_organisation_id = fields.String(
+        allow_none=True,
+        metadata={"description": "organisation of the active (or suspended) lead membership"},
+    )
+    created_at = fields.DateTime()
 
 
 class EvaluatorProfile(StrictSchema):
@@ -45,6 +78,13 @@ class OrganisationUpdate(StrictSchema):
     code = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9A-Z]{4,18}$"))
     accredited_evaluator = fields.Boolean()
     evaluator = fields.Nested(EvaluatorProfile, allow_none=True)
+
+
+class OrganisationQuery(Paged):
+    name = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
+                         metadata={"description": "part of the name, any case"})
+    kind = fields.String(load_default=None, validate=_choices(OrganisationKind))
+    region = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
 
 
 class Organisation(Schema):
@@ -91,3 +131,42 @@ class Person(Schema):
     national_id_masked = fields.String(allow_none=True)
     certificates = fields.List(fields.Nested(PortfolioEntry), dump_default=list)
     created_at = fields.DateTime()
+
+
+class MembershipCreate(StrictSchema):
+    organisation_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    role = fields.String(required=True, validate=_choices(MembershipRole))
+
+
+class MembershipAction(StrictSchema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class MembershipQuery(Paged):
+    status = fields.String(load_default=None, validate=_choices(MembershipStatus))
+    role = fields.String(load_default=None, validate=_choices(MembershipRole))
+    organisation_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+class HistoryEntry(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    at = fields.DateTime()
+    by = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class Membership(Schema):
+    id = fields.String(attribute="_id")
+    alliance_id = fields.String()
+    organisation_id = fields.String()
+    role = fields.String()
+    status = fields.String()
+    allowed_actions = fields.Method("_allowed_actions", metadata={
+        "description": "actions its status accepts", "type": "array", "items": {"type": "string"}})
+    history = fields.List(fields.Nested(HistoryEntry), metadata={"description": "oldest first"})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+    def _allowed_actions(self, membership: dict) -> list[str]:
+        return allowed_membership_actions(membership["status"])

@@ -25,6 +25,20 @@ class MembersService:
         return {"service": self.name, "database": self.repository.ping()}
 
     @rpc
+    def create_alliance(self, payload: dict[str, Any]) -> dict[str, Any]:
+        fields = load(schemas.AllianceCreate, payload)
+        return schemas.Alliance().dump(self.repository.create_alliance(fields))
+
+    @rpc
+    def get_alliance(self, alliance_id: str) -> dict[str, Any]:
+        return schemas.Alliance().dump(self.repository.get_alliance(alliance_id))
+
+    @rpc
+    def list_alliances(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
+        items, next_cursor = self.repository.list_alliances(limit, cursor)
+        return {"items": schemas.Alliance(many=True).dump(items), "next_cursor": next_cursor}
+
+    @rpc
     def register_organisation(self, payload: dict[str, Any]) -> dict[str, Any]:
         fields = load(schemas.OrganisationCreate, payload)
         return schemas.Organisation().dump(self.repository.create_organisation(fields))
@@ -34,13 +48,54 @@ class MembersService:
         return schemas.Organisation().dump(self.repository.get_organisation(organisation_id))
 
     @rpc
-    def list_organisations(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
-        items, next_cursor = self.repository.list_organisations({}, limit, cursor)
+    def list_organisations(self, filters: dict[str, Any]) -> dict[str, Any]:
+        """Organisations by name fragment, kind and region; ``filters`` also carries limit and cursor."""
+        query = load(schemas.OrganisationQuery, filters)
+        items, next_cursor = self.repository.list_organisations(query, query["limit"], query["cursor"])
         return {"items": schemas.Organisation(many=True).dump(items), "next_cursor": next_cursor}
+
+    @rpc
+    def update_organisation(self, organisation_id: str, payload: dict[str, Any],
+                            by_alliance_admin: bool) -> dict[str, Any]:
+        """Change an organisation; an org_admin may change only its name, region, district and code."""
+        requested = load(schemas.OrganisationUpdate, payload)
+        domain.check_organisation_update(requested, by_alliance_admin)
+        return schemas.Organisation().dump(self.repository.update_organisation(organisation_id, requested))
+
+    @rpc
+    def apply_for_membership(self, alliance_id: str, payload: dict[str, Any],
+                             by: str | None) -> dict[str, Any]:
+        application = load(schemas.MembershipCreate, payload)
+        membership = self.repository.create_membership(
+            alliance_id, application["organisation_id"], application["role"], by
+        )
+        return schemas.Membership().dump(membership)
+
+    @rpc
+    def change_membership(self, membership_id: str, action: str, payload: dict[str, Any],
+                          by: str | None) -> dict[str, Any]:
+        """Apply a lifecycle action (approve, reject, suspend, reinstate, leave)."""
+        reason = load(schemas.MembershipAction, payload)["reason"]
+        membership = self.repository.change_membership_status(membership_id, action, by, reason)
+        return schemas.Membership().dump(membership)
+
+    @rpc
+    def get_membership(self, membership_id: str) -> dict[str, Any]:
+        return schemas.Membership().dump(self.repository.get_membership(membership_id))
+
+    @rpc
+    def list_memberships(self, alliance_id: str, filters: dict[str, Any]) -> dict[str, Any]:
+        """An alliance's memberships by status, role and organisation (``filters`` has limit, cursor)."""
+        query = load(schemas.MembershipQuery, filters)
+        items, next_cursor = self.repository.list_memberships(
+            alliance_id, query, query["limit"], query["cursor"]
+        )
+        return {"items": schemas.Membership(many=True).dump(items), "next_cursor": next_cursor}
 
     @rpc
     def register_person(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         fields = load(schemas.PersonCreate, payload)
+        domain.check_person_position(fields["kind"], fields["position"])
         national_id = fields.pop("national_id", None)
         if national_id:
             normalised = domain.normalise_national_id(national_id)
@@ -50,6 +105,12 @@ class MembersService:
         person = self.repository.create_person(organisation_id, fields)
         person.pop("identity", None)
         return schemas.Person().dump(person)
+
+    @rpc
+    def list_people(self, organisation_id: str, limit: int | None = None,
+                    cursor: str | None = None) -> dict[str, Any]:
+        items, next_cursor = self.repository.list_people(organisation_id, limit, cursor)
+        return {"items": schemas.Person(many=True).dump(items), "next_cursor": next_cursor}
 
     @rpc
     def get_person(self, person_id: str) -> dict[str, Any]:
@@ -71,17 +132,9 @@ class MembersService:
 
     @event_handler("certificates", "certificate_status_changed")
     def on_certificate_status_changed(self, event: dict[str, Any]) -> None:
-        data = event["data"]
-        change = {
-            "number": data["number"],
-            "holder_id": data["holder_id"],
-            "status": data["new_status"],
-            "reason": data.get("reason"),
-            "changed_at": data["changed_at"],
-        }
         self.repository.consume(
             event,
             lambda session: self.repository.apply_certificate_event(
-                session, domain.CERTIFICATE_STATUS_CHANGED, change
+                session, domain.CERTIFICATE_STATUS_CHANGED, event["data"]
             ),
         )

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from amqp.exceptions import NotFound
 from kombu import Connection
 
 from services.messaging import (
@@ -13,7 +14,7 @@ from services.messaging import (
     DEFAULT_EXCHANGE,
     ERROR_HEADER,
     ORIGINAL_QUEUE_HEADER,
-    dead_letter_queue,
+    dead_letter_queue_name,
 )
 
 
@@ -49,17 +50,28 @@ def _describe(message: Any) -> DeadLetter:
     )
 
 
+def _exists(connection: Connection, queue: str) -> bool:
+    """Whether the queue exists, whatever its arguments (classic or quorum)."""
+    channel = connection.channel()
+    try:
+        channel.queue_declare(queue=queue, passive=True)
+    except NotFound:
+        return False
+    channel.close()
+    return True
+
+
 def _drain(connection: Connection, service: str):
     """Every message of the dead-letter queue, unacknowledged, on one channel."""
     channel = connection.channel()
-    queue = dead_letter_queue(service)(channel)
-    queue.declare()
     messages = []
+    if not _exists(connection, dead_letter_queue_name(service)):
+        return channel, messages
     while True:
-        message = queue.get(no_ack=False, accept=None)
+        message = channel.basic_get(dead_letter_queue_name(service), no_ack=False)
         if message is None:
             break
-        messages.append(message)
+        messages.append(channel.message_to_python(message))
     return channel, messages
 
 
@@ -101,7 +113,9 @@ def replay_dead_letters(amqp_uri: str, service: str, ids: set[str] | None = None
 
 def purge_dead_letters(amqp_uri: str, service: str) -> int:
     with Connection(amqp_uri) as connection:
+        if not _exists(connection, dead_letter_queue_name(service)):
+            return 0
         channel = connection.channel()
-        count = dead_letter_queue(service)(channel).purge() or 0
+        count = channel.queue_purge(dead_letter_queue_name(service)) or 0
         channel.close()
     return int(count)

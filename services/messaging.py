@@ -56,23 +56,33 @@ def retry_queue(service_name: str, attempt: int, base_seconds: float) -> Queue:
     )
 
 
-def dead_letter_queue(service_name: str) -> Queue:
+def queue_arguments(queue_type: str | None) -> dict[str, Any]:
+    """``x-queue-type`` for the durable event queues: ``classic`` (default) or ``quorum`` (clusters)."""
+    kind = (queue_type or "classic").lower()
+    if kind not in ("classic", "quorum"):
+        raise ValueError(f"EVENT_QUEUE_TYPE must be classic or quorum, not {queue_type!r}")
+    return {"x-queue-type": "quorum"} if kind == "quorum" else {}
+
+
+def dead_letter_queue(service_name: str, queue_type: str | None = None) -> Queue:
     return Queue(
         dead_letter_queue_name(service_name),
         exchange=DEFAULT_EXCHANGE,
         routing_key=dead_letter_queue_name(service_name),
         durable=True,
+        queue_arguments=queue_arguments(queue_type) or None,
     )
 
 
-def declare_retry_topology(amqp_uri: str, service_name: str, attempts: int, base_seconds: float) -> None:
+def declare_retry_topology(amqp_uri: str, service_name: str, attempts: int, base_seconds: float,
+                           queue_type: str | None = None) -> None:
     """Declare the wait queues and the dead-letter queue of one service (idempotent)."""
     with Connection(amqp_uri) as connection:
         channel = connection.channel()
         retry_exchange(service_name)(channel).declare()
         for attempt in range(1, attempts):
             retry_queue(service_name, attempt, base_seconds)(channel).declare()
-        dead_letter_queue(service_name)(channel).declare()
+        dead_letter_queue(service_name, queue_type)(channel).declare()
 
 
 class DeadLetteringQueueConsumer(QueueConsumer):
@@ -113,9 +123,13 @@ class ReliableEventHandler(EventHandler):
         config = self.container.config
         self.max_attempts = int(config.get("EVENT_MAX_ATTEMPTS", 5))
         self.base_seconds = float(config.get("EVENT_RETRY_BASE_SECONDS", 1))
+        queue_type = config.get("EVENT_QUEUE_TYPE")
+        extra = queue_arguments(queue_type)
+        if extra:  # quorum queues replicate across a RabbitMQ cluster
+            self.queue.queue_arguments = {**(self.queue.queue_arguments or {}), **extra}
         self.publisher = Publisher(config["AMQP_URI"], use_confirms=True)
         declare_retry_topology(
-            config["AMQP_URI"], self.container.service_name, self.max_attempts, self.base_seconds
+            config["AMQP_URI"], self.container.service_name, self.max_attempts, self.base_seconds, queue_type
         )
 
     def handle_message(self, body: Any, message: Any) -> None:

@@ -144,6 +144,8 @@ class OutboxRelay:
                 "event_id": envelope["event_id"],
             },
             "message_id": envelope["event_id"],
+            # The exchange may not exist yet when no subscriber has started.
+            "declare": [exchange],
         }
         options.update(overrides)
         self.publisher.publish(envelope, **options)

@@ -110,3 +110,25 @@ def test_malformed_messages_are_dead_lettered_and_the_worker_goes_on(start_servi
     purged = alliance(uri, "dlq", "purge", "probe")
     assert purged.returncode == 0 and "purged 2" in purged.stdout
     assert purge_dead_letters(uri, "probe") == 0
+
+
+def test_quorum_queues_when_configured(start_services, config, infrastructure):
+    from urllib.parse import unquote, urlsplit
+
+    from nameko.testing.rabbit import Client as RabbitAdmin
+
+    start_services(Probe, overrides={"EVENT_QUEUE_TYPE": "quorum", "EVENT_MAX_ATTEMPTS": 2,
+                                     "EVENT_RETRY_BASE_SECONDS": 0.05})
+    admin = RabbitAdmin(infrastructure.management_uri)
+    vhost = unquote(urlsplit(config["AMQP_URI"]).path.lstrip("/"))
+    queues = {q["name"]: q.get("type") for q in admin.get_queues(vhost)}
+    handler_queue = next(name for name in queues if name.startswith("evt-certificates-certificate_issued"))
+    assert queues[handler_queue] == "quorum"
+    assert queues["probe.dead-letters"] == "quorum"
+
+    POISONED.add("PA-2026-000077")
+    publish(config["AMQP_URI"], issued("PA-2026-000077"))
+    publish(config["AMQP_URI"], issued("PA-2026-000078"))
+    wait_for(lambda: HANDLED == ["PA-2026-000078"], message="the healthy event")
+    letters = wait_for(lambda: list_dead_letters(config["AMQP_URI"], "probe"), message="the dead letter")
+    assert [letter.attempts for letter in letters] == [2]

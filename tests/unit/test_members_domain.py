@@ -7,16 +7,20 @@ from members_svc.domain import (
     MembershipStatus,
     allowed_membership_actions,
     apply_certificate_event,
+    check_organisation_update,
+    check_person_position,
     check_single_lead,
     history_entry,
     identity_hash,
+    lead_organisation_after,
     mask_identifier,
     mask_name,
     new_salt,
     next_membership_status,
     normalise_national_id,
+    organisation_changes,
 )
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, Forbidden, InvalidInput
 
 LEGAL_TRANSITIONS = [
     ("applied", "approve", "active"),
@@ -376,3 +380,48 @@ def test_unknown_certificate_event_type_is_invalid():
     with pytest.raises(InvalidInput) as caught:
         apply_certificate_event([], "certificate_printed", {"number": "C-1"})
     assert "event_type" in caught.value.details
+
+
+@pytest.mark.parametrize(
+    ("current", "role", "status", "expected"),
+    [
+        (None, "lead", "active", "org-a"),
+        ("org-a", "lead", "suspended", "org-a"),
+        ("org-a", "lead", "left", None),
+        (None, "lead", "rejected", None),
+        ("org-a", "lead", "applied", "org-a"),
+        ("org-b", "lead", "left", "org-b"),
+        ("org-b", "member", "active", "org-b"),
+        (None, "founding", "active", None),
+    ],
+)
+def test_lead_organisation_follows_the_lead_membership(current, role, status, expected):
+    assert lead_organisation_after(current, role, "org-a", status) == expected
+
+
+def test_alliance_admin_may_change_every_organisation_field():
+    check_organisation_update({"name": "x", "accredited_evaluator": True, "evaluator": None}, True)
+
+
+def test_org_admin_may_change_name_region_district_and_code():
+    check_organisation_update({"name": "x", "region": "重庆", "district": "渝中区", "code": "5001"}, False)
+
+
+def test_org_admin_may_not_set_evaluator_fields():
+    with pytest.raises(Forbidden) as caught:
+        check_organisation_update({"name": "x", "evaluator": None, "accredited_evaluator": False}, False)
+    assert caught.value.details == {"fields": ["accredited_evaluator", "evaluator"]}
+
+
+def test_organisation_changes_keep_only_differing_fields():
+    current = {"name": "重庆市工业学校", "region": "重庆", "district": None}
+    requested = {"name": "重庆市工业学校", "district": "南岸区", "code": None}
+    assert organisation_changes(current, requested) == {"district": "南岸区"}
+
+
+def test_position_belongs_to_researchers_only():
+    check_person_position("researcher", "full_time_researcher")
+    check_person_position("student", None)
+    with pytest.raises(InvalidInput) as caught:
+        check_person_position("teacher", "part_time_researcher")
+    assert "position" in caught.value.details

@@ -1,0 +1,146 @@
+"""People over HTTP: student numbers, the write-only national ID, and the certificate portfolio."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from kombu import Connection
+from nameko.standalone.events import get_event_exchange
+from nameko.testing.services import entrypoint_hook
+from nameko.testing.utils import get_container
+
+from members_svc.service import MembersService
+from services.contracts import build_event
+from tests.conftest import wait_for
+from tests.interface.conftest import Api
+from tests.interface.test_members_memberships import EventTap, create, school, serve_members
+
+NATIONAL_ID = "11010519491231002X"
+# The check digit is wrong: refused, and never echoed either.
+MALFORMED_NATIONAL_ID = "110105194912310021"
+
+
+@pytest.fixture
+def api(start_services, config) -> Api:
+    return serve_members(start_services, config)[1]
+
+
+def people_path(organisation_id: str) -> str:
+    return f"/api/v1/organisations/{organisation_id}/people"
+
+
+def test_student_numbers_are_unique_within_an_organisation(api):
+    wulong = school(api, "武隆职业教育中心")
+    linshui = school(api, "四川邻水职业中学", region="四川")
+    own = {"role": "org_admin", "org": wulong["id"]}
+    first = create(api, people_path(wulong["id"]),
+                   {"name": "李明", "kind": "student", "student_number": "2022001"}, **own)
+
+    duplicate = api.post(people_path(wulong["id"]),
+                         json={"name": "王芳", "kind": "student", "student_number": "2022001"}, **own)
+    assert duplicate.status_code == 409
+    assert "student_number" in duplicate.json()
+    create(api, people_path(linshui["id"]), {"name": "王芳", "kind": "student", "student_number": "2022001"})
+    researcher = create(api, people_path(wulong["id"]),
+                        {"name": "陈静", "kind": "researcher", "position": "part_time_researcher"})
+    assert researcher["position"] == "part_time_researcher"
+    positioned_student = api.post(people_path(wulong["id"]), json={
+        "name": "赵强", "kind": "student", "position": "full_time_researcher"})
+    assert positioned_student.status_code == 400
+    assert "position" in positioned_student.json()["errors"]
+
+    listed = api.get(people_path(wulong["id"]), params={"limit": 1}, **own).json()
+    assert [p["id"] for p in listed["items"]] == [first["id"]]
+    rest = api.get(people_path(wulong["id"]), params={"cursor": listed["next_cursor"]}, **own).json()
+    assert [p["id"] for p in rest["items"]] == [researcher["id"]]
+    assert rest["next_cursor"] is None
+    assert api.get(people_path(wulong["id"]), role="org_admin", org=linshui["id"]).status_code == 403
+    assert api.get(people_path("000000000000000000000000")).status_code == 404
+
+
+def test_national_id_never_leaves_in_responses_events_or_logs(api, config, caplog):
+    caplog.set_level(logging.DEBUG)
+    with EventTap(config, "members") as members_events:
+        organisation = school(api, "巫溪县职业教育中心")
+        own = {"role": "org_admin", "org": organisation["id"]}
+        responses = []
+
+        registered = api.post(people_path(organisation["id"]), json={
+            "name": "张三丰", "kind": "student", "student_number": "2022001",
+            "national_id": NATIONAL_ID.lower()}, **own)
+        responses.append(registered)
+        assert registered.status_code == 201, registered.text
+        person = registered.json()
+        assert person["national_id_masked"] == "1101**********002X"
+        assert "national_id" not in person
+
+        malformed = api.post(people_path(organisation["id"]), json={
+            "name": "李四", "kind": "teacher", "national_id": MALFORMED_NATIONAL_ID}, **own)
+        responses.append(malformed)
+        assert malformed.status_code == 400
+        assert "national_id" in malformed.json()["errors"]
+
+        responses.append(api.get(f"/api/v1/people/{person['id']}", **own))
+        responses.append(api.get(people_path(organisation["id"]), **own))
+        assert all(r.status_code == 200 for r in responses[2:])
+        assert responses[-1].json()["items"][0]["national_id_masked"] == "1101**********002X"
+
+        events = wait_for(lambda: members_events.of_type("person_registered"),
+                          message="person_registered on members.events")
+        assert [e["data"]["person_id"] for e in events] == [person["id"]]
+        assert events[0]["data"]["identity_hash"].startswith("sha256$")
+
+    published = json.dumps(members_events.received, ensure_ascii=False)
+    answered = "\n".join(r.text for r in responses)
+    assert caplog.records, "the services' log output was captured"
+    for leaked in (NATIONAL_ID, NATIONAL_ID.lower(), NATIONAL_ID[:17], MALFORMED_NATIONAL_ID):
+        assert leaked not in answered
+        assert leaked not in published
+        assert leaked not in caplog.text
+
+
+def publish_certificate_event(config: dict, envelope: dict) -> None:
+    """Publish as certificates_svc does: its event exchange, routing key = event type."""
+    exchange = get_event_exchange("certificates", config)
+    with Connection(config["AMQP_URI"]) as connection:
+        connection.Producer().publish(envelope, exchange=exchange, routing_key=envelope["event_type"],
+                                      serializer="json", declare=[exchange])
+
+
+def test_portfolio_follows_certificate_events_and_ignores_redelivery(start_services, config):
+    runner, api = serve_members(start_services, config)
+    organisation = school(api, "重庆市两江职业教育中心")
+    person = create(api, people_path(organisation["id"]),
+                    {"name": "刘洋", "kind": "student", "student_number": "2022017"})
+    number = "S000150000123221000001"
+    issued = build_event("certificates", "certificate_issued", {
+        "number": number, "kind": "skill_level", "title": "网络与信息安全管理员 四级/中级工",
+        "holder_id": person["id"], "holder_organisation_id": organisation["id"],
+        "issuer_id": organisation["id"], "occupation": "网络与信息安全管理员", "work_type": None,
+        "level": 4, "issued_at": "2022-06-30T08:00:00.000Z", "valid_until": None,
+        "credential_id": f"urn:uuid:{person['id']}", "status": "active"}, "request-1")
+    revoked = build_event("certificates", "certificate_status_changed", {
+        "number": number, "holder_id": person["id"], "old_status": "active", "new_status": "revoked",
+        "reason": "考核材料不实", "changed_at": "2022-09-01T08:00:00.000Z"}, "request-2")
+
+    def portfolio() -> list[dict]:
+        return api.get(f"/api/v1/people/{person['id']}").json()["certificates"]
+
+    publish_certificate_event(config, issued)
+    entries = wait_for(portfolio, message="the issued certificate in the portfolio")
+    assert [(e["number"], e["status"], e["level"]) for e in entries] == [(number, "active", 4)]
+    publish_certificate_event(config, revoked)
+    entries = wait_for(lambda: portfolio()[0]["status"] == "revoked" and portfolio(),
+                       message="the revocation in the portfolio")
+    assert entries[0]["status_reason"] == "考核材料不实"
+
+    before = api.get(f"/api/v1/people/{person['id']}").json()
+    container = get_container(runner, MembersService)
+    with entrypoint_hook(container, "on_certificate_issued") as deliver_issued:
+        deliver_issued(issued)
+        deliver_issued(issued)
+    with entrypoint_hook(container, "on_certificate_status_changed") as deliver_status:
+        deliver_status(revoked)
+    assert api.get(f"/api/v1/people/{person['id']}").json() == before
