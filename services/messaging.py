@@ -44,7 +44,7 @@ def retry_exchange(service_name: str) -> Exchange:
     return Exchange(f"{service_name}.retry", type="headers", durable=True)
 
 
-def retry_queue(service_name: str, attempt: int, base_seconds: float) -> Queue:
+def retry_queue(service_name: str, attempt: int, base_seconds: float, queue_type: str | None = None) -> Queue:
     """The wait queue for a message's ``attempt``-th retry, with a growing TTL."""
     ttl_ms = int(base_seconds * 1000 * 2 ** (attempt - 1))
     return Queue(
@@ -52,7 +52,7 @@ def retry_queue(service_name: str, attempt: int, base_seconds: float) -> Queue:
         exchange=retry_exchange(service_name),
         binding_arguments={"x-match": "all", ATTEMPT_HEADER: attempt},
         durable=True,
-        queue_arguments={"x-message-ttl": ttl_ms, "x-dead-letter-exchange": ""},
+        queue_arguments={"x-message-ttl": ttl_ms, "x-dead-letter-exchange": "", **queue_arguments(queue_type)},
     )
 
 
@@ -81,7 +81,7 @@ def declare_retry_topology(amqp_uri: str, service_name: str, attempts: int, base
         channel = connection.channel()
         retry_exchange(service_name)(channel).declare()
         for attempt in range(1, attempts):
-            retry_queue(service_name, attempt, base_seconds)(channel).declare()
+            retry_queue(service_name, attempt, base_seconds, queue_type)(channel).declare()
         dead_letter_queue(service_name, queue_type)(channel).declare()
 
 

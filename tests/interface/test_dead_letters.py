@@ -125,6 +125,7 @@ def test_quorum_queues_when_configured(start_services, config, infrastructure):
     handler_queue = next(name for name in queues if name.startswith("evt-certificates-certificate_issued"))
     assert queues[handler_queue] == "quorum"
     assert queues["probe.dead-letters"] == "quorum"
+    assert queues["probe.retry.1"] == "quorum"
 
     POISONED.add("PA-2026-000077")
     publish(config["AMQP_URI"], issued("PA-2026-000077"))

@@ -56,3 +56,32 @@ def test_dockerfile_runs_services_as_a_non_root_user_from_a_slim_final_stage():
     assert "USER alliance" in final
     assert 'ENTRYPOINT ["python", "-m", "services.runner"]' in final
     assert "pip install" not in final
+
+
+def test_every_service_is_health_checked_restarted_and_limited():
+    services = compose()["services"]
+    for name in SERVICES:
+        service = services[name]
+        assert service["healthcheck"]["test"][:5] == ["CMD", "python", "-m", "services.healthcheck", name]
+        assert service["healthcheck"]["start_period"]
+        assert service["restart"] == "unless-stopped"
+        assert service["deploy"]["resources"]["limits"]["memory"]
+        assert service["stop_grace_period"]  # time for in-flight workers after SIGTERM
+    for infrastructure in ("rabbitmq", "mongo"):
+        assert services[infrastructure]["healthcheck"]["test"]
+        assert services[infrastructure]["restart"] == "unless-stopped"
+
+
+def test_the_compose_file_says_how_to_scale_a_service():
+    header = (ROOT / "docker-compose.yml").read_text().split("\nx-service:")[0]
+    assert "docker compose up -d --scale certificates=3" in header
+
+
+def test_local_state_and_secrets_stay_out_of_the_image_build():
+    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+               if line.strip() and not line.startswith("#")}
+    assert {"var", ".venv", ".git"} <= ignored
+    copied = [line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines()
+              if line.startswith("COPY ") and "--from" not in line]
+    for source in copied:
+        assert source not in ignored, f"the Dockerfile copies {source}, which .dockerignore leaves out"
