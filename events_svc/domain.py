@@ -235,13 +235,40 @@ def check_team_size(event: Mapping[str, Any], person_ids: list[str]) -> None:
         )
 
 
-def decide_registration_status(
-    confirmed_count: int, capacity: int | None
-) -> RegistrationStatus:
-    """Confirmed while confirmed registrations are below ``capacity`` (None: no limit), else waitlisted."""
-    if capacity is None or confirmed_count < capacity:
-        return RegistrationStatus.CONFIRMED
-    return RegistrationStatus.WAITLISTED
+def is_public(status: str) -> bool:
+    """Whether anyone, without a token, may see an event in ``status``."""
+    return _event_status(status) in PUBLIC_STATUSES
+
+
+def check_period(
+    start: datetime | None, end: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """A listing period ``[from, to)`` in UTC; InvalidInput naming the bound that is wrong."""
+    start = to_utc(start, "from") if start is not None else None
+    end = to_utc(end, "to") if end is not None else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("the period is empty", {"to": "must be after from"})
+    return start, end
+
+
+def check_registration_cancellable(
+    event: Mapping[str, Any], registration: Mapping[str, Any]
+) -> None:
+    """Conflict unless the registration is live and its event has not finished or been cancelled."""
+    if registration.get("status") == RegistrationStatus.CANCELLED.value:
+        raise Conflict(
+            "the registration is already cancelled",
+            {"current_state": RegistrationStatus.CANCELLED.value},
+        )
+    status = _event_status(event["status"])
+    if status not in {EventStatus.PUBLISHED, EventStatus.CLOSED}:
+        raise Conflict(
+            f"registrations of an event that is {status.value} cannot be cancelled",
+            {
+                "current_state": status.value,
+                "reason": "registrations can be cancelled while the event is published or closed",
+            },
+        )
 
 
 def pick_promotion(waitlisted: list[dict]) -> dict | None:

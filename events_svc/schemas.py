@@ -2,7 +2,12 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from events_svc.domain import EventKind, EventStatus
+from events_svc.domain import Award, EventKind, EventStatus
+from services.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+
+def _choices(enum) -> validate.OneOf:
+    return validate.OneOf([member.value for member in enum])
 
 
 class StrictSchema(Schema):
@@ -11,12 +16,47 @@ class StrictSchema(Schema):
         ordered = True
 
 
-class EventQuery(StrictSchema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
-    cursor = fields.String(load_default=None)
+class EventFilter(StrictSchema):
     alliance_id = fields.String(load_default=None)
-    kind = fields.String(load_default=None, validate=validate.OneOf([k.value for k in EventKind]))
-    status = fields.String(load_default=None, validate=validate.OneOf([s.value for s in EventStatus]))
+    kind = fields.String(load_default=None, validate=_choices(EventKind))
+    status = fields.String(load_default=None, validate=_choices(EventStatus))
+    period_from = fields.DateTime(
+        data_key="from", load_default=None,
+        metadata={"description": "only events still running at or after this time (RFC 3339)"})
+    period_to = fields.DateTime(
+        data_key="to", load_default=None,
+        metadata={"description": "only events starting before this time (RFC 3339)"})
+
+
+class EventQuery(EventFilter):
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    cursor = fields.String(load_default=None)
+
+
+class CalendarQuery(EventFilter):
+    limit = fields.Integer(load_default=MAX_LIMIT, validate=validate.Range(1, MAX_LIMIT),
+                           metadata={"description": "at most this many events, oldest first"})
+
+
+class EventCreate(StrictSchema):
+    alliance_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    organiser_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    kind = fields.String(required=True, validate=_choices(EventKind))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(load_default=None, allow_none=True,
+                                validate=validate.Length(max=5000))
+    starts_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
+    ends_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
+    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    capacity = fields.Integer(strict=True, load_default=None, allow_none=True,
+                              metadata={"description": "registrations (a team is one); none: no limit"})
+    registration_closes_at = fields.DateTime(
+        load_default=None, allow_none=True,
+        metadata={"description": "RFC 3339; defaults to the start of the event"})
+    team_size_min = fields.Integer(strict=True, load_default=1)
+    team_size_max = fields.Integer(strict=True, load_default=None, allow_none=True,
+                                   metadata={"description": "none: no upper limit"})
+    skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class Event(Schema):
@@ -32,7 +72,67 @@ class Event(Schema):
     capacity = fields.Integer(allow_none=True)
     registration_closes_at = fields.DateTime(allow_none=True)
     team_size_min = fields.Integer()
-    team_size_max = fields.Integer()
+    team_size_max = fields.Integer(allow_none=True)
     skill = fields.String(allow_none=True)
     status = fields.String()
+    results_revision = fields.Integer(dump_default=0)
     created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class RegistrationCreate(StrictSchema):
+    organisation_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    person_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                             required=True, validate=validate.Length(min=1, max=200))
+    team_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class RegistrationQuery(StrictSchema):
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    cursor = fields.String(load_default=None)
+    organisation_id = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["confirmed", "waitlisted", "cancelled"]))
+
+
+class Registration(Schema):
+    id = fields.String(attribute="_id")
+    event_id = fields.String()
+    organisation_id = fields.String()
+    person_ids = fields.List(fields.String())
+    team_name = fields.String(allow_none=True)
+    status = fields.String()
+    waitlist_position = fields.Integer(allow_none=True,
+                                       metadata={"description": "1 is next in line; only while waitlisted"})
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class ResultRowCreate(StrictSchema):
+    registration_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    score = fields.Float(load_default=None, allow_none=True, allow_nan=False)
+    rank = fields.Integer(strict=True, load_default=None, allow_none=True,
+                          validate=validate.Range(min=1))
+    award = fields.String(load_default=Award.NONE.value, validate=_choices(Award))
+
+
+class ResultsCreate(StrictSchema):
+    results = fields.List(fields.Nested(ResultRowCreate), required=True,
+                          validate=validate.Length(min=1, max=5000))
+
+
+class ResultRow(Schema):
+    registration_id = fields.String()
+    organisation_id = fields.String()
+    person_ids = fields.List(fields.String())
+    team_name = fields.String(allow_none=True)
+    score = fields.Float(allow_none=True)
+    rank = fields.Integer(allow_none=True)
+    award = fields.String()
+
+
+class Results(Schema):
+    event_id = fields.String(attribute="_id")
+    revision = fields.Integer(attribute="results_revision", dump_default=0)
+    published_at = fields.DateTime(attribute="results_published_at", allow_none=True)
+    results = fields.List(fields.Nested(ResultRow), dump_default=list)

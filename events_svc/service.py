@@ -2,41 +2,136 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
-from events_svc import domain, schemas
+from events_svc import calendar, domain, eligibility, schemas
 from events_svc.repository import EventsRepository
 from services.context import RequestContext
+from services.messaging import event_handler
 from services.mongo import MongoDatabase
 from services.validation import load
 
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
 
 class EventsService:
+    """RPC ``viewer`` arguments are ``{"admin": bool, "org": organisation id or None}``."""
+
     name = "events"
 
     repository: EventsRepository = MongoDatabase(EventsRepository)
     request_id = RequestContext()
+    config = Config()
 
     @rpc
     def ping(self) -> dict[str, Any]:
         return {"service": self.name, "database": self.repository.ping()}
 
+    # events
+
     @rpc
-    def list_events(self, filters: dict[str, Any], public_only: bool = True) -> dict[str, Any]:
-        query_args = load(schemas.EventQuery, filters)
-        query: dict[str, Any] = {
-            key: query_args[key]
-            for key in ("alliance_id", "kind", "status")
-            if query_args.get(key) is not None
-        }
-        if public_only:
-            public = [status.value for status in domain.PUBLIC_STATUSES]
-            query["status"] = query["status"] if query.get("status") in public else {"$in": public}
-        items, next_cursor = self.repository.list_events(query, query_args["limit"], query_args["cursor"])
+    def create_event(self, payload: dict[str, Any]) -> dict[str, Any]:
+        fields = domain.validate_event_times_and_sizes(load(schemas.EventCreate, payload))
+        return schemas.Event().dump(self.repository.create_event(fields))
+
+    @rpc
+    def list_events(self, filters: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
+        query = self._event_filter(schemas.EventQuery, filters)
+        items, next_cursor = self.repository.list_events(
+            query, viewer, query["limit"], query["cursor"])
         return {"items": schemas.Event(many=True).dump(items), "next_cursor": next_cursor}
 
     @rpc
     def get_event(self, event_id: str) -> dict[str, Any]:
         return schemas.Event().dump(self.repository.get_event(event_id))
+
+    @rpc
+    def change_event_status(self, event_id: str, action: str) -> dict[str, Any]:
+        return schemas.Event().dump(self.repository.change_event_status(event_id, action))
+
+    @rpc
+    def event_calendar(self, event_id: str) -> str:
+        """The event as an iCalendar file."""
+        event = self.repository.get_event(event_id)
+        return calendar.event_to_ics({**event, "id": event["_id"]}, self._base_url()).decode()
+
+    @rpc
+    def events_calendar(self, filters: dict[str, Any], viewer: dict[str, Any]) -> str:
+        """The events the viewer may see, filtered, as one iCalendar feed."""
+        query = self._event_filter(schemas.CalendarQuery, filters)
+        items, _ = self.repository.list_events(query, viewer, query["limit"], None)
+        events = [{**event, "id": event["_id"]} for event in items]
+        return calendar.events_to_ics(events, self._base_url()).decode()
+
+    # registrations
+
+    @rpc
+    def register(self, event_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        fields = load(schemas.RegistrationCreate, payload)
+        event = self.repository.get_event(event_id)
+        domain.check_team_size(event, fields["person_ids"])
+        organisation_id = fields["organisation_id"]
+        eligibility.check_active_member(
+            event["alliance_id"], organisation_id,
+            self.repository.membership_statuses(event["alliance_id"], organisation_id))
+        eligibility.check_people_belong(
+            organisation_id, fields["person_ids"], self.repository.people(fields["person_ids"]))
+        registration = self.repository.register(event_id, fields, datetime.now(UTC))
+        return schemas.Registration().dump(registration)
+
+    @rpc
+    def list_registrations(self, event_id: str, filters: dict[str, Any]) -> dict[str, Any]:
+        query = load(schemas.RegistrationQuery, filters)
+        self.repository.get_event(event_id)
+        limit, cursor = query.pop("limit"), query.pop("cursor")
+        items, next_cursor = self.repository.list_registrations(event_id, query, limit, cursor)
+        return {"items": schemas.Registration(many=True).dump(items), "next_cursor": next_cursor}
+
+    @rpc
+    def get_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
+        return schemas.Registration().dump(
+            self.repository.get_registration(event_id, registration_id))
+
+    @rpc
+    def cancel_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
+        return schemas.Registration().dump(
+            self.repository.cancel_registration(event_id, registration_id))
+
+    # results
+
+    @rpc
+    def publish_results(self, event_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        rows = load(schemas.ResultsCreate, payload)["results"]
+        return schemas.Results().dump(self.repository.publish_results(event_id, rows))
+
+    @rpc
+    def get_results(self, event_id: str) -> dict[str, Any]:
+        return schemas.Results().dump(self.repository.get_event(event_id))
+
+    # read models of members_svc's data
+
+    @event_handler("members", "membership_changed")
+    def on_membership_changed(self, event: dict[str, Any]) -> None:
+        occurred_at = datetime.fromisoformat(event["occurred_at"])
+        self.repository.consume(
+            event,
+            lambda session: self.repository.record_membership(session, event["data"], occurred_at),
+        )
+
+    @event_handler("members", "person_registered")
+    def on_person_registered(self, event: dict[str, Any]) -> None:
+        self.repository.consume(
+            event, lambda session: self.repository.record_person(session, event["data"]))
+
+    def _event_filter(self, schema: type, filters: dict[str, Any]) -> dict[str, Any]:
+        query = load(schema, filters)
+        query["period_from"], query["period_to"] = domain.check_period(
+            query["period_from"], query["period_to"])
+        return query
+
+    def _base_url(self) -> str:
+        return str(self.config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL)

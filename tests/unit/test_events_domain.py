@@ -6,9 +6,11 @@ from events_svc.domain import (
     RegistrationStatus,
     allowed_event_actions,
     award_changes,
+    check_period,
+    check_registration_cancellable,
     check_registration_open,
     check_team_size,
-    decide_registration_status,
+    is_public,
     next_event_status,
     pick_promotion,
     to_utc,
@@ -256,20 +258,6 @@ def test_person_ids_must_be_a_list_of_ids(person_ids):
     assert "person_ids" in caught.value.details
 
 
-def test_registrations_are_confirmed_until_capacity_then_waitlisted():
-    decisions = [decide_registration_status(count, 2) for count in range(4)]
-    assert decisions == [
-        RegistrationStatus.CONFIRMED,
-        RegistrationStatus.CONFIRMED,
-        RegistrationStatus.WAITLISTED,
-        RegistrationStatus.WAITLISTED,
-    ]
-
-
-def test_no_capacity_means_no_waitlist():
-    assert decide_registration_status(10_000, None) == RegistrationStatus.CONFIRMED
-
-
 def at(minutes):
     return datetime(2025, 4, 1, tzinfo=UTC) + timedelta(minutes=minutes)
 
@@ -427,3 +415,46 @@ def test_first_results_are_all_changes_from_none():
 def test_identical_results_have_no_changes():
     rows = [{"registration_id": "r1", "award": "first_prize"}]
     assert award_changes(rows, rows) == {}
+
+
+@pytest.mark.parametrize(
+    ("status", "public"),
+    [("draft", False), ("published", True), ("closed", True), ("completed", True),
+     ("cancelled", False)],
+)
+def test_only_published_closed_and_completed_events_are_public(status, public):
+    assert is_public(status) is public
+
+
+def test_listing_period_comes_back_in_utc():
+    start, end = check_period(STARTS, STARTS + timedelta(days=1))
+    assert start == datetime(2025, 5, 10, 1, 0, tzinfo=UTC)
+    assert end.utcoffset() == timedelta(0)
+    assert check_period(None, None) == (None, None)
+
+
+def test_empty_or_naive_listing_period_is_refused_naming_the_bound():
+    with pytest.raises(InvalidInput) as caught:
+        check_period(STARTS, STARTS)
+    assert "to" in caught.value.details
+    with pytest.raises(InvalidInput) as caught:
+        check_period(datetime(2025, 5, 1), None)
+    assert "from" in caught.value.details
+
+
+@pytest.mark.parametrize("status", ["published", "closed"])
+def test_live_registrations_can_be_cancelled_until_the_event_is_over(status):
+    check_registration_cancellable({"status": status}, {"status": "confirmed"})
+
+
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_registrations_of_finished_events_stay(status):
+    with pytest.raises(Conflict) as caught:
+        check_registration_cancellable({"status": status}, {"status": "confirmed"})
+    assert caught.value.details["current_state"] == status
+
+
+def test_a_cancelled_registration_cannot_be_cancelled_again():
+    with pytest.raises(Conflict):
+        check_registration_cancellable(
+            {"status": "published"}, {"status": RegistrationStatus.CANCELLED.value})

@@ -1,0 +1,307 @@
+"""Events over HTTP: creation, validation, lifecycle, visibility, listing and iCalendar."""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import requests
+from icalendar import Calendar
+from kombu import Connection, Exchange, Queue, binding
+
+from events_svc.service import EventsService
+from gateway.service import GatewayService
+from services.contracts import build_event
+from tests.conftest import wait_for
+from tests.interface.conftest import Api
+
+CST = timezone(timedelta(hours=8))
+ALLIANCE = "alliance-chengyu"
+ORGANISER = "org-yuzhong"
+
+
+def in_days(days: float, hour: int = 9) -> datetime:
+    moment = datetime.now(CST) + timedelta(days=days)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def competition(**changes) -> dict:
+    body = {
+        "alliance_id": ALLIANCE,
+        "organiser_id": ORGANISER,
+        "kind": "skills_competition",
+        "title": "网络搭建与应用 技能竞赛",
+        "description": "两人一队",
+        "starts_at": in_days(30).isoformat(),
+        "ends_at": in_days(30, hour=17).isoformat(),
+        "location": "重庆市工业学校",
+        "capacity": 10,
+        "registration_closes_at": in_days(20).isoformat(),
+        "team_size_min": 1,
+        "team_size_max": 2,
+        "skill": "网络搭建与应用",
+    }
+    body.update(changes)
+    return body
+
+
+def start_events_api(start_services, config) -> Api:
+    """events_svc and the gateway only: the members data arrives as events the test publishes."""
+    start_services(EventsService, GatewayService)
+    return Api(f"http://{config['WEB_SERVER_ADDRESS']}", config["JWT_SECRET"], requests.Session())
+
+
+@pytest.fixture
+def events_api(start_services, config) -> Api:
+    return start_events_api(start_services, config)
+
+
+def create_event(api: Api, **changes) -> dict:
+    response = api.post("/api/v1/events", json=competition(**changes))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def act(api: Api, event_id: str, action: str, **kwargs) -> requests.Response:
+    return api.post(f"/api/v1/events/{event_id}/{action}", **kwargs)
+
+
+def published_event(api: Api, **changes) -> dict:
+    event = create_event(api, **changes)
+    response = act(api, event["id"], "publish")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def publish_member_event(config: dict, event_type: str, data: dict) -> dict:
+    """Publish as members_svc does: nameko's event exchange, routing key = event type."""
+    envelope = build_event("members", event_type, data, None)
+    exchange = Exchange("members.events", type="topic", durable=True)
+    with Connection(config["AMQP_URI"]) as connection:
+        connection.Producer(serializer="json").publish(
+            envelope, exchange=exchange, routing_key=event_type, declare=[exchange],
+            delivery_mode=2, headers={"event_id": envelope["event_id"]}, retry=True)
+    return envelope
+
+
+@contextmanager
+def event_tap(config: dict, *event_types: str):
+    """Receive events_svc's events on a queue of the test's own, as an outside subscriber would."""
+    exchange = Exchange("events.events", type="topic", durable=True)
+    received: list[dict] = []
+    with Connection(config["AMQP_URI"]) as connection:
+        queue = Queue(f"tap-{uuid.uuid4().hex}", exclusive=True,
+                      bindings=[binding(exchange, routing_key=t) for t in event_types])
+        channel = connection.channel()
+        exchange(channel).declare()
+        bound = queue(channel)
+        bound.declare()
+
+        def drain() -> list[dict]:
+            while (message := bound.get(no_ack=True)) is not None:
+                received.append(message.decode())
+            return received
+
+        yield drain
+        channel.close()
+
+
+def wait_for_event(drain, predicate, message: str) -> dict:
+    def found():
+        return next((e for e in drain() if predicate(e)), None)
+
+    return wait_for(found, timeout=10, message=message)
+
+
+def test_event_lifecycle_with_conflicts_naming_allowed_actions(events_api, config):
+    with event_tap(config, "event_published") as drain:
+        event = create_event(events_api)
+        assert event["status"] == "draft"
+
+        published = act(events_api, event["id"], "publish")
+        assert published.status_code == 200
+        assert published.json()["status"] == "published"
+        announced = wait_for_event(drain, lambda e: e["data"]["event_id"] == event["id"],
+                                   "event_published")
+    assert announced["data"]["title"] == "网络搭建与应用 技能竞赛"
+    assert announced["data"]["starts_at"].endswith("Z")
+
+    again = act(events_api, event["id"], "publish")
+    assert again.status_code == 409
+    assert again.json()["current_state"] == "published"
+    assert again.json()["allowed_actions"] == ["close", "cancel"]
+
+    assert act(events_api, event["id"], "close").json()["status"] == "closed"
+    assert act(events_api, event["id"], "complete").json()["status"] == "completed"
+    cancel = act(events_api, event["id"], "cancel")
+    assert cancel.status_code == 409
+    assert cancel.json()["current_state"] == "completed"
+    assert cancel.json().get("allowed_actions", []) == []
+
+    unknown = act(events_api, event["id"], "archive")
+    assert unknown.status_code == 400
+    assert "action" in unknown.json()["errors"]
+    assert act(events_api, "000000000000000000000000", "publish").status_code == 404
+
+
+def test_cancel_from_draft_published_and_closed(events_api):
+    draft = create_event(events_api)
+    published = published_event(events_api)
+    closed = published_event(events_api)
+    act(events_api, closed["id"], "close")
+    for event in (draft, published, closed):
+        response = act(events_api, event["id"], "cancel")
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == "cancelled"
+
+
+INVALID_EVENTS = [
+    ({"ends_at": in_days(29).isoformat()}, "ends_at"),
+    ({"registration_closes_at": in_days(31).isoformat()}, "registration_closes_at"),
+    ({"team_size_min": 0}, "team_size_min"),
+    ({"team_size_min": 3, "team_size_max": 2}, "team_size_max"),
+    ({"capacity": 0}, "capacity"),
+    ({"capacity": "ten"}, "capacity"),
+    ({"starts_at": "2025-05-10T09:00:00"}, "starts_at"),
+    ({"starts_at": "next tuesday"}, "starts_at"),
+    ({"kind": "party"}, "kind"),
+    ({"title": ""}, "title"),
+    ({"colour": "red"}, "colour"),
+]
+
+
+def test_every_invalid_event_is_a_400_naming_the_field(events_api):
+    for changes, field in INVALID_EVENTS:
+        response = events_api.post("/api/v1/events", json=competition(**changes))
+        assert response.status_code == 400, (changes, response.text)
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+        assert field in response.json()["errors"], (changes, response.json())
+    missing = {k: v for k, v in competition().items() if k != "alliance_id"}
+    response = events_api.post("/api/v1/events", json=missing)
+    assert response.status_code == 400
+    assert "alliance_id" in response.json()["errors"]
+    assert events_api.get("/api/v1/events").json()["items"] == []
+
+
+def test_times_are_stored_and_returned_in_utc(events_api):
+    event = create_event(events_api, starts_at="2030-05-10T09:00:00+08:00",
+                         ends_at="2030-05-10T17:30:00+08:00",
+                         registration_closes_at="2030-05-01T00:00:00+08:00")
+    fetched = events_api.get(f"/api/v1/events/{event['id']}").json()
+    assert datetime.fromisoformat(fetched["starts_at"]) == datetime(2030, 5, 10, 1, 0, tzinfo=UTC)
+    assert fetched["starts_at"].endswith("+00:00")
+    assert fetched["registration_closes_at"].startswith("2030-04-30T16:00:00")
+
+
+def test_only_the_organiser_or_admin_creates_and_changes_events(events_api):
+    other = events_api.post("/api/v1/events", json=competition(), role="org_admin", org="org-other")
+    assert other.status_code == 403
+    assert events_api.post("/api/v1/events", json=competition(), role=None).status_code == 401
+    own = events_api.post("/api/v1/events", json=competition(), role="org_admin", org=ORGANISER)
+    assert own.status_code == 201
+    event_id = own.json()["id"]
+    assert act(events_api, event_id, "publish", role="org_admin", org="org-other").status_code == 404
+    assert act(events_api, event_id, "publish", role="org_admin", org=ORGANISER).status_code == 200
+    assert act(events_api, event_id, "close", role="org_admin", org="org-other").status_code == 403
+
+
+def test_the_public_sees_published_closed_and_completed_events_only(events_api):
+    draft = create_event(events_api, title="草稿")
+    published = published_event(events_api, title="已发布")
+    closed = published_event(events_api, title="已截止")
+    act(events_api, closed["id"], "close")
+    completed = published_event(events_api, title="已结束")
+    act(events_api, completed["id"], "close")
+    act(events_api, completed["id"], "complete")
+    cancelled = published_event(events_api, title="已取消")
+    act(events_api, cancelled["id"], "cancel")
+
+    public = events_api.get("/api/v1/events", role=None).json()["items"]
+    assert [e["id"] for e in public] == [published["id"], closed["id"], completed["id"]]
+    assert events_api.get(f"/api/v1/events/{draft['id']}", role=None).status_code == 404
+    assert events_api.get(f"/api/v1/events/{cancelled['id']}", role=None).status_code == 404
+    assert events_api.get(f"/api/v1/events/{closed['id']}", role=None).status_code == 200
+    assert events_api.get("/api/v1/events?status=draft", role=None).json()["items"] == []
+
+    admin = events_api.get("/api/v1/events").json()["items"]
+    assert len(admin) == 5
+    organiser = events_api.get("/api/v1/events", role="org_admin", org=ORGANISER).json()["items"]
+    assert len(organiser) == 5
+    stranger = events_api.get("/api/v1/events", role="org_admin", org="org-other").json()["items"]
+    assert len(stranger) == 3
+    assert events_api.get(f"/api/v1/events/{draft['id']}", role="org_admin",
+                          org=ORGANISER).status_code == 200
+
+
+def test_list_filters_by_alliance_kind_status_and_period_with_cursor_pages(events_api):
+    may = published_event(events_api, kind="activity_month", title="职业教育活动月",
+                          starts_at="2030-05-01T00:00:00+08:00",
+                          ends_at="2030-05-31T23:59:00+08:00",
+                          registration_closes_at="2030-04-25T00:00:00+08:00")
+    june = published_event(events_api, kind="open_day", title="校园开放日",
+                           starts_at="2030-06-15T09:00:00+08:00",
+                           ends_at="2030-06-15T12:00:00+08:00",
+                           registration_closes_at=None)
+    other = published_event(events_api, alliance_id="alliance-other", kind="lecture",
+                            title="大师讲座", starts_at="2030-05-20T14:00:00+08:00",
+                            ends_at="2030-05-20T16:00:00+08:00", registration_closes_at=None)
+    act(events_api, other["id"], "close")
+
+    def ids(**params) -> list[str]:
+        response = events_api.get("/api/v1/events", role=None, params=params)
+        assert response.status_code == 200, response.text
+        return [e["id"] for e in response.json()["items"]]
+
+    assert ids(alliance_id=ALLIANCE) == [may["id"], june["id"]]
+    assert ids(kind="lecture") == [other["id"]]
+    assert ids(status="closed") == [other["id"]]
+    # The activity month began before the 10th but is still running then.
+    assert ids(**{"from": "2030-05-10T00:00:00+08:00", "to": "2030-06-01T00:00:00+08:00"}) == [
+        may["id"], other["id"]]
+    assert ids(**{"from": "2030-06-01T00:00:00Z"}) == [june["id"]]
+
+    first = events_api.get("/api/v1/events", role=None, params={"limit": 2}).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    second = events_api.get("/api/v1/events", role=None,
+                            params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert [e["id"] for e in second["items"]] == [other["id"]]
+    assert second["next_cursor"] is None
+
+    for params, field in [({"kind": "party"}, "kind"), ({"from": "soon"}, "from"),
+                          ({"from": "2030-06-01T00:00:00Z", "to": "2030-05-01T00:00:00Z"}, "to"),
+                          ({"limit": 0}, "limit"), ({"cursor": "nonsense"}, "cursor")]:
+        response = events_api.get("/api/v1/events", role=None, params=params)
+        assert response.status_code == 400, (params, response.text)
+        assert field in response.json()["errors"]
+
+
+def test_icalendar_export_of_one_event_and_of_the_list(events_api):
+    event = published_event(events_api, starts_at="2030-05-10T09:00:00+08:00",
+                            ends_at="2030-05-10T17:30:00+08:00",
+                            registration_closes_at="2030-05-01T00:00:00+08:00")
+    lecture = published_event(events_api, kind="lecture", title="大师讲座",
+                              starts_at="2030-05-20T14:00:00+08:00",
+                              ends_at="2030-05-20T16:00:00+08:00", registration_closes_at=None)
+    create_event(events_api, title="草稿")
+
+    single = events_api.get(f"/api/v1/events/{event['id']}.ics", role=None)
+    assert single.status_code == 200, single.text
+    assert single.headers["Content-Type"].startswith("text/calendar")
+    (vevent,) = Calendar.from_ical(single.content).walk("VEVENT")
+    assert str(vevent["UID"]) == f"{event['id']}@alliance"
+    assert str(vevent["SUMMARY"]) == "网络搭建与应用 技能竞赛"
+    assert vevent.decoded("DTSTART") == datetime(2030, 5, 10, 1, 0, tzinfo=UTC)
+    assert str(vevent["URL"]).endswith(f"/api/v1/events/{event['id']}")
+
+    feed = events_api.get("/api/v1/events.ics", role=None)
+    assert feed.status_code == 200
+    assert feed.headers["Content-Type"].startswith("text/calendar")
+    summaries = [str(v["SUMMARY"]) for v in Calendar.from_ical(feed.content).walk("VEVENT")]
+    assert summaries == ["网络搭建与应用 技能竞赛", "大师讲座"]
+    only_lectures = events_api.get("/api/v1/events.ics?kind=lecture", role=None)
+    assert [str(v["UID"]) for v in Calendar.from_ical(only_lectures.content).walk("VEVENT")] == [
+        f"{lecture['id']}@alliance"]
+    assert events_api.get("/api/v1/events/000000000000000000000000.ics",
+                          role=None).status_code == 404
