@@ -11,6 +11,7 @@ from nameko.rpc import rpc
 from events_svc import calendar, domain, eligibility, schemas
 from events_svc.repository import EventsRepository
 from services.context import RequestContext
+from services.metrics import Metrics
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
 from services.validation import load
@@ -25,6 +26,7 @@ class EventsService:
 
     repository: EventsRepository = MongoDatabase(EventsRepository)
     request_id = RequestContext()
+    metrics = Metrics()
     config = Config()
 
     @rpc

@@ -11,7 +11,9 @@ from gateway.routes.contracts import ContractRoutes
 from gateway.routes.events import EventsRoutes
 from gateway.routes.members import MembersRoutes
 from gateway.routes.system import SystemRoutes
+from gateway.routes.web import WebRoutes
 from services.context import RequestContext
+from services.metrics import Metrics
 from services.mongo import MongoDatabase
 from services.rpc import TimedRpcProxy
 
@@ -26,10 +28,12 @@ class JwtSecret(DependencyProvider):
         return self.secret
 
 
-class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, ContractRoutes):
+class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, ContractRoutes,
+                     WebRoutes):
     name = "gateway"
 
     request_id = RequestContext()
+    metrics = Metrics()
     jwt_secret = JwtSecret()
     idempotency = MongoDatabase(IdempotencyRepository)
     members_rpc = TimedRpcProxy("members")

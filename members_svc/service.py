@@ -9,6 +9,7 @@ from nameko.rpc import rpc
 from members_svc import domain, schemas
 from members_svc.repository import MembersRepository, holder_record
 from services.context import RequestContext
+from services.metrics import Metrics
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
 from services.validation import load
@@ -19,6 +20,7 @@ class MembersService:
 
     repository: MembersRepository = MongoDatabase(MembersRepository)
     request_id = RequestContext()
+    metrics = Metrics()
 
     @rpc
     def ping(self) -> dict[str, Any]:

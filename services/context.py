@@ -18,6 +18,9 @@ REQUEST_ID_HEADER = "X-Request-ID"
 current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "current_request_id", default=None
 )
+current_event_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "current_event_id", default=None
+)
 
 
 def new_request_id() -> str:
@@ -50,6 +53,9 @@ class RequestContext(DependencyProvider):
 
     def worker_setup(self, worker_ctx) -> None:
         current_request_id.set(ensure_request_id(worker_ctx))
+        event = worker_ctx.args[0] if worker_ctx.args else None
+        current_event_id.set(event.get("event_id") if isinstance(event, dict) else None)
 
     def worker_teardown(self, worker_ctx) -> None:
         current_request_id.set(None)
+        current_event_id.set(None)

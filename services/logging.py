@@ -9,7 +9,7 @@ import socket
 from datetime import datetime, timezone
 from typing import Any
 
-from services.context import current_request_id
+from services.context import current_event_id, current_request_id
 
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -24,6 +24,8 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "request_id", None):
             record.request_id = current_request_id.get()
+        if not getattr(record, "event_id", None):
+            record.event_id = current_event_id.get()
         record.service = self.service
         record.instance = INSTANCE
         return True
