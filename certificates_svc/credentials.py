@@ -16,7 +16,7 @@ Every certificate is a VC Data Model 2.0 ``OpenBadgeCredential``::
           {"type": "IdentityObject", "identityType": "nationalIdentityNumber",
            "identityHash": "sha256$<hex>", "hashed": true, "salt": "<salt>"},
           {"type": "IdentityObject", "identityType": "name",
-           "identityHash": "<display name>", "hashed": false}
+           "identityHash": "sha256$<hex>", "hashed": true, "salt": "<salt>"}
         ],
         "achievement": {"id", "type": ["Achievement"], "achievementType", "name",
                         "description", "criteria": {"narrative"}, "certificateKind",
@@ -27,10 +27,12 @@ Every certificate is a VC Data Model 2.0 ``OpenBadgeCredential``::
       "proof": {…}
     }
 
-The national ID number itself never appears: only its salted SHA-256 hash,
-in the Open Badges ``IdentityObject`` form (``sha256$`` + hex of
-SHA-256(id + salt)). Custom achievement terms fall under the VC v2
-context's issuer-dependent ``@vocab``.
+Neither the national ID number nor the holder's name appears in clear: only
+their salted SHA-256 hashes (one salt for both), in the Open Badges
+``IdentityObject`` form (``sha256$`` + hex of SHA-256(value + salt)). Whoever
+knows the holder's name can check it with :func:`holder_name_matches`.
+Custom achievement terms fall under the VC v2 context's issuer-dependent
+``@vocab``.
 
 Proofs are Data Integrity proofs with the ``eddsa-jcs-2022`` cryptosuite
 (W3C vc-di-eddsa): the proof options (the proof without ``proofValue``, with
@@ -47,6 +49,7 @@ import copy
 import hashlib
 import re
 import secrets
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -76,6 +79,7 @@ SUSPENDED = "suspended"
 REVOKED = "revoked"
 EXPIRED = "expired"
 NOT_YET_VALID = "not_yet_valid"
+NAME_MISMATCH = "name_mismatch"
 INVALID_SIGNATURE = "invalid_signature"
 INVALID = "invalid"
 STATUS_UNVERIFIABLE = "status_unverifiable"
@@ -152,6 +156,32 @@ def identity_hash(national_id: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((normalised + salt).encode("utf-8")).hexdigest()
 
 
+def normalise_name(name: str) -> str:
+    """A name as it is hashed and compared: Unicode NFC, single spaces, no outer spaces."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def name_hash(name: str, salt: str) -> str:
+    """Return the Open Badges ``sha256$…`` hash of a holder's name and salt."""
+    normalised = normalise_name(name)
+    if not normalised or not salt:
+        raise ValueError("name_hash needs a non-empty name and salt")
+    return "sha256$" + hashlib.sha256((normalised + salt).encode("utf-8")).hexdigest()
+
+
+def holder_name_matches(credential: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` is the holder's name hashed into ``credential``."""
+    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
+    identifiers = subject.get("identifier") if isinstance(subject, dict) else None
+    for identifier in identifiers if isinstance(identifiers, list) else []:
+        if not isinstance(identifier, dict) or identifier.get("identityType") != "name":
+            continue
+        salt = identifier.get("salt")
+        if identifier.get("hashed") is True and isinstance(salt, str) and salt and normalise_name(name):
+            return secrets.compare_digest(str(identifier.get("identityHash")), name_hash(name, salt))
+    return False
+
+
 def _is_national_id(candidate: str) -> bool:
     digits = candidate.upper()
     total = sum(int(d) * w for d, w in zip(digits[:17], _NATIONAL_ID_WEIGHTS, strict=True))
@@ -189,6 +219,8 @@ def _identifiers(holder: dict[str, Any]) -> list[dict[str, Any]]:
     name = holder.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ValueError("holder.name (display name) is required")
+    # Hashing would hide an ID number typed into the name field; refuse it instead.
+    _assert_no_national_id(name, "holder.name")
     return [
         {
             "type": "IdentityObject",
@@ -200,8 +232,9 @@ def _identifiers(holder: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "type": "IdentityObject",
             "identityType": "name",
-            "identityHash": name.strip(),
-            "hashed": False,
+            "identityHash": name_hash(name, holder["salt"]),
+            "hashed": True,
+            "salt": holder["salt"],
         },
     ]
 
@@ -435,8 +468,9 @@ def verify_credential(
     did_document: dict[str, Any],
     status_list_credential: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
     now: datetime | None = None,
+    holder_name: str | None = None,
 ) -> VerificationResult:
-    """Verify a credential's proof, validity period and, given its status lists, status."""
+    """Verify a credential's proof, validity period, status (given its lists) and holder name."""
     now = now or datetime.now(UTC)
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -460,6 +494,9 @@ def verify_credential(
     if valid_until is not None and now >= valid_until:
         found.add(EXPIRED)
         problems.append(f"expired at {credential['validUntil']}")
+    if holder_name is not None and not holder_name_matches(credential, holder_name):
+        found.add(NAME_MISMATCH)
+        problems.append("the credential was not issued to the name given")
 
     if isinstance(status_list_credential, dict):
         lists = [status_list_credential]
@@ -491,7 +528,7 @@ def verify_credential(
             problems.append("the issuer has suspended this credential")
 
     # Definite outcomes first; an unverifiable list only matters if nothing else is known.
-    for status in (REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID, STATUS_UNVERIFIABLE):
+    for status in (NAME_MISMATCH, REVOKED, SUSPENDED, EXPIRED, NOT_YET_VALID, STATUS_UNVERIFIABLE):
         if status in found:
             return VerificationResult(False, status, problems, warnings)
     return VerificationResult(True, ACTIVE, problems, warnings)

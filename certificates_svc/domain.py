@@ -8,17 +8,20 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from certificates_svc.credentials import normalise_name
+from certificates_svc.lifecycle import ACTIVE, effective_status
 from certificates_svc.numbers import (
+    SKILL_LEVELS,
     counter_key,
     format_certificate_number,
     format_skill_level_number,
     skill_level_counter_key,
 )
 from certificates_svc.status_list import MIN_LIST_SIZE, status_entry
+from members_svc.domain import mask_name
 from services.contracts.envelope import rfc3339
-from services.errors import Forbidden, Unprocessable
+from services.errors import Forbidden, NotFound, Unprocessable
 
-ACTIVE = "active"
 STATUS_PURPOSES = ("revocation", "suspension")
 
 
@@ -101,6 +104,7 @@ def credential_holder(holder: dict[str, Any]) -> dict[str, Any]:
 
 def new_certificate(request: dict[str, Any], number: str, holder: dict[str, Any],
                     issuer: dict[str, Any], now: datetime, status_index: int) -> dict[str, Any]:
+    """The stored certificate (its credential is added once signed)."""
     return {
         "_id": number,
         "number": number,
@@ -150,4 +154,48 @@ def issued_event(certificate: dict[str, Any]) -> dict[str, Any]:
         "valid_until": rfc3339(valid_until) if valid_until else None,
         "credential_id": certificate["credential"]["id"],
         "status": certificate["status"],
+    }
+
+
+def current_view(certificate: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The certificate as answered: its status is ``expired`` once past ``valid_until``."""
+    return {**certificate, "status": effective_status(certificate, now)}
+
+
+def list_number(list_id: str) -> tuple[str, int] | None:
+    """``(purpose, n)`` of a status list id like ``revocation-0``; None for anything else."""
+    purpose, _, number = list_id.rpartition("-")
+    if purpose not in STATUS_PURPOSES or not number.isascii() or not number.isdigit():
+        return None
+    if len(number) > 1 and number.startswith("0"):
+        return None
+    return purpose, int(number)
+
+
+def no_certificate_for_name() -> NotFound:
+    """The one answer for an unknown number and for a wrong name alike."""
+    return NotFound("no such certificate for that name")
+
+
+def public_verification(certificate: dict[str, Any] | None, name: str, now: datetime) -> dict[str, Any]:
+    """What anyone who knows a certificate's number and holder's full name may learn of it."""
+    if certificate is None or normalise_name(certificate["holder_name"]) != normalise_name(name):
+        raise no_certificate_for_name()
+    status = effective_status(certificate, now)
+    level = certificate.get("level")
+    return {
+        "valid": status == ACTIVE,
+        "status": status,
+        "number": certificate["number"],
+        "holder": mask_name(certificate["holder_name"]),
+        "kind": certificate["kind"],
+        "title": certificate["title"],
+        "occupation": certificate.get("occupation"),
+        "work_type": certificate.get("work_type"),
+        "level": level,
+        "level_name": SKILL_LEVELS[level].zh if level in SKILL_LEVELS else None,
+        "issuer": {"id": certificate["issuer_id"], "name": certificate["issuer_name"]},
+        "issued_at": certificate["issued_at"],
+        "valid_until": certificate.get("valid_until"),
+        "credential_url": certificate["credential"]["id"],
     }

@@ -2,7 +2,11 @@
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from certificates_svc.assessments import ASSESSMENT, BATCH, DONE, FAILED, QUEUED, RUNNING
+from certificates_svc.lifecycle import ACTIONS, ACTIVE, EXPIRED, REVOKED, SUSPENDED
 from certificates_svc.numbers import CERTIFICATE_KINDS
+
+MAX_JOB_ITEMS = 20_000
 
 
 class StrictSchema(Schema):
@@ -60,4 +64,113 @@ class Certificate(Schema):
     valid_until = fields.DateTime(allow_none=True)
     status = fields.String()
     status_reason = fields.String(allow_none=True)
-    credential_id = fields.String()
+    status_changed_at = fields.DateTime(allow_none=True)
+    credential_id = fields.String(attribute="credential.id")
+
+
+class StatusChange(StrictSchema):
+    reason = fields.String(load_default=None, validate=validate.Length(max=500),
+                           metadata={"description": "required to revoke or suspend"})
+
+
+class StatusAction(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+
+
+class AssessmentResult(StrictSchema):
+    person_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    passed = fields.Boolean(required=True)
+    score = fields.Float(load_default=None, allow_nan=False, validate=validate.Range(0, 1000))
+
+
+class AssessmentCreate(StrictSchema):
+    issuer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    occupation = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    work_type = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    level = fields.Integer(required=True, validate=validate.Range(1, 5),
+                           metadata={"description": "5 = 五级/初级工 … 1 = 一级/高级技师"})
+    assessed_on = fields.Date(required=True)
+    title = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    external_ref = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=200),
+        metadata={"description": "sending the same reference again issues nothing twice"})
+    results = fields.List(fields.Nested(AssessmentResult), required=True,
+                          validate=validate.Length(min=1, max=MAX_JOB_ITEMS))
+
+
+class BatchCreate(StrictSchema):
+    issuer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    external_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    items = fields.List(fields.Nested(CertificateCreate), required=True,
+                        validate=validate.Length(min=1, max=MAX_JOB_ITEMS))
+
+
+class JobError(Schema):
+    index = fields.Integer()
+    holder_id = fields.String()
+    error = fields.String()
+
+
+class Job(Schema):
+    id = fields.String(attribute="_id")
+    kind = fields.String(metadata={"enum": [ASSESSMENT, BATCH]})
+    issuer_id = fields.String()
+    status = fields.String(metadata={"enum": [QUEUED, RUNNING, DONE, FAILED]})
+    total = fields.Integer()
+    done = fields.Integer(metadata={"description": "items finished without error"})
+    failed = fields.Integer()
+    issued = fields.Integer()
+    already_issued = fields.Integer(metadata={"description": "issued by an earlier identical submission"})
+    errors = fields.List(fields.Nested(JobError))
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class VerifyQuery(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"description": "the holder's full name"})
+
+
+class Issuer(Schema):
+    id = fields.String()
+    name = fields.String()
+
+
+class Verification(Schema):
+    valid = fields.Boolean()
+    status = fields.String(metadata={"enum": [ACTIVE, SUSPENDED, REVOKED, EXPIRED]})
+    number = fields.String()
+    holder = fields.String(metadata={"description": "masked holder name"})
+    kind = fields.String()
+    title = fields.String()
+    occupation = fields.String(allow_none=True)
+    work_type = fields.String(allow_none=True)
+    level = fields.Integer(allow_none=True)
+    level_name = fields.String(allow_none=True)
+    issuer = fields.Nested(Issuer)
+    issued_at = fields.DateTime()
+    valid_until = fields.DateTime(allow_none=True)
+    credential_url = fields.String()
+
+
+class AttainmentQuery(StrictSchema):
+    organisation_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2099))
+
+
+class AttainmentGroup(Schema):
+    occupation = fields.String()
+    level = fields.Integer()
+    assessed = fields.Integer()
+    certified = fields.Integer()
+    attainment_rate = fields.Float(allow_none=True)
+
+
+class Attainment(Schema):
+    organisation_id = fields.String()
+    year = fields.Integer()
+    assessed = fields.Integer()
+    certified = fields.Integer()
+    attainment_rate = fields.Float(allow_none=True,
+                                   metadata={"description": "certified ÷ assessed, 3 decimals"})
+    by_occupation_and_level = fields.List(fields.Nested(AttainmentGroup))

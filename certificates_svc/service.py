@@ -5,17 +5,29 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from bson import ObjectId
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
+from nameko.timer import timer
 
-from certificates_svc import domain, schemas
+from certificates_svc import assessments, domain, schemas, workflows
+from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import IssuerKeys, Signer
 from services.context import RequestContext
-from services.errors import NotFound
 from services.messaging import event_handler
+from services.metrics import Metrics
 from services.mongo import MongoDatabase
 from services.rpc import TimedRpcProxy
 from services.validation import load
+
+JOB_POLL_SECONDS = 0.2
+# One timer tick works at most this long, so stopping an instance never waits on a whole cohort.
+JOB_TICK_BUDGET_SECONDS = 2.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class CertificatesService:
@@ -25,6 +37,8 @@ class CertificatesService:
     signer: Signer = IssuerKeys()
     members_rpc = TimedRpcProxy("members")
     request_id = RequestContext()
+    metrics = Metrics()
+    config = Config()
 
     @rpc
     def ping(self) -> dict[str, Any]:
@@ -37,28 +51,18 @@ class CertificatesService:
     @rpc
     def issue_certificate(self, payload: dict[str, Any]) -> dict[str, Any]:
         request = load(schemas.CertificateCreate, payload)
-        holder = self._holder(request["holder_id"])
-        issuer = self._issuer(request["issuer_id"])
+        directory = self._directory()
+        holder = directory.holder(request["holder_id"])
+        issuer = directory.issuer(request["issuer_id"])
         domain.check_may_issue(request["kind"], issuer)
-        now = datetime.now(timezone.utc)
-        number = self._allocate_number(request, issuer, now)
-        status_index = self.repository.next_status_index()
-        certificate = domain.new_certificate(request, number, holder, issuer, now, status_index)
-        certificate["credential"] = self.signer.credential_for(
-            number=number,
-            issuer_name=issuer["name"],
-            holder=domain.credential_holder(holder),
-            achievement=domain.achievement_of(certificate),
-            valid_from=now,
-            valid_until=request.get("valid_until"),
-            status=domain.status_entries(self.signer, status_index),
-        )
+        (certificate,) = self._factory().build([(request, holder)], issuer, utcnow())
         self.repository.insert_certificate(certificate, domain.issued_event(certificate))
         return schemas.Certificate().dump(certificate)
 
     @rpc
     def get_certificate(self, number: str) -> dict[str, Any]:
-        return schemas.Certificate().dump(self.repository.get_certificate(number))
+        certificate = self.repository.get_certificate(number)
+        return schemas.Certificate().dump(domain.current_view(certificate, utcnow()))
 
     @rpc
     def get_credential(self, number: str) -> dict[str, Any]:
@@ -69,7 +73,61 @@ class CertificatesService:
                           cursor: str | None = None) -> dict[str, Any]:
         query = {k: v for k, v in filters.items() if k in ("holder_id", "issuer_id", "kind", "status")}
         items, next_cursor = self.repository.list_certificates(query, limit, cursor)
-        return {"items": schemas.Certificate(many=True).dump(items), "next_cursor": next_cursor}
+        now = utcnow()
+        return {"items": schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]),
+                "next_cursor": next_cursor}
+
+    @rpc
+    def change_status(self, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        load(schemas.StatusAction, {"action": action})
+        reason = load(schemas.StatusChange, payload)["reason"]
+        certificate = workflows.change_status(self.repository, number, action, reason)
+        return schemas.Certificate().dump(domain.current_view(certificate, utcnow()))
+
+    @rpc
+    def status_list(self, list_id: str) -> dict[str, Any]:
+        return workflows.signed_status_list(self.repository, self.signer, list_id)
+
+    @rpc
+    def verify_certificate(self, number: str, name: str) -> dict[str, Any]:
+        name = load(schemas.VerifyQuery, {"name": name})["name"]
+        answer = domain.public_verification(self.repository.find_certificate(number), name, utcnow())
+        return schemas.Verification().dump(answer)
+
+    @rpc
+    def submit_assessment(self, payload: dict[str, Any]) -> dict[str, Any]:
+        request = load(schemas.AssessmentCreate, payload)
+        assessments.check_assessment(request)
+        domain.check_may_issue("skill_level", self._directory().issuer(request["issuer_id"]))
+        return self._submit(assessments.ASSESSMENT, request)
+
+    @rpc
+    def submit_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        request = load(schemas.BatchCreate, payload)
+        assessments.check_batch(request)
+        issuer = self._directory().issuer(request["issuer_id"])
+        for kind in {item["kind"] for item in request["items"]}:
+            domain.check_may_issue(kind, issuer)
+        return self._submit(assessments.BATCH, request)
+
+    @rpc
+    def get_job(self, job_id: str) -> dict[str, Any]:
+        return schemas.Job().dump(self.repository.get_job(job_id))
+
+    @rpc
+    def attainment(self, organisation_id: str, year: int) -> dict[str, Any]:
+        query = load(schemas.AttainmentQuery, {"organisation_id": organisation_id, "year": year})
+        outcomes = self.repository.outcomes(query["organisation_id"], query["year"])
+        return schemas.Attainment().dump(
+            assessments.attainment(query["organisation_id"], query["year"], outcomes))
+
+    @timer(interval=JOB_POLL_SECONDS)
+    def work_on_jobs(self) -> None:
+        workflows.JobWorker(
+            self.repository, self._factory(), self._directory(),
+            chunk_size=int(self.config.get("JOB_CHUNK_SIZE", 250)),
+            lease_seconds=float(self.config.get("JOB_LEASE_SECONDS", 60)),
+        ).run(JOB_TICK_BUDGET_SECONDS)
 
     @event_handler("members", "person_registered")
     def on_person_registered(self, event: dict[str, Any]) -> None:
@@ -81,31 +139,25 @@ class CertificatesService:
         issuer = domain.issuer_from_organisation(event["data"])
         self.repository.consume(event, lambda session: self.repository.save_issuer(session, issuer))
 
-    def _holder(self, person_id: str) -> dict[str, Any]:
-        """The holder from the read model; asks members_svc once if its event is still on the way."""
-        holder = self.repository.find_holder(person_id)
-        if holder is None:
-            try:
-                person = self.members_rpc.get_holder(person_id)
-            except NotFound:
-                raise NotFound(f"holder {person_id} is not a registered person",
-                               {"holder_id": "unknown person"}) from None
-            holder = domain.holder_from_person(person)
-            self.repository.save_holder(None, holder)
-        return holder
+    @event_handler("members", "organisation_updated")
+    def on_organisation_updated(self, event: dict[str, Any]) -> None:
+        issuer = domain.issuer_from_organisation(event["data"])
+        self.repository.consume(event, lambda session: self.repository.save_issuer(session, issuer))
 
-    def _issuer(self, organisation_id: str) -> dict[str, Any]:
-        issuer = self.repository.find_issuer(organisation_id)
-        if issuer is None:
-            try:
-                organisation = self.members_rpc.get_organisation(organisation_id)
-            except NotFound:
-                raise NotFound(f"issuer {organisation_id} is not a registered organisation",
-                               {"issuer_id": "unknown organisation"}) from None
-            issuer = domain.issuer_from_organisation({**organisation, "organisation_id": organisation["id"]})
-            self.repository.save_issuer(None, issuer)
-        return issuer
+    @event_handler("events", "results_published")
+    def on_results_published(self, event: dict[str, Any]) -> None:
+        workflows.apply_results(self.repository, self._factory(), self._directory(), event)
 
-    def _allocate_number(self, request: dict[str, Any], issuer: dict[str, Any], now: datetime) -> str:
-        key, render = domain.number_plan(request["kind"], request.get("level"), issuer, now.year)
-        return render(self.repository.next_serial(key))
+    def _submit(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+        job_id = str(ObjectId())
+        key = assessments.job_key(kind, request["issuer_id"], request)
+        items = assessments.job_items(job_id, kind, key, request)
+        job = assessments.new_job(job_id, kind, key, request, len(items), utcnow())
+        self.repository.create_job(job, items)
+        return schemas.Job().dump(job)
+
+    def _factory(self) -> CertificateFactory:
+        return CertificateFactory(self.repository, self.signer)
+
+    def _directory(self) -> workflows.Directory:
+        return workflows.Directory(self.repository, self.members_rpc)

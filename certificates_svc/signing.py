@@ -11,6 +11,7 @@ from nameko.extensions import DependencyProvider
 
 from certificates_svc.credentials import build_credential, sign_credential
 from certificates_svc.keys import KeyRing, did_document, load_or_create_keys
+from certificates_svc.status_list import BitstringStatusList, status_list_credential
 from services.config import data_dir
 
 
@@ -55,6 +56,12 @@ class Signer:
             status=status,
         )
         return self.sign(unsigned, valid_from)
+
+    def status_list_for(self, list_id: str, purpose: str, bits: BitstringStatusList,
+                        now: datetime) -> dict[str, Any]:
+        """The signed ``BitstringStatusListCredential`` of one list as it stands ``now``."""
+        unsigned = status_list_credential(self.status_list_url(list_id), self.did, purpose, bits, now)
+        return self.sign(unsigned, now)
 
 
 class IssuerKeys(DependencyProvider):

@@ -11,8 +11,8 @@ from nameko.rpc import rpc
 from events_svc import calendar, domain, eligibility, schemas
 from events_svc.repository import EventsRepository
 from services.context import RequestContext
-from services.metrics import Metrics
 from services.messaging import event_handler
+from services.metrics import Metrics
 from services.mongo import MongoDatabase
 from services.validation import load
 

@@ -9,8 +9,8 @@ from nameko.rpc import rpc
 from members_svc import domain, schemas
 from members_svc.repository import MembersRepository, holder_record
 from services.context import RequestContext
-from services.metrics import Metrics
 from services.messaging import event_handler
+from services.metrics import Metrics
 from services.mongo import MongoDatabase
 from services.validation import load
 

@@ -104,19 +104,20 @@ class Repository:
 
     def emit(self, session: ClientSession, event_type: str, data: dict[str, Any]) -> dict:
         """Record an event in the outbox, inside the caller's transaction."""
-        envelope = build_event(self.producer, event_type, data, self.request_id)
-        self.db[OUTBOX].insert_one(
-            {
-                "_id": envelope["event_id"],
-                "event_type": event_type,
-                "envelope": envelope,
-                "status": "pending",
-                "attempts": 0,
-                "created_at": utcnow(),
-            },
-            session=session,
-        )
-        return envelope
+        return self.emit_many(session, event_type, [data])[0]
+
+    def emit_many(self, session: ClientSession, event_type: str,
+                  datas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Record several events of one type in the outbox with one insert, inside the transaction."""
+        now = utcnow()
+        envelopes = [build_event(self.producer, event_type, data, self.request_id) for data in datas]
+        if envelopes:
+            self.db[OUTBOX].insert_many(
+                [{"_id": envelope["event_id"], "event_type": event_type, "envelope": envelope,
+                  "status": "pending", "attempts": 0, "created_at": now} for envelope in envelopes],
+                ordered=False, session=session,
+            )
+        return envelopes
 
     def mark_processed(self, session: ClientSession, envelope: dict[str, Any]) -> None:
         """Record a consumed event; a second delivery raises DuplicateKeyError."""

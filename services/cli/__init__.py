@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.cli import contract, dlq, events, keys, status, token, up, verify
+from services.cli import contract, dlq, events, keys, seed, status, token, up, verify
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,7 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="alliance", description="Run and operate the vocational alliance platform."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (up, token, dlq, status, verify, contract, events, keys):
+    for module in (up, token, dlq, status, verify, contract, events, keys, seed):
         module.register(commands)
     return parser
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from certificates_svc.credentials import (
     build_credential,
+    holder_name_matches,
     identity_hash,
     new_salt,
     sign_credential,
@@ -158,15 +159,45 @@ def test_holder_is_identified_by_a_salted_hash_and_the_id_number_never_appears()
     credential = skill_credential()
     identifiers = credential["credentialSubject"]["identifier"]
 
-    hashed = next(i for i in identifiers if i["hashed"])
+    hashed = next(i for i in identifiers if i["identityType"] == "nationalIdentityNumber")
     assert hashed["type"] == "IdentityObject"
+    assert hashed["hashed"] is True
     expected = hashlib.sha256((NATIONAL_ID + hashed["salt"]).encode()).hexdigest()
     assert hashed["identityHash"] == "sha256$" + expected
-    named = next(i for i in identifiers if not i["hashed"])
-    assert named["identityHash"] == "王小明"
     serialised = json.dumps(credential, ensure_ascii=False)
     assert NATIONAL_ID not in serialised
     assert NATIONAL_ID.lower() not in serialised
+
+
+def test_the_holder_name_is_hashed_with_the_same_salt_and_never_in_clear():
+    credential = skill_credential()
+    national, named = credential["credentialSubject"]["identifier"]
+
+    assert named["type"] == "IdentityObject"
+    assert named["hashed"] is True
+    assert named["salt"] == national["salt"]
+    expected = hashlib.sha256(("王小明" + named["salt"]).encode()).hexdigest()
+    assert named["identityHash"] == "sha256$" + expected
+    assert "王小明" not in json.dumps(credential, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("given, matches", [
+    ("王小明", True), (" 王小明 ", True), ("王小民", False), ("", False), ("   ", False)])
+def test_a_name_given_by_the_user_is_checked_against_the_hash(given, matches):
+    assert holder_name_matches(skill_credential(), given) is matches
+
+
+def test_verification_with_a_wrong_name_fails_and_with_the_right_name_passes(keyring):
+    signed = sign(skill_credential(), keyring.current)
+    did_doc = did_document(DID, keyring)
+
+    right = verify_credential(signed, did_doc, now=NOW, holder_name="王小明")
+    wrong = verify_credential(signed, did_doc, now=NOW, holder_name="李四")
+
+    assert right.valid and right.status == "active"
+    assert not wrong.valid
+    assert wrong.status == "name_mismatch"
+    assert wrong.problems == ["the credential was not issued to the name given"]
 
 
 def test_identity_hash_is_salted_and_ignores_case_and_spaces_of_the_id():

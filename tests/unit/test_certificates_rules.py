@@ -1,0 +1,157 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from certificates_svc import assessments, awards, domain, lifecycle
+from services.errors import Conflict, InvalidInput, NotFound
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def certificate(status="active", valid_until=None, **extra):
+    return {"number": "TC-2026-000001", "holder_id": "p1", "holder_name": "张三丰", "status": status,
+            "status_index": 131_073, "valid_until": valid_until, "kind": "training_completion",
+            "title": "师资培训", "issuer_id": "o1", "issuer_name": "渝中职教中心", "issued_at": NOW,
+            "credential": {"id": "http://x/api/v1/certificates/TC-2026-000001/credential"}, **extra}
+
+
+@pytest.mark.parametrize("status, action, new_status, bits", [
+    ("active", "revoke", "revoked", {"revocation": True, "suspension": False}),
+    ("active", "suspend", "suspended", {"suspension": True}),
+    ("suspended", "reinstate", "active", {"suspension": False}),
+    ("suspended", "revoke", "revoked", {"revocation": True, "suspension": False}),
+])
+def test_allowed_transitions_say_which_bits_flip(status, action, new_status, bits):
+    change = lifecycle.plan_transition(certificate(status), action, "a reason", NOW)
+
+    assert (change["old_status"], change["new_status"], change["bits"]) == (status, new_status, bits)
+    event = lifecycle.status_changed_event(change)
+    assert event["changed_at"] == "2026-06-01T00:00:00.000Z"
+    assert event["reason"] == "a reason"
+
+
+@pytest.mark.parametrize("status, action, allowed", [
+    ("revoked", "reinstate", []), ("revoked", "revoke", []),
+    ("active", "reinstate", ["revoke", "suspend"]), ("suspended", "suspend", ["revoke", "reinstate"]),
+])
+def test_illegal_transitions_are_conflicts_that_name_the_allowed_actions(status, action, allowed):
+    with pytest.raises(Conflict) as raised:
+        lifecycle.plan_transition(certificate(status), action, "why", NOW)
+
+    assert raised.value.details == {"current_state": status, "allowed_actions": allowed}
+
+
+def test_revoking_or_suspending_needs_a_reason_but_reinstating_does_not():
+    with pytest.raises(InvalidInput):
+        lifecycle.plan_transition(certificate(), "revoke", "  ", NOW)
+    assert lifecycle.plan_transition(certificate("suspended"), "reinstate", None, NOW)["reason"] is None
+
+
+def test_a_certificate_past_valid_until_is_expired_and_may_only_be_revoked():
+    expired = certificate(valid_until=NOW - timedelta(seconds=1))
+
+    assert lifecycle.effective_status(expired, NOW) == "expired"
+    assert lifecycle.allowed_actions("expired") == ["revoke"]
+    assert lifecycle.effective_status({**expired, "status": "revoked"}, NOW) == "revoked"
+    assert lifecycle.plan_transition(expired, "revoke", "fraud", NOW)["old_status"] == "expired"
+
+
+def test_public_verification_masks_the_name_and_refuses_a_wrong_name_like_an_unknown_number():
+    answer = domain.public_verification(certificate(), "  张三丰 ", NOW)
+
+    assert answer["holder"] == "张*丰"
+    assert answer["valid"] is True
+    with pytest.raises(NotFound) as wrong:
+        domain.public_verification(certificate(), "张三", NOW)
+    with pytest.raises(NotFound) as unknown:
+        domain.public_verification(None, "张三丰", NOW)
+    assert (wrong.value.message, wrong.value.details) == (unknown.value.message, unknown.value.details)
+
+
+@pytest.mark.parametrize("list_id, parsed", [
+    ("revocation-0", ("revocation", 0)), ("suspension-12", ("suspension", 12)),
+    ("revocation-01", None), ("other-0", None), ("revocation-", None), ("revocation-١", None),
+])
+def test_status_list_ids(list_id, parsed):
+    assert domain.list_number(list_id) == parsed
+
+
+def row(award, people, team=None):
+    return {"registration_id": "r", "organisation_id": "o", "person_ids": people, "team_name": team,
+            "score": 1.0, "rank": 1, "award": award}
+
+
+def test_prizes_and_participation_earn_certificates_and_none_does_not():
+    desired = awards.desired_awards([row("first_prize", ["a", "b"], "队"), row("participation", ["c"]),
+                                     row("none", ["d"]), row("excellence", ["c"])])
+
+    assert {p: r["award"] for p, r in desired.items()} == {"a": "first_prize", "b": "first_prize",
+                                                          "c": "excellence"}
+
+
+def test_a_correction_revokes_and_reissues_only_what_changed():
+    desired = awards.desired_awards([row("first_prize", ["a"]), row("third_prize", ["c"])])
+    current = {"a": {"number": "CA-1", "award": "first_prize"}, "b": {"number": "CA-2", "award": "second_prize"},
+               "c": {"number": "PA-1", "award": "participation"}}
+
+    assert awards.plan_award_changes(desired, current) == (["CA-2", "PA-1"], ["c"])
+
+
+def test_award_requests_name_the_event_and_the_prize():
+    event = {"event_id": "e", "organiser_id": "o", "title": "网络搭建与应用", "kind": "skills_competition",
+             "skill": "网络搭建与应用", "revision": 2}
+
+    team = awards.award_request(event, row("first_prize", ["a"], "渝中一队"), "a")
+    assert (team["kind"], team["title"], team["issuer_id"]) == ("competition_award", "网络搭建与应用 团体一等奖", "o")
+    assert awards.award_request(event, row("participation", ["a"]), "a")["kind"] == "participation"
+    assert awards.award_issuance_key(event, "a", "first_prize") == "award:e:a:first_prize:r2"
+
+
+ASSESSMENT = {"issuer_id": "o", "occupation": "电工", "work_type": None, "level": 4, "title": None,
+              "assessed_on": datetime(2022, 6, 18).date(), "external_ref": None,
+              "results": [{"person_id": "a", "passed": True, "score": 90.0},
+                          {"person_id": "b", "passed": False, "score": 40.0}]}
+
+
+def test_the_same_assessment_content_or_reference_gives_the_same_job_key():
+    reordered = {**ASSESSMENT, "results": list(reversed(ASSESSMENT["results"]))}
+    changed = {**ASSESSMENT, "level": 3}
+
+    key = assessments.job_key("assessment", "o", ASSESSMENT)
+    assert assessments.job_key("assessment", "o", reordered) == key
+    assert assessments.job_key("assessment", "o", changed) != key
+    assert assessments.job_key("assessment", "o", {**ASSESSMENT, "external_ref": "R1"}) == \
+        assessments.job_key("assessment", "o", {**changed, "external_ref": "R1"})
+
+
+def test_assessment_items_issue_skill_levels_to_those_who_passed_and_record_every_outcome():
+    key = assessments.job_key("assessment", "o", ASSESSMENT)
+    job = assessments.new_job("j1", "assessment", key, ASSESSMENT, 2, NOW)
+    passed, failed = assessments.job_items("j1", "assessment", key, ASSESSMENT)
+
+    request = assessments.item_request(job, passed)
+    assert (request["kind"], request["level"], request["holder_id"]) == ("skill_level", 4, "a")
+    assert request["title"] == "电工 四级/中级工 职业技能等级证书"
+    assert assessments.item_request(job, failed) is None
+    assert passed["issuance_key"] == f"{key}|a"
+    outcome = assessments.outcome_of(job, failed, {"organisation_id": "school"}, certified=False)
+    assert (outcome["organisation_id"], outcome["year"], outcome["passed"]) == ("school", 2022, False)
+
+
+def test_a_candidate_listed_twice_is_refused():
+    with pytest.raises(InvalidInput):
+        assessments.check_assessment({**ASSESSMENT, "results": ASSESSMENT["results"] * 2})
+
+
+def test_attainment_rate_is_certified_over_assessed_to_three_decimals():
+    outcomes = ([{"occupation": "电工", "level": 4, "certified": True}] * 2063
+                + [{"occupation": "电工", "level": 4, "certified": False}] * 51
+                + [{"occupation": "焊工", "level": 5, "certified": True}])
+
+    stats = assessments.attainment("o", 2022, outcomes)
+
+    assert (stats["assessed"], stats["certified"], stats["attainment_rate"]) == (2115, 2064, 0.976)
+    groups = {g["occupation"]: g for g in stats["by_occupation_and_level"]}
+    assert groups["电工"] == {"occupation": "电工", "level": 4, "assessed": 2114,
+                                                   "certified": 2063, "attainment_rate": 0.976}
+    assert assessments.attainment("o", 2022, [])["attainment_rate"] is None
