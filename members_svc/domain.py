@@ -359,3 +359,17 @@ def apply_certificate_event(
     else:
         entries[index] = entry
     return entries
+
+
+def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
+    """A cohort must not carry the same student number twice."""
+    seen: dict[str, int] = {}
+    for index, number in enumerate(numbers):
+        if number is None:
+            continue
+        if number in seen:
+            raise Conflict(
+                f"student number {number} appears twice in the cohort",
+                {"student_number": f"people {seen[number]} and {index} share {number}"},
+            )
+        seen[number] = index

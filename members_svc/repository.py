@@ -226,6 +226,26 @@ class MembersRepository(Repository):
             ) from None
         return person
 
+    def create_people(self, organisation_id: str, people_fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Register a cohort in one transaction, with one ``person_registered`` event each."""
+        self.get_organisation(organisation_id)
+        now = utcnow()
+        people = [{"_id": new_id(), "organisation_id": organisation_id, **fields, "certificates": [],
+                   "created_at": now} for fields in people_fields]
+
+        def work(session: ClientSession) -> None:
+            self.db[PEOPLE].insert_many(people, ordered=True, session=session)
+            self.emit_many(session, "person_registered", [holder_record(person) for person in people])
+
+        try:
+            self.transaction(work)
+        except DuplicateKeyError:
+            raise Conflict(
+                "a student number of the cohort is already registered in the organisation",
+                {"student_number": "already registered in this organisation"},
+            ) from None
+        return people
+
     def get_person(self, person_id: str) -> dict[str, Any]:
         person = self.db[PEOPLE].find_one({"_id": person_id}, {"identity": 0})
         if person is None:

@@ -108,6 +108,13 @@ class PersonCreate(StrictSchema):
     position = fields.String(load_default=None, validate=_choices(ResearcherPosition))
 
 
+class PeopleBatchCreate(StrictSchema):
+    """A whole cohort at once: every person is registered, or none is."""
+
+    people = fields.List(fields.Nested(PersonCreate), required=True,
+                         validate=validate.Length(min=1, max=5000))
+
+
 class PortfolioEntry(Schema):
     number = fields.String()
     kind = fields.String()

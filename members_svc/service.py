@@ -9,10 +9,23 @@ from nameko.rpc import rpc
 from members_svc import domain, schemas
 from members_svc.repository import MembersRepository, holder_record
 from services.context import RequestContext
+from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.metrics import Metrics
 from services.mongo import MongoDatabase
 from services.validation import load
+
+
+def person_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A validated person as stored: the national ID replaced by its salted hash and masked form."""
+    domain.check_person_position(fields["kind"], fields["position"])
+    national_id = fields.pop("national_id", None)
+    if national_id:
+        normalised = domain.normalise_national_id(national_id)
+        salt = domain.new_salt()
+        fields["identity"] = {"hash": domain.identity_hash(normalised, salt), "salt": salt}
+        fields["national_id_masked"] = domain.mask_identifier(normalised)
+    return fields
 
 
 class MembersService:
@@ -96,17 +109,25 @@ class MembersService:
 
     @rpc
     def register_person(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        fields = load(schemas.PersonCreate, payload)
-        domain.check_person_position(fields["kind"], fields["position"])
-        national_id = fields.pop("national_id", None)
-        if national_id:
-            normalised = domain.normalise_national_id(national_id)
-            salt = domain.new_salt()
-            fields["identity"] = {"hash": domain.identity_hash(normalised, salt), "salt": salt}
-            fields["national_id_masked"] = domain.mask_identifier(normalised)
+        fields = person_fields(load(schemas.PersonCreate, payload))
         person = self.repository.create_person(organisation_id, fields)
         person.pop("identity", None)
         return schemas.Person().dump(person)
+
+    @rpc
+    def register_people(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        cohort = load(schemas.PeopleBatchCreate, payload)["people"]
+        prepared = []
+        for index, fields in enumerate(cohort):
+            try:
+                prepared.append(person_fields(fields))
+            except InvalidInput as exc:
+                raise InvalidInput(exc.message, {"people": {str(index): exc.details}}) from None
+        domain.check_unique_student_numbers([fields.get("student_number") for fields in prepared])
+        people = self.repository.create_people(organisation_id, prepared)
+        for person in people:
+            person.pop("identity", None)
+        return {"items": schemas.Person(many=True).dump(people)}
 
     @rpc
     def list_people(self, organisation_id: str, limit: int | None = None,

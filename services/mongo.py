@@ -19,7 +19,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from services.context import ensure_request_id
 from services.contracts import build_event
@@ -95,9 +95,19 @@ class Repository:
             database[collection].create_index(keys, **options)
 
     def transaction(self, work: Callable[[ClientSession], T]) -> T:
-        """Run ``work(session)`` in one transaction (retried on transient errors)."""
-        with self.db.client.start_session() as session:
-            result = session.with_transaction(work)
+        """Run ``work(session)`` in one transaction (retried on transient errors).
+
+        A bulk insert that hits a unique index raises DuplicateKeyError here, as a
+        single insert does, so callers handle duplicates one way.
+        """
+        try:
+            with self.db.client.start_session() as session:
+                result = session.with_transaction(work)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if errors and all(error.get("code") == 11000 for error in errors):
+                raise DuplicateKeyError(errors[0].get("errmsg", "duplicate key"), 11000, errors[0]) from exc
+            raise
         if self._on_commit is not None:
             self._on_commit()
         return result

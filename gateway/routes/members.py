@@ -113,6 +113,14 @@ class MembersRoutes:
         call.caller.require_org(organisation_id)
         return self.members_rpc.register_person(organisation_id, call.body)
 
+    @route("POST", "/api/v1/organisations/<string:organisation_id>/people/batch",
+           summary="Register a cohort of people at once (all or none)", access=AUTHENTICATED,
+           tags=("people",), body=schemas.PeopleBatchCreate, response=schemas.Person, many=True,
+           status=201, errors=(400, 403, 404, 409, 415))
+    def create_people(self, call: Call, organisation_id: str) -> dict[str, Any]:
+        call.caller.require_org(organisation_id)
+        return self.members_rpc.register_people(organisation_id, call.body)
+
     @route("GET", "/api/v1/organisations/<string:organisation_id>/people",
            summary="An organisation's people", access=AUTHENTICATED, tags=("people",),
            query=PageQuery, response=schemas.Person, many=True, errors=(403, 404))

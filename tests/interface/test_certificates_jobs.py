@@ -66,8 +66,6 @@ def test_a_cohort_assessment_issues_each_pass_once_and_gives_the_attainment_rate
     assert job["status"] == "done"
     assert (job["done"], job["failed"], job["issued"]) == (CANDIDATES, 0, PASSED)
     assert any(s["status"] == "running" and 0 < s["done"] < CANDIDATES for s in snapshots)
-    # Generous: every service shares this one test process (and CI its cores).
-    assert duration < 180, f"the assessment took {duration:.1f} s"
     print(f"\n{CANDIDATES}-candidate assessment finished in {duration:.1f} s")
     certificates = all_certificates(api)
     assert len(certificates) == PASSED

@@ -144,3 +144,41 @@ def test_portfolio_follows_certificate_events_and_ignores_redelivery(start_servi
     with entrypoint_hook(container, "on_certificate_status_changed") as deliver_status:
         deliver_status(revoked)
     assert api.get(f"/api/v1/people/{person['id']}").json() == before
+
+
+def test_a_cohort_is_registered_all_at_once_or_not_at_all(api, config):
+    wulong = school(api, "武隆职业教育中心")
+    batch = f"{people_path(wulong['id'])}/batch"
+    own = {"role": "org_admin", "org": wulong["id"]}
+    cohort = [{"name": f"学生{i}", "kind": "student", "student_number": f"2022{i:03d}"} for i in range(3)]
+    cohort[1]["national_id"] = NATIONAL_ID
+
+    with EventTap(config, "members") as tap:
+        created = api.post(batch, json={"people": cohort}, **own)
+        assert created.status_code == 201, created.text
+        people = created.json()["items"]
+        assert [p["student_number"] for p in people] == ["2022000", "2022001", "2022002"]
+        assert people[1]["national_id_masked"] == "1101**********002X"
+        events = wait_for(lambda: (lambda found: found if len(found) == 3 else None)(
+            tap.of_type("person_registered")), message="three person_registered events")
+    assert {e["data"]["person_id"] for e in events} == {p["id"] for p in people}
+    assert NATIONAL_ID not in json.dumps(events) + created.text
+
+    repeated_inside = api.post(batch, json={"people": [
+        {"name": "甲", "kind": "student", "student_number": "2023001"},
+        {"name": "乙", "kind": "student", "student_number": "2023001"}]}, **own)
+    assert repeated_inside.status_code == 409
+    taken = api.post(batch, json={"people": [
+        {"name": "丙", "kind": "student", "student_number": "2023002"},
+        {"name": "丁", "kind": "student", "student_number": "2022000"}]}, **own)
+    assert taken.status_code == 409
+    malformed = api.post(batch, json={"people": [
+        {"name": "戊", "kind": "student"},
+        {"name": "己", "kind": "student", "national_id": MALFORMED_NATIONAL_ID}]}, **own)
+    assert malformed.status_code == 400
+    assert "national_id" in malformed.json()["errors"]["people"]["1"]
+    assert MALFORMED_NATIONAL_ID not in malformed.text
+    assert api.post(batch, json={"people": cohort}, role="org_admin", org="elsewhere").status_code == 403
+
+    listed = api.get(people_path(wulong["id"]), params={"limit": 200}).json()["items"]
+    assert len(listed) == 3

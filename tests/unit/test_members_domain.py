@@ -425,3 +425,13 @@ def test_position_belongs_to_researchers_only():
     with pytest.raises(InvalidInput) as caught:
         check_person_position("teacher", "part_time_researcher")
     assert "position" in caught.value.details
+
+
+def test_a_cohort_may_not_repeat_a_student_number():
+    from members_svc.domain import check_unique_student_numbers
+    from services.errors import Conflict
+
+    check_unique_student_numbers(["1", None, "2", None])
+    with pytest.raises(Conflict) as refused:
+        check_unique_student_numbers(["1", "2", "1"])
+    assert refused.value.details == {"student_number": "people 0 and 2 share 1"}
