@@ -15,7 +15,7 @@ import requests
 from nameko.testing.rabbit import Client as RabbitAdmin
 from pymongo import MongoClient
 
-from services.embedded_db import free_port
+from services.embedded_db import die_with_parent, free_port
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 MANAGEMENT_URI = os.environ.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672")
@@ -53,7 +53,7 @@ class Stack:
             args += ["--scale", f"{service}={count}"]
         self.log = open(workdir / "stack.log", "ab")
         self.process = subprocess.Popen(args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+                                        stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
         self._wait_ready()
         self.mongo = MongoClient(f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true", tz_aware=True)
 

@@ -50,6 +50,7 @@ class CertificatesRepository(Repository):
         (CERTIFICATES, [("source.event_id", 1)], {}),
         (JOB_ITEMS, [("state", 1), ("job_id", 1), ("index", 1)], {}),
         (JOB_ITEMS, [("claim", 1)], {}),
+        (JOB_ITEMS, [("state", 1), ("lease_until", 1)], {}),
         (OUTCOMES, [("organisation_id", 1), ("year", 1)], {}),
     ]
 
@@ -165,13 +166,18 @@ class CertificatesRepository(Repository):
     def claim_items(self, chunk: int, lease_seconds: float) -> tuple[str, list[dict[str, Any]]] | None:
         """Claim up to ``chunk`` items of the oldest job with work left, with a lease."""
         now = utcnow()
-        first = self.db[JOB_ITEMS].find_one(_claimable(now), {"job_id": 1},
-                                            sort=[("job_id", 1), ("index", 1)])
+        items = self.db[JOB_ITEMS]
+        # Equality on the indexed state (never an $or, which scans every item ever queued).
+        pending = {"state": assessments.ITEM_PENDING}
+        expired = {"state": assessments.ITEM_CLAIMED, "lease_until": {"$lt": now}}
+        first = (items.find_one(pending, {"job_id": 1}, sort=[("job_id", 1), ("index", 1)])
+                 or items.find_one(expired, {"job_id": 1}))
         if first is None:
             return None
         job_id = first["job_id"]
-        query = {"job_id": job_id, **_claimable(now)}
-        ids = [i["_id"] for i in self.db[JOB_ITEMS].find(query, {"_id": 1}).sort("index", 1).limit(chunk)]
+        ids = [i["_id"] for i in items.find({**pending, "job_id": job_id}, {"_id": 1}).sort("index", 1).limit(chunk)]
+        if len(ids) < chunk:
+            ids += [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1}).limit(chunk - len(ids))]
         token = uuid.uuid4().hex
         self.db[JOB_ITEMS].update_many(
             {"_id": {"$in": ids}, **_claimable(now)},

@@ -69,6 +69,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def pending_count(database: Database) -> int:
+    """Outbox records written but not yet confirmed by the broker."""
+    return database[OUTBOX].count_documents({"status": {"$in": ["pending", "in_progress"]}})
+
+
 class Repository:
     """Base of each service's repository: its database, transactions and outbox."""
 
@@ -90,6 +95,7 @@ class Repository:
     @classmethod
     def ensure_indexes(cls, database: Database) -> None:
         database[OUTBOX].create_index([("status", 1), ("created_at", 1)])
+        database[OUTBOX].create_index([("status", 1), ("lease_until", 1)])
         database[OUTBOX].create_index([("event_type", 1), ("created_at", 1)])
         for collection, keys, options in cls.INDEXES:
             database[collection].create_index(keys, **options)
@@ -165,8 +171,7 @@ class Repository:
     def ping(self) -> dict[str, Any]:
         """The database answers; with how many outbox records wait to be published."""
         self.db.command("ping")
-        pending = self.db[OUTBOX].count_documents({"status": {"$ne": "sent"}})
-        return {"status": "ok", "outbox_pending": pending}
+        return {"status": "ok", "outbox_pending": pending_count(self.db)}
 
 
 class MongoDatabase(DependencyProvider):

@@ -11,6 +11,7 @@ which consumers absorb because they are idempotent.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from nameko.standalone.events import get_event_exchange
 from pymongo.database import Database
 
 from services.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
-from services.mongo import OUTBOX, utcnow
+from services.mongo import OUTBOX, pending_count, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class OutboxRelay:
         self._wakeup = Event()
         self._thread = None
         self._running = False
+        self._next_lease_sweep = 0.0
         self.service = database.name.removeprefix(str(config.get("DATABASE_PREFIX") or ""))
         OUTBOX_PENDING.labels(self.service).set_function(self.pending_count)
 
@@ -74,7 +76,7 @@ class OutboxRelay:
             self._wakeup.send(True)
 
     def pending_count(self) -> int:
-        return self.database[OUTBOX].count_documents({"status": {"$ne": "sent"}})
+        return pending_count(self.database)
 
     def _run(self) -> None:
         failures = 0
@@ -93,13 +95,15 @@ class OutboxRelay:
                 self._wakeup = Event()
 
     def claim(self) -> list[dict[str, Any]]:
-        """Claim up to a batch of records for this relay, oldest first."""
+        """Claim up to a batch of pending records (and any whose lease ran out) for this relay."""
         now = utcnow()
         outbox = self.database[OUTBOX]
-        ids = [
-            doc["_id"]
-            for doc in outbox.find(claimable(now), {"_id": 1}).sort("created_at", 1).limit(BATCH_SIZE)
-        ]
+        # Equality on the indexed status keeps this cheap however many records were sent.
+        ids = [doc["_id"] for doc in outbox.find({"status": "pending"}, {"_id": 1}).limit(BATCH_SIZE)]
+        if time.monotonic() >= self._next_lease_sweep:
+            self._next_lease_sweep = time.monotonic() + self.lease.total_seconds() / 2
+            ids += [doc["_id"] for doc in outbox.find(
+                {"status": "in_progress", "lease_until": {"$lt": now}}, {"_id": 1}).limit(BATCH_SIZE)]
         if not ids:
             return []
         token = uuid.uuid4().hex
@@ -110,28 +114,29 @@ class OutboxRelay:
                 "$inc": {"attempts": 1},
             },
         )
-        return list(outbox.find({"claim": token, "status": "in_progress"}).sort("created_at", 1))
+        return sorted(outbox.find({"claim": token, "status": "in_progress"}), key=lambda r: r["created_at"])
 
     def relay_once(self) -> int:
         """Publish one claimed batch; returns how many records were sent."""
         records = self.claim()
-        sent = 0
+        published: list[str] = []
         try:
             for record in records:
                 self.publish(record["envelope"])
-                self.database[OUTBOX].update_one(
-                    {"_id": record["_id"], "claim": record["claim"]},
+                published.append(record["_id"])
+        finally:
+            if published:
+                self.database[OUTBOX].update_many(
+                    {"_id": {"$in": published}, "claim": records[0]["claim"]},
                     {"$set": {"status": "sent", "sent_at": utcnow()}, "$unset": {"lease_until": ""}},
                 )
-                sent += 1
-        finally:
-            unsent = [r["_id"] for r in records[sent:]]
+            unsent = [r["_id"] for r in records[len(published):]]
             if unsent:
                 self.database[OUTBOX].update_many(
                     {"_id": {"$in": unsent}, "status": "in_progress"},
                     {"$set": {"status": "pending"}, "$unset": {"claim": "", "lease_until": ""}},
                 )
-        return sent
+        return len(published)
 
     def publish(self, envelope: dict[str, Any], **overrides: Any) -> None:
         """Publish one envelope in nameko's event format, waiting for the broker's confirm."""
