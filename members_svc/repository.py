@@ -272,12 +272,9 @@ class MembersRepository(Repository):
         if person is None:
             raise NotFound(f"certificate holder {data['holder_id']} not found")
         portfolio = domain.apply_certificate_event(person.get("certificates", []), event_type, data)
-        people.find_one_and_update(
-            {"_id": person["_id"]},
-            {"$set": {"certificates": portfolio}},
-            session=session,
-            return_document=ReturnDocument.AFTER,
-        )
+        # update_one, not find_one_and_update: the embedded server scans the whole
+        # collection for findAndModify but uses the _id index for an update.
+        people.update_one({"_id": person["_id"]}, {"$set": {"certificates": portfolio}}, session=session)
 
 
 def organisation_event(organisation: dict[str, Any]) -> dict[str, Any]:
