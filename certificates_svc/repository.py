@@ -33,11 +33,6 @@ class LeaseLost(RuntimeError):
     """Another worker claimed the items after this one's lease ran out."""
 
 
-def _claimable(now) -> dict[str, Any]:
-    return {"$or": [{"state": assessments.ITEM_PENDING},
-                    {"state": assessments.ITEM_CLAIMED, "lease_until": {"$lt": now}}]}
-
-
 class CertificatesRepository(Repository):
     INDEXES = [
         (CERTIFICATES, [("number", 1)], {"unique": True}),
@@ -176,14 +171,16 @@ class CertificatesRepository(Repository):
             return None
         job_id = first["job_id"]
         ids = [i["_id"] for i in items.find({**pending, "job_id": job_id}, {"_id": 1}).sort("index", 1).limit(chunk)]
+        groups = [(pending, ids)]
         if len(ids) < chunk:
-            ids += [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1}).limit(chunk - len(ids))]
+            groups.append((expired, [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1})
+                                     .limit(chunk - len(ids))]))
         token = uuid.uuid4().hex
-        self.db[JOB_ITEMS].update_many(
-            {"_id": {"$in": ids}, **_claimable(now)},
-            {"$set": {"state": assessments.ITEM_CLAIMED, "claim": token,
-                      "lease_until": now + timedelta(seconds=lease_seconds)}},
-        )
+        claim = {"$set": {"state": assessments.ITEM_CLAIMED, "claim": token,
+                          "lease_until": now + timedelta(seconds=lease_seconds)}}
+        for still_claimable, group in groups:
+            if group:
+                items.update_many({"_id": {"$in": group}, **still_claimable}, claim)
         self.db[JOBS].update_one({"_id": job_id, "status": assessments.QUEUED},
                                  {"$set": {"status": assessments.RUNNING, "started_at": now}})
         return token, list(self.db[JOB_ITEMS].find({"claim": token}).sort("index", 1))

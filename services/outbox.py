@@ -30,15 +30,6 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 200
 
 
-def claimable(now) -> dict[str, Any]:
-    return {
-        "$or": [
-            {"status": "pending"},
-            {"status": "in_progress", "lease_until": {"$lt": now}},
-        ]
-    }
-
-
 class OutboxRelay:
     """A green thread that drains one service's outbox to its event exchange."""
 
@@ -98,22 +89,26 @@ class OutboxRelay:
         """Claim up to a batch of pending records (and any whose lease ran out) for this relay."""
         now = utcnow()
         outbox = self.database[OUTBOX]
-        # Equality on the indexed status keeps this cheap however many records were sent.
-        ids = [doc["_id"] for doc in outbox.find({"status": "pending"}, {"_id": 1}).limit(BATCH_SIZE)]
+        # Equality filters on the indexed status only: the embedded server scans the whole
+        # collection for an $or, and the outbox keeps every record ever sent.
+        pending = {"status": "pending"}
+        expired = {"status": "in_progress", "lease_until": {"$lt": now}}
+        groups = [(pending, [d["_id"] for d in outbox.find(pending, {"_id": 1}).limit(BATCH_SIZE)])]
         if time.monotonic() >= self._next_lease_sweep:
             self._next_lease_sweep = time.monotonic() + self.lease.total_seconds() / 2
-            ids += [doc["_id"] for doc in outbox.find(
-                {"status": "in_progress", "lease_until": {"$lt": now}}, {"_id": 1}).limit(BATCH_SIZE)]
-        if not ids:
-            return []
+            groups.append((expired, [d["_id"] for d in outbox.find(expired, {"_id": 1}).limit(BATCH_SIZE)]))
         token = uuid.uuid4().hex
-        outbox.update_many(
-            {"_id": {"$in": ids}, **claimable(now)},
-            {
-                "$set": {"status": "in_progress", "claim": token, "lease_until": now + self.lease},
-                "$inc": {"attempts": 1},
-            },
-        )
+        claimed = False
+        for still_claimable, ids in groups:
+            if ids:
+                outbox.update_many(
+                    {"_id": {"$in": ids}, **still_claimable},
+                    {"$set": {"status": "in_progress", "claim": token, "lease_until": now + self.lease},
+                     "$inc": {"attempts": 1}},
+                )
+                claimed = True
+        if not claimed:
+            return []
         return sorted(outbox.find({"claim": token, "status": "in_progress"}), key=lambda r: r["created_at"])
 
     def relay_once(self) -> int:
