@@ -48,15 +48,17 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
     return response
 
 
+# Problem members a client can act on; every other detail is about a field and goes under "errors".
+EXTENSION_MEMBERS = ("current_state", "allowed_actions", "reason", "membership_id", "registration_id")
+
+
 def problem_from_exception(exc: BaseException) -> Response:
     """The one table from exceptions to HTTP answers."""
     if isinstance(exc, DomainError):
-        extra: dict[str, Any] = {}
-        if exc.status in (400, 422) and exc.details:
-            extra["errors"] = exc.details
-        elif exc.details:
-            extra.update(exc.details)
-        return problem(exc.status, exc.title, exc.message, **extra)
+        field_level = exc.status in (400, 422)  # every detail of invalid input names a field
+        members = {k: v for k, v in exc.details.items() if k in EXTENSION_MEMBERS and not field_level}
+        field_errors = {k: v for k, v in exc.details.items() if k not in members}
+        return problem(exc.status, exc.title, exc.message, errors=field_errors or None, **members)
     if isinstance(exc, HTTPException):
         response = problem(exc.code or 500, exc.name, exc.description or exc.name)
         if exc.code == 405 and getattr(exc, "valid_methods", None):

@@ -80,16 +80,18 @@ def operation(route: Route) -> dict[str, Any]:
     if route.response is not None:
         schema = page_schema(route.response) if route.many else route.response
         success["content"] = {route.content_type: {"schema": schema}}
-    elif route.content_type != "application/json":
-        success["content"] = {route.content_type: {"schema": {"type": "string"}}}
-    else:
+    elif route.content_type.endswith("json"):
         success["content"] = {route.content_type: {"schema": {"type": "object"}}}
+    else:
+        success["content"] = {route.content_type: {"schema": {"type": "string"}}}
     op["responses"][str(route.status)] = success
     errors = set(route.errors) | set(COMMON_ERRORS)
     if route.access != PUBLIC:
         errors |= {401, 403}
     if route.body is not None:
         errors |= {400, 413, 415}
+    if route.method == "POST":
+        errors |= {422}  # an Idempotency-Key reused with another body
     if route.query is not None or route.path_params:
         errors |= {400} if route.query is not None else set()
     for status in sorted(errors):

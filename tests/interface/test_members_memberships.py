@@ -183,7 +183,7 @@ def test_duplicate_membership_and_second_lead_are_refused(api):
     second_lead = api.post(f"/api/v1/alliances/{group['id']}/memberships",
                            json={"organisation_id": finance["id"], "role": "lead"})
     assert second_lead.status_code == 409
-    assert "role" in second_lead.json()
+    assert "role" in second_lead.json()["errors"]
 
     assert api.get(f"/api/v1/alliances/{group['id']}").json()["lead_organisation_id"] is None
     assert act(api, lead["id"], "approve").status_code == 200

@@ -41,7 +41,7 @@ def test_student_numbers_are_unique_within_an_organisation(api):
     duplicate = api.post(people_path(wulong["id"]),
                          json={"name": "王芳", "kind": "student", "student_number": "2022001"}, **own)
     assert duplicate.status_code == 409
-    assert "student_number" in duplicate.json()
+    assert "student_number" in duplicate.json()["errors"]
     create(api, people_path(linshui["id"]), {"name": "王芳", "kind": "student", "student_number": "2022001"})
     researcher = create(api, people_path(wulong["id"]),
                         {"name": "陈静", "kind": "researcher", "position": "part_time_researcher"})
