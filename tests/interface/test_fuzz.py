@@ -20,7 +20,7 @@ def test_every_route_survives_generated_input(api, tmp_path):
          "--header", f"Authorization: Bearer {api.token()}",
          "--checks", CHECKS, "--phases", "examples,fuzzing", "--max-examples", "12",
          "--seed", "20261128", "--workers", "2", "--report", "junit", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )
     summary = result.stdout[result.stdout.find("SUMMARY"):] if "SUMMARY" in result.stdout else result.stdout[-4000:]
     print(summary)
