@@ -20,6 +20,7 @@ import eventlet
 from eventlet.event import Event
 from nameko.amqp.publish import Publisher
 from nameko.standalone.events import get_event_exchange
+from pymongo import UpdateOne
 from pymongo.database import Database
 
 from services.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
@@ -99,13 +100,12 @@ class OutboxRelay:
             groups.append((expired, [d["_id"] for d in outbox.find(expired, {"_id": 1}).limit(BATCH_SIZE)]))
         token = uuid.uuid4().hex
         claimed = False
+        claim = {"$set": {"status": "in_progress", "claim": token, "lease_until": now + self.lease},
+                 "$inc": {"attempts": 1}}
         for still_claimable, ids in groups:
             if ids:
-                outbox.update_many(
-                    {"_id": {"$in": ids}, **still_claimable},
-                    {"$set": {"status": "in_progress", "claim": token, "lease_until": now + self.lease},
-                     "$inc": {"attempts": 1}},
-                )
+                # One update per _id: the embedded server updates far faster by _id than by $in.
+                outbox.bulk_write([UpdateOne({"_id": i, **still_claimable}, claim) for i in ids], ordered=False)
                 claimed = True
         if not claimed:
             return []
@@ -121,10 +121,9 @@ class OutboxRelay:
                 published.append(record["_id"])
         finally:
             if published:
-                self.database[OUTBOX].update_many(
-                    {"_id": {"$in": published}, "claim": records[0]["claim"]},
-                    {"$set": {"status": "sent", "sent_at": utcnow()}, "$unset": {"lease_until": ""}},
-                )
+                sent = {"$set": {"status": "sent", "sent_at": utcnow()}, "$unset": {"lease_until": ""}}
+                self.database[OUTBOX].bulk_write(
+                    [UpdateOne({"_id": i, "claim": records[0]["claim"]}, sent) for i in published], ordered=False)
             unsent = [r["_id"] for r in records[len(published):]]
             if unsent:
                 self.database[OUTBOX].update_many(
