@@ -17,6 +17,7 @@ run: install
 
 test: install
 	scripts/ensure-broker
+	scripts/ensure-browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider
 

@@ -1,0 +1,84 @@
+"""The web pages and the printable certificate, served by the gateway against the real services."""
+
+from __future__ import annotations
+
+import re
+
+import pypdfium2
+import pytest
+import zxingcpp
+
+from tests.interface.test_slice import register_school, register_student
+
+
+def issue(api, school: dict, person: dict) -> str:
+    response = api.post("/api/v1/certificates", json={
+        "kind": "training_completion", "holder_id": person["id"], "issuer_id": school["id"],
+        "title": "网络搭建与应用 师资培训"})
+    assert response.status_code == 201, response.text
+    return response.json()["number"]
+
+
+@pytest.mark.parametrize(("path", "heading"), [
+    ("/verify", "证书核验"), ("/calendar", "活动日历"), ("/dashboard", "联盟看板")])
+def test_pages_are_served_in_chinese_with_english_labels_and_nothing_from_elsewhere(api, path, heading):
+    response = api.get(path, role=None)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert heading in response.text and 'lang="zh-CN"' in response.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert all(a.startswith(("/", "#", "data:")) and not a.startswith("//") for a in assets), assets  # no CDN
+    for asset in (a for a in assets if a.startswith("/web/")):
+        assert api.get(asset, role=None).status_code == 200, asset
+
+
+def test_an_unknown_asset_is_a_404_problem(api):
+    for name in ("nope.js", "..", "verify.html.bak"):
+        response = api.get(f"/web/{name}", role=None)
+        assert response.status_code == 404
+        assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_the_printable_certificate_masks_the_name_unless_it_is_given(api, config):
+    school = register_school(api)
+    person = register_student(api, school["id"], name="欧阳娜娜")
+    number = issue(api, school, person)
+
+    response = api.get(f"/api/v1/certificates/{number}.pdf", role=None)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+WenQuanYiMicroHei", response.content)
+    assert b"/FontFile2" in response.content  # the font is embedded, not referenced
+    page = pypdfium2.PdfDocument(response.content)[0]
+    text = page.get_textpage().get_text_range()
+    assert "欧**娜" in text and "欧阳娜娜" not in text
+    assert "培训结业证书" in text and number in text and "重庆市渝中职业教育中心" in text
+    (code,) = zxingcpp.read_barcodes(page.render(scale=2).to_pil())
+    assert code.text == f"{config['PUBLIC_BASE_URL'].rstrip('/')}/verify?number={number}"
+
+    named = api.get(f"/api/v1/certificates/{number}.pdf", role=None, params={"name": "欧阳娜娜"})
+    assert named.status_code == 200
+    assert "欧阳娜娜" in pypdfium2.PdfDocument(named.content)[0].get_textpage().get_text_range()
+
+    wrong = api.get(f"/api/v1/certificates/{number}.pdf", role=None, params={"name": "张三"})
+    assert wrong.status_code == 404 and wrong.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_the_printable_certificate_shows_a_revocation(api):
+    school = register_school(api)
+    number = issue(api, school, register_student(api, school["id"]))
+    assert api.post(f"/api/v1/certificates/{number}/revoke", json={"reason": "发证错误"}).status_code == 200
+
+    body = api.get(f"/api/v1/certificates/{number}.pdf", role=None).content
+    assert "已撤销 Revoked" in pypdfium2.PdfDocument(body)[0].get_textpage().get_text_range()
+
+
+def test_an_unknown_certificate_has_no_pdf(api):
+    response = api.get("/api/v1/certificates/TC-2026-999999.pdf", role=None)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_the_pages_are_in_the_openapi_document(api):
+    paths = api.get("/openapi.json", role=None).json()["paths"]
+    assert {"/verify", "/calendar", "/dashboard", "/api/v1/certificates/{number}.pdf"} <= set(paths)
