@@ -1,18 +1,13 @@
 """What certificates_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from certificates_svc.assessments import ASSESSMENT, BATCH, DONE, FAILED, QUEUED, RUNNING
 from certificates_svc.lifecycle import ACTIONS, ACTIVE, EXPIRED, REVOKED, SUSPENDED
 from certificates_svc.numbers import CERTIFICATE_KINDS
+from services.validation import StrictSchema
 
 MAX_JOB_ITEMS = 20_000
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
 
 
 class Evidence(StrictSchema):

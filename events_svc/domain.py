@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from services.errors import Conflict, InvalidInput
+from services.lifecycle import Lifecycle
 
 
 class EventKind(str, Enum):
@@ -59,6 +60,19 @@ EVENT_ACTIONS: dict[str, tuple[frozenset[EventStatus], EventStatus]] = {
     ),
 }
 
+
+EVENT_LIFECYCLE = Lifecycle("event", EventStatus, EVENT_ACTIONS)
+
+
+def allowed_event_actions(status: str) -> list[str]:
+    """Actions an event in ``status`` accepts, in lifecycle order."""
+    return EVENT_LIFECYCLE.allowed(status)
+
+
+def next_event_status(status: str, action: str) -> EventStatus:
+    """Status an event reaches by ``action``; Conflict if its state forbids it."""
+    return EVENT_LIFECYCLE.next(status, action)
+
 PUBLIC_STATUSES = frozenset(
     {EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.COMPLETED}
 )
@@ -66,42 +80,10 @@ PUBLIC_STATUSES = frozenset(
 RESULT_STATUSES = frozenset({EventStatus.CLOSED, EventStatus.COMPLETED})
 
 
-def _event_status(status: str) -> EventStatus:
-    try:
-        return EventStatus(status)
-    except ValueError:
-        raise InvalidInput(
-            f"unknown event status {status!r}",
-            {"status": f"must be one of {[s.value for s in EventStatus]}"},
-        ) from None
 
 
-def allowed_event_actions(status: str) -> list[str]:
-    """Actions an event in ``status`` accepts, in lifecycle order."""
-    current = _event_status(status)
-    return [
-        action for action, (sources, _) in EVENT_ACTIONS.items() if current in sources
-    ]
 
 
-def next_event_status(status: str, action: str) -> EventStatus:
-    """Status an event reaches by ``action``; Conflict if its state forbids it."""
-    current = _event_status(status)
-    if action not in EVENT_ACTIONS:
-        raise InvalidInput(
-            f"unknown event action {action!r}",
-            {"action": f"must be one of {list(EVENT_ACTIONS)}"},
-        )
-    sources, target = EVENT_ACTIONS[action]
-    if current not in sources:
-        raise Conflict(
-            f"cannot {action} an event that is {current.value}",
-            {
-                "current_state": current.value,
-                "allowed_actions": allowed_event_actions(current),
-            },
-        )
-    return target
 
 
 def to_utc(dt: datetime, field: str = "datetime") -> datetime:
@@ -180,7 +162,7 @@ def check_registration_open(event: Mapping[str, Any], now: datetime) -> None:
 
     Without ``registration_closes_at``, registration closes when the event starts.
     """
-    status = _event_status(event["status"])
+    status = EVENT_LIFECYCLE.state(event["status"])
     if status is not EventStatus.PUBLISHED:
         raise Conflict(
             f"registration is not open: the event is {status.value}",
@@ -237,7 +219,7 @@ def check_team_size(event: Mapping[str, Any], person_ids: list[str]) -> None:
 
 def is_public(status: str) -> bool:
     """Whether anyone, without a token, may see an event in ``status``."""
-    return _event_status(status) in PUBLIC_STATUSES
+    return EVENT_LIFECYCLE.state(status) in PUBLIC_STATUSES
 
 
 def check_period(
@@ -260,7 +242,7 @@ def check_registration_cancellable(
             "the registration is already cancelled",
             {"current_state": RegistrationStatus.CANCELLED.value},
         )
-    status = _event_status(event["status"])
+    status = EVENT_LIFECYCLE.state(event["status"])
     if status not in {EventStatus.PUBLISHED, EventStatus.CLOSED}:
         raise Conflict(
             f"registrations of an event that is {status.value} cannot be cancelled",
@@ -301,7 +283,7 @@ def validate_results(
     Each row must name a distinct confirmed registration of this event; bad
     rows raise InvalidInput with keys like ``results[2].registration_id``.
     """
-    status = _event_status(event["status"])
+    status = EVENT_LIFECYCLE.state(event["status"])
     if status not in RESULT_STATUSES:
         raise Conflict(
             f"results cannot be recorded for an event that is {status.value}",

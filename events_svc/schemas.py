@@ -1,25 +1,16 @@
 """What events_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from events_svc.domain import Award, EventKind, EventStatus
 from services.pagination import DEFAULT_LIMIT, MAX_LIMIT
-
-
-def _choices(enum) -> validate.OneOf:
-    return validate.OneOf([member.value for member in enum])
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
+from services.validation import StrictSchema, one_of
 
 
 class EventFilter(StrictSchema):
     alliance_id = fields.String(load_default=None)
-    kind = fields.String(load_default=None, validate=_choices(EventKind))
-    status = fields.String(load_default=None, validate=_choices(EventStatus))
+    kind = fields.String(load_default=None, validate=one_of(EventKind))
+    status = fields.String(load_default=None, validate=one_of(EventStatus))
     period_from = fields.DateTime(
         data_key="from", load_default=None,
         metadata={"description": "only events still running at or after this time (RFC 3339)"})
@@ -41,7 +32,7 @@ class CalendarQuery(EventFilter):
 class EventCreate(StrictSchema):
     alliance_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     organiser_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    kind = fields.String(required=True, validate=_choices(EventKind))
+    kind = fields.String(required=True, validate=one_of(EventKind))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     description = fields.String(load_default=None, allow_none=True,
                                 validate=validate.Length(max=5000))
@@ -113,7 +104,7 @@ class ResultRowCreate(StrictSchema):
     score = fields.Float(load_default=None, allow_none=True, allow_nan=False)
     rank = fields.Integer(strict=True, load_default=None, allow_none=True,
                           validate=validate.Range(min=1))
-    award = fields.String(load_default=Award.NONE.value, validate=_choices(Award))
+    award = fields.String(load_default=Award.NONE.value, validate=one_of(Award))
 
 
 class ResultsCreate(StrictSchema):

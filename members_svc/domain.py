@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any
 
 from services.errors import Conflict, Forbidden, InvalidInput
+from services.lifecycle import Lifecycle
 
 
 class OrganisationKind(str, Enum):
@@ -66,48 +67,27 @@ MEMBERSHIP_ACTIONS: dict[str, tuple[frozenset[MembershipStatus], MembershipStatu
     ),
 }
 
-# Memberships in these states no longer hold their role in the alliance.
-_ENDED_STATUSES = frozenset({MembershipStatus.REJECTED, MembershipStatus.LEFT})
 
-
-def _membership_status(status: str) -> MembershipStatus:
-    try:
-        return MembershipStatus(status)
-    except ValueError:
-        raise InvalidInput(
-            f"unknown membership status {status!r}",
-            {"status": f"must be one of {[s.value for s in MembershipStatus]}"},
-        ) from None
+MEMBERSHIP_LIFECYCLE = Lifecycle("membership", MembershipStatus, MEMBERSHIP_ACTIONS)
 
 
 def allowed_membership_actions(status: str) -> list[str]:
     """Actions a membership in ``status`` accepts, in lifecycle order."""
-    current = _membership_status(status)
-    return [
-        action
-        for action, (sources, _) in MEMBERSHIP_ACTIONS.items()
-        if current in sources
-    ]
+    return MEMBERSHIP_LIFECYCLE.allowed(status)
 
 
 def next_membership_status(status: str, action: str) -> MembershipStatus:
     """Status a membership reaches by ``action``; Conflict if its state forbids it."""
-    current = _membership_status(status)
-    if action not in MEMBERSHIP_ACTIONS:
-        raise InvalidInput(
-            f"unknown membership action {action!r}",
-            {"action": f"must be one of {list(MEMBERSHIP_ACTIONS)}"},
-        )
-    sources, target = MEMBERSHIP_ACTIONS[action]
-    if current not in sources:
-        raise Conflict(
-            f"cannot {action} a membership that is {current.value}",
-            {
-                "current_state": current.value,
-                "allowed_actions": allowed_membership_actions(current),
-            },
-        )
-    return target
+    return MEMBERSHIP_LIFECYCLE.next(status, action)
+
+# Memberships in these states no longer hold their role in the alliance.
+_ENDED_STATUSES = frozenset({MembershipStatus.REJECTED, MembershipStatus.LEFT})
+
+
+
+
+
+
 
 
 def history_entry(

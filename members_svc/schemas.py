@@ -1,6 +1,6 @@
 """What members_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from members_svc.domain import (
     MembershipRole,
@@ -11,16 +11,7 @@ from members_svc.domain import (
     allowed_membership_actions,
 )
 from services.pagination import DEFAULT_LIMIT, MAX_LIMIT
-
-
-def _choices(enum) -> validate.OneOf:
-    return validate.OneOf([member.value for member in enum])
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-        ordered = True
+from services.validation import StrictSchema, one_of
 
 
 class Paged(StrictSchema):
@@ -61,7 +52,7 @@ class EvaluatorProfile(StrictSchema):
 
 class OrganisationCreate(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kind = fields.String(required=True, validate=_choices(OrganisationKind))
+    kind = fields.String(required=True, validate=one_of(OrganisationKind))
     region = fields.String(load_default=None, validate=validate.Length(max=100))
     district = fields.String(load_default=None, validate=validate.Length(max=100))
     code = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9A-Z]{4,18}$"),
@@ -83,7 +74,7 @@ class OrganisationUpdate(StrictSchema):
 class OrganisationQuery(Paged):
     name = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
                          metadata={"description": "part of the name, any case"})
-    kind = fields.String(load_default=None, validate=_choices(OrganisationKind))
+    kind = fields.String(load_default=None, validate=one_of(OrganisationKind))
     region = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
 
 
@@ -101,11 +92,11 @@ class Organisation(Schema):
 
 class PersonCreate(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    kind = fields.String(required=True, validate=_choices(PersonKind))
+    kind = fields.String(required=True, validate=one_of(PersonKind))
     national_id = fields.String(load_default=None, load_only=True,
                                 metadata={"description": "GB 11643 ID number; write-only"})
     student_number = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
-    position = fields.String(load_default=None, validate=_choices(ResearcherPosition))
+    position = fields.String(load_default=None, validate=one_of(ResearcherPosition))
 
 
 class PeopleBatchCreate(StrictSchema):
@@ -142,7 +133,7 @@ class Person(Schema):
 
 class MembershipCreate(StrictSchema):
     organisation_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    role = fields.String(required=True, validate=_choices(MembershipRole))
+    role = fields.String(required=True, validate=one_of(MembershipRole))
 
 
 class MembershipAction(StrictSchema):
@@ -150,8 +141,8 @@ class MembershipAction(StrictSchema):
 
 
 class MembershipQuery(Paged):
-    status = fields.String(load_default=None, validate=_choices(MembershipStatus))
-    role = fields.String(load_default=None, validate=_choices(MembershipRole))
+    status = fields.String(load_default=None, validate=one_of(MembershipStatus))
+    role = fields.String(load_default=None, validate=one_of(MembershipRole))
     organisation_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
 
 

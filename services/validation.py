@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
-from marshmallow import Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, validate
 
 from services.errors import InvalidInput
+
+
+class StrictSchema(Schema):
+    """A request schema: unknown fields are refused, fields keep their declared order."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+
+def one_of(enum: type[Enum]) -> validate.OneOf:
+    """A validator accepting the values of ``enum``."""
+    return validate.OneOf([member.value for member in enum])
 
 
 def load(schema: type[Schema] | Schema, payload: Any, **kwargs: Any) -> Any:
