@@ -1,0 +1,271 @@
+"""Every route × every kind of caller: who gets in, who is turned away, and nobody gets a 5xx.
+
+One world of real resources owned by organisation A (an accredited evaluator) is built
+through the API; organisation B is another member of the alliance. Each route is called
+without a token, by B's org_admin, by A's org_admin and by the alliance admin, and the
+answer is compared with what DESIGN.md §6 lets that caller do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import gateway.service  # noqa: F401 - importing the gateway declares every route
+from gateway.api import ADMIN, PUBLIC, ROUTES, Route
+from tests.conftest import wait_for
+from tests.interface.conftest import Api
+
+NO_TOKEN, OTHER_ORG, OWN_ORG, ALLIANCE_ADMIN = "no token", "other org_admin", "own org_admin", "alliance_admin"
+CALLERS = (NO_TOKEN, OTHER_ORG, OWN_ORG, ALLIANCE_ADMIN)
+
+# What a caller may get back: a named outcome or one exact status.
+OK = "2xx"
+ALLOWED = "authorised"  # 2xx or a domain 4xx (409, 422...): anything but 401/403 and never 5xx
+UNAUTHORIZED = "401 problem"
+FORBIDDEN = "403 problem"
+HIDDEN = "404 problem"  # the route deliberately denies that the resource exists
+REFUSED = "4xx problem"  # turned away, whether as forbidden or as invalid: never a success
+Outcome = str | int
+
+# The token callers' outcomes by what the design says of a route.
+READ = {OTHER_ORG: OK, OWN_ORG: OK, ALLIANCE_ADMIN: OK}  # public, or any token
+ADMIN_ONLY = {OTHER_ORG: FORBIDDEN, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: ALLOWED}
+OWN = {OTHER_ORG: FORBIDDEN, OWN_ORG: ALLOWED, ALLIANCE_ADMIN: ALLOWED}  # scoped to A's resources
+
+PROBLEM = "application/problem+json"
+HOLDER = "张三丰"
+DRAFT_TITLE = "draft-only teaching research session"
+
+
+@dataclass
+class Case:
+    """One request to one route, and the outcome expected for each caller (tried in CALLERS order)."""
+
+    route: str
+    rule: dict[str, Outcome]
+    values: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    params: dict[str, Any] | None = None
+    override: dict[str, Outcome] = field(default_factory=dict)
+    secret: str | None = None  # must not appear in what the other org or the public reads
+
+
+def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def event_body(alliance_id: str, organiser_id: str, title: str) -> dict[str, Any]:
+    starts = datetime.now(UTC) + timedelta(days=30)
+    return {"alliance_id": alliance_id, "organiser_id": organiser_id, "kind": "skills_competition",
+            "title": title, "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=8)).isoformat(),
+            "registration_closes_at": (starts - timedelta(days=1)).isoformat()}
+
+
+def build_world(api: Api) -> dict[str, str]:
+    """Real resources, every one owned by organisation A; returns their ids by name."""
+    alliance = ok(api.post("/api/v1/alliances", json={"name": "成渝教研联盟", "region": "川渝"}), 201)["id"]
+    second = ok(api.post("/api/v1/alliances", json={"name": "渝东北职教联盟"}), 201)["id"]
+    third = ok(api.post("/api/v1/alliances", json={"name": "川南职教联盟"}), 201)["id"]
+    a = ok(api.post("/api/v1/organisations", json={
+        "name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school", "region": "重庆",
+        "accredited_evaluator": True,
+        "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"}}), 201)["id"]
+    b = ok(api.post("/api/v1/organisations", json={
+        "name": "四川邻水职业中学", "kind": "secondary_vocational_school", "region": "四川"}), 201)["id"]
+    lead = ok(api.post(f"/api/v1/alliances/{alliance}/memberships",
+                       json={"organisation_id": a, "role": "lead"}), 201)["id"]
+    ok(api.post(f"/api/v1/memberships/{lead}/approve"))
+    member = ok(api.post(f"/api/v1/alliances/{alliance}/memberships",
+                         json={"organisation_id": b, "role": "member"}), 201)["id"]
+    ok(api.post(f"/api/v1/memberships/{member}/approve"))
+    applied = ok(api.post(f"/api/v1/alliances/{second}/memberships",
+                          json={"organisation_id": a, "role": "member"}), 201)["id"]
+    people = ok(api.post(f"/api/v1/organisations/{a}/people/batch", json={"people": [
+        {"name": HOLDER, "kind": "student"}, {"name": "李娜", "kind": "student"},
+        {"name": "王强", "kind": "student"}, {"name": "赵敏", "kind": "student"}]}), 201)["items"]
+    p1, p2, p3, p4 = (person["id"] for person in people)
+
+    def created_event(title: str, publish: bool = True) -> str:
+        event_id = ok(api.post("/api/v1/events", json=event_body(alliance, a, title)), 201)["id"]
+        if publish:
+            ok(api.post(f"/api/v1/events/{event_id}/publish"))
+        return event_id
+
+    def registration(event_id: str, person_ids: list[str]) -> str:
+        def registered():
+            response = api.post(f"/api/v1/events/{event_id}/registrations",
+                                json={"organisation_id": a, "person_ids": person_ids})
+            return response.json()["id"] if response.status_code == 201 else None
+
+        return wait_for(registered, timeout=20, message="events_svc to know A's membership and people")
+
+    results_event, open_event = created_event("网络搭建与应用"), created_event("学生企业面对面")
+    status_event, draft_event = created_event("职业体验日"), created_event(DRAFT_TITLE, publish=False)
+    scored = registration(results_event, [p1, p2])
+    cancellable = registration(open_event, [p3])
+    ok(api.post(f"/api/v1/events/{results_event}/close"))
+    ok(api.post(f"/api/v1/events/{results_event}/results", json={"results": [
+        {"registration_id": scored, "score": 98, "rank": 1, "award": "first_prize"}]}), 201)
+    skill = ok(api.post("/api/v1/certificates", json={
+        "kind": "skill_level", "holder_id": p1, "issuer_id": a, "title": "网络与信息安全管理员 职业技能等级证书",
+        "occupation": "网络与信息安全管理员", "level": 4}), 201)["number"]
+    training = ok(api.post("/api/v1/certificates", json={
+        "kind": "training_completion", "holder_id": p2, "issuer_id": a, "title": "师资培训"}), 201)["number"]
+    job = ok(api.post("/api/v1/assessments", json={
+        "issuer_id": a, "occupation": "网络与信息安全管理员", "level": 4, "assessed_on": date.today().isoformat(),
+        "results": [{"person_id": p4, "passed": True, "score": 88}]}), 202)["id"]
+    credential = ok(api.get(f"/api/v1/certificates/{skill}/credential", role=None))
+    status_list = credential["credentialStatus"][0]["statusListCredential"].rsplit("/", 1)[-1]
+    return {"alliance": alliance, "second_alliance": second, "third_alliance": third, "a": a, "b": b,
+            "lead": lead, "applied": applied, "p1": p1, "p2": p2, "p3": p3, "p4": p4,
+            "results_event": results_event, "open_event": open_event, "status_event": status_event,
+            "draft_event": draft_event, "scored": scored, "cancellable": cancellable,
+            "skill": skill, "training": training, "job": job, "status_list": status_list}
+
+
+def matrix(w: dict[str, str]) -> list[Case]:
+    """The cases, in the order they run: a side effect comes after the checks that need its absence."""
+    a = w["a"]
+    certificate = {"kind": "training_completion", "holder_id": w["p1"], "issuer_id": a, "title": "教学能力提升培训"}
+    return [
+        # system, documents and web pages: public
+        Case("health", READ), Case("ready", READ), Case("openapi", READ), Case("docs", READ),
+        Case("docs_asset", READ, {"name": "swagger-ui.css"}), Case("asyncapi", READ),
+        Case("did_document", READ), Case("verify_page", READ), Case("calendar_page", READ),
+        Case("dashboard_page", READ), Case("web_asset", READ, {"name": "app.css"}),
+        # alliances and organisations: the admin creates, any token reads
+        Case("create_alliance", ADMIN_ONLY, body={"name": "川渝职教集团"}, override={ALLIANCE_ADMIN: 201}),
+        Case("list_alliances", READ), Case("get_alliance", READ, {"alliance_id": w["alliance"]}),
+        Case("create_organisation", ADMIN_ONLY, body={"name": "重庆宗申集团", "kind": "enterprise"},
+             override={ALLIANCE_ADMIN: 201}),
+        Case("list_organisations", READ), Case("get_organisation", READ, {"organisation_id": a}),
+        Case("update_organisation", OWN, {"organisation_id": a}, body={"district": "渝中区"},
+             override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("update_organisation", OWN, {"organisation_id": a}, body={"accredited_evaluator": True},
+             override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: 200}),
+        # memberships: an org_admin applies for, reads and leaves its own; the rest is the admin's
+        Case("apply_for_membership", OWN, {"alliance_id": w["third_alliance"]},
+             body={"organisation_id": a, "role": "member"}, override={OWN_ORG: 201, ALLIANCE_ADMIN: 409}),
+        Case("list_memberships", READ, {"alliance_id": w["alliance"]}, secret=w["lead"]),
+        Case("get_membership", OWN, {"membership_id": w["lead"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("change_membership", ADMIN_ONLY, {"membership_id": w["applied"], "action": "approve"}, body={},
+             override={ALLIANCE_ADMIN: 200}),
+        Case("change_membership", OWN, {"membership_id": w["applied"], "action": "leave"}, body={},
+             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409}),
+        # people: A's org_admin and the admin
+        Case("create_person", OWN, {"organisation_id": a}, body={"name": "陈静", "kind": "teacher"},
+             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        Case("create_people", OWN, {"organisation_id": a}, body={"people": [{"name": "刘洋", "kind": "expert"}]},
+             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        Case("list_people", OWN, {"organisation_id": a}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("get_person", OWN, {"person_id": w["p1"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        # events: the public sees published ones; a draft exists only for its organiser and the admin
+        Case("create_event", OWN, body=event_body(w["alliance"], a, "教师教学能力比赛"),
+             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        Case("list_events", READ, secret=DRAFT_TITLE), Case("events_calendar", READ, secret=DRAFT_TITLE),
+        Case("get_event", READ, {"event_id": w["results_event"]}),
+        Case("get_event", OWN, {"event_id": w["draft_event"]},
+             override={NO_TOKEN: HIDDEN, OTHER_ORG: HIDDEN, OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("event_calendar", READ, {"event_id": w["results_event"]}),
+        Case("event_calendar", OWN, {"event_id": w["draft_event"]},
+             override={NO_TOKEN: HIDDEN, OTHER_ORG: HIDDEN, OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("change_event_status", OWN, {"event_id": w["status_event"], "action": "close"},
+             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409}),
+        # registrations: the registrant's org_admin (the organiser sees them all) and the admin
+        Case("register", OWN, {"event_id": w["open_event"]}, body={"organisation_id": a, "person_ids": [w["p4"]]},
+             override={OWN_ORG: 201, ALLIANCE_ADMIN: 409}),
+        Case("list_registrations", READ, {"event_id": w["results_event"]}, secret=w["scored"]),
+        Case("list_registrations", OWN, {"event_id": w["results_event"]}, params={"organisation_id": a},
+             override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        # B may not register A's people under its own name
+        Case("register", OWN, {"event_id": w["open_event"]}, body={"organisation_id": w["b"], "person_ids": [w["p2"]]},
+             override={OTHER_ORG: REFUSED, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: REFUSED}),
+        Case("cancel_registration", OWN, {"event_id": w["open_event"], "registration_id": w["cancellable"]},
+             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409}),
+        # results: the organiser and the admin
+        Case("get_results", OWN, {"event_id": w["results_event"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("publish_results", OWN, {"event_id": w["results_event"]}, body={"results": [
+            {"registration_id": w["scored"], "score": 99, "rank": 1, "award": "first_prize"}]},
+             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        # certificates: the issuer's org_admin and the admin; credentials and verification are public
+        Case("list_certificates", READ, secret=w["skill"]),
+        Case("get_certificate", OWN, {"number": w["skill"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("get_credential", READ, {"number": w["skill"]}),
+        Case("certificate_pdf", READ, {"number": w["skill"]}),
+        Case("verify_certificate", READ, {"number": w["skill"]}, params={"name": HOLDER}),
+        Case("get_status_list", READ, {"list_id": w["status_list"]}),
+        Case("attainment", READ, params={"organisation_id": a, "year": date.today().year}),
+        Case("get_job", OWN, {"job_id": w["job"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("issue_certificate", OWN, body=certificate, override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        Case("issue_batch", OWN, body={"issuer_id": a, "items": [{**certificate, "holder_id": w["p3"]}]},
+             override={OWN_ORG: 202, ALLIANCE_ADMIN: 202}),
+        # nor issue in A's name by naming itself the batch's issuer
+        Case("issue_batch", OWN, body={"issuer_id": w["b"], "items": [certificate]},
+             override={OTHER_ORG: REFUSED, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: REFUSED}),
+        Case("submit_assessment", OWN, body={
+            "issuer_id": a, "occupation": "电子商务师", "level": 5, "assessed_on": date.today().isoformat(),
+            "results": [{"person_id": w["p3"], "passed": True}]}, override={OWN_ORG: 202, ALLIANCE_ADMIN: 202}),
+        Case("change_certificate_status", OWN, {"number": w["training"], "action": "suspend"},
+             body={"reason": "under review"}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 409}),
+    ]
+
+
+def expected(case: Case, spec: Route, caller: str) -> Outcome:
+    if caller in case.override:
+        return case.override[caller]
+    if caller == NO_TOKEN:
+        return OK if spec.access == PUBLIC else UNAUTHORIZED
+    return case.rule[caller]
+
+
+def meets(outcome: Outcome, response) -> bool:
+    status, problem = response.status_code, response.headers.get("Content-Type", "").startswith(PROBLEM)
+    checks: dict[Outcome, Callable[[], bool]] = {
+        OK: lambda: 200 <= status < 300,
+        ALLOWED: lambda: status < 500 and status not in (401, 403),
+        UNAUTHORIZED: lambda: status == 401 and problem,
+        FORBIDDEN: lambda: status == 403 and problem,
+        HIDDEN: lambda: status == 404 and problem,
+        REFUSED: lambda: 400 <= status < 500 and status != 401 and problem,
+    }
+    return checks[outcome]() if outcome in checks else status == outcome
+
+
+def request_as(api: Api, caller: str, spec: Route, case: Case, w: dict[str, str]):
+    role, org = {NO_TOKEN: (None, None), OTHER_ORG: ("org_admin", w["b"]),
+                 OWN_ORG: ("org_admin", w["a"]), ALLIANCE_ADMIN: ("alliance_admin", None)}[caller]
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: case.values[match.group(1)], spec.path)
+    return api.request(spec.method, path, role=role, org=org, json=case.body, params=case.params)
+
+
+def run_case(api: Api, case: Case, w: dict[str, str]) -> list[str]:
+    """Every caller in turn; the mismatches, described."""
+    spec = next(route for route in ROUTES if route.name == case.route)
+    assert set(case.values) == set(spec.path_params), f"{case.route}: fill {spec.path_params}"
+    if spec.access == ADMIN:
+        assert {case.rule[OTHER_ORG], case.rule[OWN_ORG]} == {FORBIDDEN}, f"{case.route} is admin-only"
+    mismatches = []
+    for caller in CALLERS:
+        outcome = expected(case, spec, caller)
+        response = request_as(api, caller, spec, case, w)
+        label = " ".join(filter(None, (spec.method, spec.path, case.values.get("action"), "as", caller)))
+        if not meets(outcome, response):
+            mismatches.append(f"{label}: expected {outcome}, got {response.status_code} {response.text[:200]}")
+        elif case.secret and caller in (NO_TOKEN, OTHER_ORG) and case.secret in response.text:
+            mismatches.append(f"{label}: shows A's {case.secret} to a caller who may not see it")
+    return mismatches
+
+
+def test_every_route_answers_each_caller_as_the_design_says(api):
+    world = build_world(api)
+    cases = matrix(world)
+    assert {case.route for case in cases} == {route.name for route in ROUTES}, "every route needs a matrix row"
+    assert len({route.name for route in ROUTES}) == len(ROUTES)
+    mismatches = [mismatch for case in cases for mismatch in run_case(api, case, world)]
+    assert mismatches == [], "\n".join(mismatches)
