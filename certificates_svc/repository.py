@@ -178,9 +178,16 @@ class CertificatesRepository(Repository):
         token = uuid.uuid4().hex
         claim = {"$set": {"state": assessments.ITEM_CLAIMED, "claim": token,
                           "lease_until": now + timedelta(seconds=lease_seconds)}}
-        for still_claimable, group in groups:
-            if group:
-                items.update_many({"_id": {"$in": group}, **still_claimable}, claim)
+
+        def take(session: ClientSession) -> None:
+            for still_claimable, group in groups:
+                if group:
+                    items.update_many({"_id": {"$in": group}, **still_claimable}, claim, session=session)
+
+        # In a transaction, a clash with the open transaction of an instance that died mid-chunk
+        # is a WriteConflict that is retried until the server aborts the orphan (60 s), where a
+        # plain update would wait on it inside the server.
+        self.transaction(take)
         self.db[JOBS].update_one({"_id": job_id, "status": assessments.QUEUED},
                                  {"$set": {"status": assessments.RUNNING, "started_at": now}})
         return token, list(self.db[JOB_ITEMS].find({"claim": token}).sort("index", 1))

@@ -31,9 +31,9 @@ def certificates_instances(root: int) -> list[int]:
 
 
 def test_sigkill_of_one_instance_mid_cohort_loses_and_doubles_nothing(system_env, tmp_path):
-    # The lease outlives the database's 60 s limit on an abandoned transaction (the killed
-    # instance's), so nobody claims items that transaction still holds.
-    env = dict(system_env, JOB_LEASE_SECONDS="75", JOB_CHUNK_SIZE="100")
+    # A short lease so the survivor takes over the dead instance's chunk soon; if the kill
+    # left a transaction open, taking over waits for the server to abort it (60 s).
+    env = dict(system_env, JOB_LEASE_SECONDS="10", JOB_CHUNK_SIZE="100")
     system = RunningSystem(env, free_port(), tmp_path / "up.log", "--scale", "certificates=2")
     mongo = MongoClient(f"mongodb://127.0.0.1:{env['EMBEDDED_DB_PORT']}/?directConnection=true")
     try:
