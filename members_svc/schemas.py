@@ -106,6 +106,12 @@ class PeopleBatchCreate(StrictSchema):
                          validate=validate.Length(min=1, max=5000))
 
 
+class PeopleRegistered(Schema):
+    """The people of a cohort, as registered."""
+
+    items = fields.List(fields.Nested(lambda: Person()), required=True)
+
+
 class PortfolioEntry(Schema):
     number = fields.String()
     kind = fields.String()

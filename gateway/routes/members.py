@@ -115,7 +115,7 @@ class MembersRoutes:
 
     @route("POST", "/api/v1/organisations/<string:organisation_id>/people/batch",
            summary="Register a cohort of people at once (all or none)", access=AUTHENTICATED,
-           tags=("people",), body=schemas.PeopleBatchCreate, response=schemas.Person, many=True,
+           tags=("people",), body=schemas.PeopleBatchCreate, response=schemas.PeopleRegistered,
            status=201, errors=(400, 403, 404, 409, 415))
     def create_people(self, call: Call, organisation_id: str) -> dict[str, Any]:
         call.caller.require_org(organisation_id)

@@ -67,7 +67,7 @@ def test_organisation_changes_follow_roles_and_are_published(api, config):
 
         refused = api.request("PATCH", path, json={"accredited_evaluator": True}, **own)
         assert refused.status_code == 403
-        assert refused.json()["fields"] == ["accredited_evaluator"]
+        assert refused.json()["errors"]["fields"] == ["accredited_evaluator"]
         assert api.request("PATCH", path, json={"evaluator": EVALUATOR}, **own).status_code == 403
         foreign = api.request("PATCH", path, json={"name": "x"}, role="org_admin", org=other["id"])
         assert foreign.status_code == 403
