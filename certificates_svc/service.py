@@ -7,7 +7,6 @@ from typing import Any
 
 from bson import ObjectId
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from certificates_svc import assessments, domain, schemas, workflows
@@ -18,7 +17,7 @@ from services.context import RequestContext
 from services.messaging import event_handler
 from services.metrics import Metrics
 from services.mongo import MongoDatabase
-from services.rpc import TimedRpcProxy
+from services.rpc import TimedRpcProxy, rpc
 from services.validation import load
 
 JOB_POLL_SECONDS = 0.2

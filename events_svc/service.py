@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from events_svc import calendar, domain, eligibility, schemas
 from events_svc.repository import EventsRepository
@@ -14,6 +13,7 @@ from services.context import RequestContext
 from services.messaging import event_handler
 from services.metrics import Metrics
 from services.mongo import MongoDatabase
+from services.rpc import rpc
 from services.validation import load
 
 DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nameko.rpc import rpc
-
 from members_svc import domain, schemas
 from members_svc.repository import MembersRepository, holder_record
 from services.context import RequestContext
@@ -13,6 +11,7 @@ from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.metrics import Metrics
 from services.mongo import MongoDatabase
+from services.rpc import rpc
 from services.validation import load
 
 

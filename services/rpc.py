@@ -13,9 +13,9 @@ from typing import Any
 import eventlet
 from eventlet.semaphore import Semaphore
 from kombu import Connection
-from nameko.rpc import RpcProxy
+from nameko.rpc import Rpc, RpcProxy
 
-from services.errors import ServiceTimeout, ServiceUnavailable
+from services.errors import DomainError, ServiceTimeout, ServiceUnavailable
 
 AVAILABILITY_TTL_SECONDS = 1.0
 
@@ -99,3 +99,8 @@ class TimedRpcProxy(RpcProxy):
     def get_dependency(self, worker_ctx) -> TimedServiceProxy:
         proxy = super().get_dependency(worker_ctx)
         return TimedServiceProxy(proxy, self.target_service, self.timeout, self.counter)
+
+
+def rpc(method):
+    """nameko's ``@rpc``, with domain errors expected: a client's mistake is logged as a warning."""
+    return Rpc.decorator(expected_exceptions=DomainError)(method)
