@@ -18,6 +18,7 @@ from kombu import Connection, Exchange, Queue
 from bench.load import closed_loop, percentile
 from bench.stack import Stack
 from services.embedded_db import free_port
+from services.waiting import wait_until
 
 COHORT_SIZE = 2114
 COHORT_PASSED = 2063
@@ -47,17 +48,6 @@ class Client:
         return response.json()
 
 
-def wait(predicate, timeout: float, what: str, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(interval)
-
-
 def prepare_cohort(stack: Stack, client: Client) -> dict[str, Any]:
     """An accredited evaluator and a cohort of students, known to certificates_svc."""
     school = client.post("/api/v1/organisations", {
@@ -70,7 +60,7 @@ def prepare_cohort(stack: Stack, client: Client) -> dict[str, Any]:
     registered = client.post(f"/api/v1/organisations/{school['id']}/people/batch", {"people": cohort})["items"]
     people = [(person["id"], person["name"]) for person in registered]
     holders = stack.mongo["alliance_certificates"]["holders"]
-    wait(lambda: holders.count_documents({"organisation_id": school["id"]}) >= COHORT_SIZE, 120,
+    wait_until(lambda: holders.count_documents({"organisation_id": school["id"]}) >= COHORT_SIZE, 120,
          "certificates_svc to know every holder")
     return {"school": school, "people": people}
 
@@ -96,9 +86,9 @@ def run_cohort(stack: Stack, client: Client, cohort: dict[str, Any]) -> dict[str
         progress.append((round(time.monotonic() - started, 2), state["done"]))
         return state["status"] in ("done", "failed")
 
-    wait(finished, 600, "the assessment job", interval=0.2)
+    wait_until(finished, 600, "the assessment job", interval=0.2)
     job_seconds = time.monotonic() - started
-    wait(lambda: portfolio_total(stack) - before >= COHORT_PASSED, 600, "every portfolio update", interval=0.25)
+    wait_until(lambda: portfolio_total(stack) - before >= COHORT_PASSED, 600, "every portfolio update", interval=0.25)
     elapsed = time.monotonic() - started
     issued = stack.mongo["alliance_certificates"]["certificates"].count_documents(
         {"issuer_id": cohort["school"]["id"], "kind": "skill_level"})
@@ -183,7 +173,7 @@ def verify_floor(stack: Stack, amqp_uri: str, workdir: Path, seconds: float) -> 
             except requests.RequestException:
                 return False
 
-        wait(answers, 60, "the floor services", interval=0.2)
+        wait_until(answers, 60, "the floor services", interval=0.2)
         return closed_loop(lambda i: url + numbers[i % len(numbers)], 16, seconds)
     finally:
         process.terminate()
@@ -214,7 +204,7 @@ def fan_out(stack: Stack, client: Client, cohort: dict[str, Any], rate: int, sec
     since = datetime.fromtimestamp(marker, timezone.utc)
     committed = {r["_id"]: r["created_at"] for r in outbox.find(
         {"event_type": "certificate_issued", "created_at": {"$gte": since}}, {"created_at": 1})}
-    wait(lambda: processed.count_documents({"_id": {"$in": list(committed)}}) >= len(committed), 120,
+    wait_until(lambda: processed.count_documents({"_id": {"$in": list(committed)}}) >= len(committed), 120,
          "members_svc to record every certificate")
     latencies = [(r["processed_at"] - committed[r["_id"]]).total_seconds() * 1000
                  for r in processed.find({"_id": {"$in": list(committed)}}, {"processed_at": 1})]

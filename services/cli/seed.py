@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ import requests
 from gateway.auth import ALLIANCE_ADMIN, jwt_secret, mint_token
 from services import demo
 from services.config import load_config
+from services.waiting import wait_until
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 PAGE = 200
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"alliance seed: the gateway at {url} does not answer ({exc}); start it with `alliance up`",
               file=sys.stderr)
         return 2
-    except SeedError as exc:
+    except (SeedError, TimeoutError) as exc:
         print(f"alliance seed: {exc}", file=sys.stderr)
         return 1
     print(render_summary(summary, url, time.monotonic() - started))
@@ -121,17 +122,6 @@ def _ok(response: requests.Response, what: str) -> Any:
     if response.status_code >= 400:
         raise SeedError(f"{what} answered {response.status_code}: {response.text[:500]}")
     return response.json()
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.25) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise SeedError(f"gave up after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
 
 
 class Seeder:
