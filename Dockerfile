@@ -1,12 +1,13 @@
 # One image for every service: `docker run IMAGE members|events|certificates|gateway`.
 # No HEALTHCHECK here: which check applies depends on the service the container runs, so
-# docker-compose.yml and deploy/k8s run `python -m services.healthcheck SERVICE` for each.
+# docker-compose.yml and deploy/k8s run `python -m alliance.healthcheck SERVICE` for each.
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 COPY pyproject.toml README.md ./
 COPY services ./services
+COPY alliance ./alliance
 COPY members_svc ./members_svc
 COPY events_svc ./events_svc
 COPY certificates_svc ./certificates_svc
@@ -29,5 +30,5 @@ WORKDIR /home/alliance
 EXPOSE 8000
 # SIGTERM (Docker's and Kubernetes' stop signal) lets in-flight workers finish before the process exits.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["python", "-m", "services.runner"]
+ENTRYPOINT ["python", "-m", "alliance.runner"]
 CMD ["gateway"]

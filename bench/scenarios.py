@@ -15,9 +15,9 @@ from typing import Any
 import requests
 from kombu import Connection, Exchange, Queue
 
+from alliance.embedded_db import free_port
 from bench.load import closed_loop, percentile
 from bench.stack import Stack
-from services.embedded_db import free_port
 from services.waiting import wait_until
 
 COHORT_SIZE = 2114

@@ -15,7 +15,7 @@ import requests
 from nameko.testing.rabbit import Client as RabbitAdmin
 from pymongo import MongoClient
 
-from services.embedded_db import die_with_parent, free_port
+from alliance.embedded_db import die_with_parent, free_port
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 MANAGEMENT_URI = os.environ.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672")
@@ -86,7 +86,7 @@ class Stack:
                 environ = (proc / "environ").read_bytes()
             except OSError:
                 continue
-            if b"services.runner" in cmdline and f"ALLIANCE_DATA_DIR={self.workdir / 'var'}".encode() in environ:
+            if b"alliance.runner" in cmdline and f"ALLIANCE_DATA_DIR={self.workdir / 'var'}".encode() in environ:
                 pids.setdefault(cmdline[-2].decode(), []).append(int(proc.name))
         return pids
 

@@ -49,7 +49,6 @@ import copy
 import hashlib
 import re
 import secrets
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,6 +66,7 @@ from certificates_svc.keys import (
 )
 from certificates_svc.numbers import CERTIFICATE_KINDS, SKILL_LEVELS
 from certificates_svc.status_list import read_status
+from services.identity import contains_national_id, name_hash, normalise_name
 
 VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -94,8 +94,6 @@ ACHIEVEMENT_TYPES = {
 
 _ACHIEVEMENT_NAMESPACE = uuid.UUID("8f0c6a0e-4d1b-5b7e-9a57-3c2f0d1e6b42")
 _IDENTITY_HASH_RE = re.compile(r"\Asha256\$[0-9a-f]{64}\Z")
-_NATIONAL_ID_RE = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
-_NATIONAL_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 # Random encodings that could by chance contain 18 digits in a row.
 _NOT_SCANNED_FOR_IDS = frozenset({"salt", "proofValue", "encodedList"})
 _ACHIEVEMENT_KEYS = frozenset(
@@ -142,33 +140,6 @@ def parse_timestamp(value: str) -> datetime:
     return moment
 
 
-def new_salt() -> str:
-    """Return a fresh random salt for an identity hash."""
-    return secrets.token_hex(16)
-
-
-def identity_hash(national_id: str, salt: str) -> str:
-    """Return the Open Badges ``sha256$…`` hash of a national ID number and salt."""
-    # Trim and upper-case so the check character x/X hashes the same.
-    normalised = national_id.strip().upper()
-    if not normalised or not salt:
-        raise ValueError("identity_hash needs a non-empty value and salt")
-    return "sha256$" + hashlib.sha256((normalised + salt).encode("utf-8")).hexdigest()
-
-
-def normalise_name(name: str) -> str:
-    """A name as it is hashed and compared: Unicode NFC, single spaces, no outer spaces."""
-    return " ".join(unicodedata.normalize("NFC", name).split())
-
-
-def name_hash(name: str, salt: str) -> str:
-    """Return the Open Badges ``sha256$…`` hash of a holder's name and salt."""
-    normalised = normalise_name(name)
-    if not normalised or not salt:
-        raise ValueError("name_hash needs a non-empty name and salt")
-    return "sha256$" + hashlib.sha256((normalised + salt).encode("utf-8")).hexdigest()
-
-
 def holder_name_matches(credential: dict[str, Any], name: str) -> bool:
     """Whether ``name`` is the holder's name hashed into ``credential``."""
     subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
@@ -182,12 +153,6 @@ def holder_name_matches(credential: dict[str, Any], name: str) -> bool:
     return False
 
 
-def _is_national_id(candidate: str) -> bool:
-    digits = candidate.upper()
-    total = sum(int(d) * w for d, w in zip(digits[:17], _NATIONAL_ID_WEIGHTS, strict=True))
-    return "10X98765432"[total % 11] == digits[17]
-
-
 def _assert_no_national_id(value: Any, path: str = "credential") -> None:
     # The design forbids ID numbers in clear; refuse to build such a credential.
     if isinstance(value, dict):
@@ -198,7 +163,7 @@ def _assert_no_national_id(value: Any, path: str = "credential") -> None:
     elif isinstance(value, list):
         for position, item in enumerate(value):
             _assert_no_national_id(item, f"{path}[{position}]")
-    elif isinstance(value, str) and any(_is_national_id(m) for m in _NATIONAL_ID_RE.findall(value)):
+    elif isinstance(value, str) and contains_national_id(value):
         raise ValueError(f"{path} looks like a national ID number; pass its identity hash")
 
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from certificates_svc.credentials import normalise_name
 from certificates_svc.lifecycle import ACTIVE, effective_status
 from certificates_svc.numbers import (
     SKILL_LEVELS,
@@ -18,9 +17,9 @@ from certificates_svc.numbers import (
     skill_level_counter_key,
 )
 from certificates_svc.status_list import MIN_LIST_SIZE, status_entry
-from members_svc.domain import mask_name
-from services.contracts.envelope import rfc3339
+from services.clock import rfc3339
 from services.errors import Forbidden, NotFound, Unprocessable
+from services.identity import mask_name, normalise_name
 
 STATUS_PURPOSES = ("revocation", "suspension")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from services.contracts.envelope import rfc3339
+from services.clock import rfc3339
 from services.errors import Conflict, InvalidInput
 
 ACTIVE = "active"

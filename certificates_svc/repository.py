@@ -12,8 +12,9 @@ from pymongo.errors import DuplicateKeyError
 
 from certificates_svc import assessments, lifecycle
 from certificates_svc.status_list import MIN_LIST_SIZE
+from services.clock import utcnow
 from services.errors import Conflict, NotFound
-from services.mongo import Repository, utcnow
+from services.mongo import Repository
 from services.pagination import paginate
 
 CERTIFICATES = "certificates"

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any
 
 from bson import ObjectId
-from nameko.dependency_providers import Config
 from nameko.timer import timer
 
 from certificates_svc import assessments, domain, schemas, workflows
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import IssuerKeys, Signer
-from services.context import RequestContext
+from services.base import DomainService
+from services.clock import utcnow
 from services.messaging import event_handler
-from services.metrics import Metrics
 from services.mongo import MongoDatabase
 from services.rpc import TimedRpcProxy, rpc
 from services.validation import load
@@ -25,23 +23,12 @@ JOB_POLL_SECONDS = 0.2
 JOB_TICK_BUDGET_SECONDS = 2.0
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class CertificatesService:
+class CertificatesService(DomainService):
     name = "certificates"
 
     repository: CertificatesRepository = MongoDatabase(CertificatesRepository)
     signer: Signer = IssuerKeys()
     members_rpc = TimedRpcProxy("members")
-    request_id = RequestContext()
-    metrics = Metrics()
-    config = Config()
-
-    @rpc
-    def ping(self) -> dict[str, Any]:
-        return {"service": self.name, "database": self.repository.ping()}
 
     @rpc
     def did_document(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from nameko.extensions import DependencyProvider
 from certificates_svc.credentials import build_credential, sign_credential
 from certificates_svc.keys import KeyRing, did_document, load_or_create_keys
 from certificates_svc.status_list import BitstringStatusList, status_list_credential
-from services.config import data_dir
+from services.config import data_dir, public_base_url
 
 
 def did_web_for(base_url: str) -> str:
@@ -64,15 +65,23 @@ class Signer:
         return self.sign(unsigned, now)
 
 
+def keys_directory(config: Mapping[str, Any]) -> Path:
+    """SIGNING_KEYS_DIR, else ``<ALLIANCE_DATA_DIR>/signing-keys``."""
+    return Path(config.get("SIGNING_KEYS_DIR") or data_dir(config) / "signing-keys")
+
+
+def issuer_did(config: Mapping[str, Any]) -> str:
+    """ISSUER_DID, else the ``did:web`` of the public base URL."""
+    return str(config.get("ISSUER_DID") or did_web_for(public_base_url(config)))
+
+
 class IssuerKeys(DependencyProvider):
     """Loads (or in development creates) the signing keys once per process."""
 
     def setup(self) -> None:
         config = self.container.config
-        directory = Path(config.get("SIGNING_KEYS_DIR") or data_dir(config) / "signing-keys")
-        base_url = str(config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000")
-        did = str(config.get("ISSUER_DID") or did_web_for(base_url))
-        self.signer = Signer(load_or_create_keys(directory), did, base_url)
+        self.signer = Signer(load_or_create_keys(keys_directory(config)), issuer_did(config),
+                             public_base_url(config))
 
     def get_dependency(self, worker_ctx) -> Signer:
         return self.signer

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timezone
 from typing import Any
 
 import eventlet
@@ -15,6 +14,7 @@ from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository, LeaseLost
 from certificates_svc.signing import Signer
 from certificates_svc.status_list import BitstringStatusList
+from services.clock import utcnow
 from services.errors import DomainError, NotFound
 
 log = logging.getLogger(__name__)
@@ -22,10 +22,6 @@ log = logging.getLogger(__name__)
 HOLDER_LOOKUPS_AT_ONCE = 10
 # A chunk that meets a concurrent issue of the same keys is rebuilt without them.
 CHUNK_ATTEMPTS = 3
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class Directory:

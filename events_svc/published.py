@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from events_svc.domain import to_utc
-from services.contracts.envelope import rfc3339
+from services.clock import rfc3339
 
 
 def _time(value: datetime, field: str) -> str:

@@ -21,8 +21,9 @@ from pymongo.errors import DuplicateKeyError
 
 from events_svc import domain, eligibility, published
 from events_svc.domain import EventStatus, RegistrationStatus
+from services.clock import utcnow
 from services.errors import Conflict, NotFound
-from services.mongo import Repository, utcnow
+from services.mongo import Repository
 from services.pagination import paginate
 
 EVENTS = "events"

@@ -5,33 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from nameko.dependency_providers import Config
-
 from events_svc import calendar, domain, eligibility, schemas
 from events_svc.repository import EventsRepository
-from services.context import RequestContext
+from services.base import DomainService
+from services.config import public_base_url
 from services.messaging import event_handler
-from services.metrics import Metrics
 from services.mongo import MongoDatabase
 from services.rpc import rpc
 from services.validation import load
 
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 
-
-class EventsService:
+class EventsService(DomainService):
     """RPC ``viewer`` arguments are ``{"admin": bool, "org": organisation id or None}``."""
 
     name = "events"
 
     repository: EventsRepository = MongoDatabase(EventsRepository)
-    request_id = RequestContext()
-    metrics = Metrics()
-    config = Config()
-
-    @rpc
-    def ping(self) -> dict[str, Any]:
-        return {"service": self.name, "database": self.repository.ping()}
 
     # events
 
@@ -136,4 +125,4 @@ class EventsService:
         return query
 
     def _base_url(self) -> str:
-        return str(self.config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL)
+        return public_base_url(self.config)

@@ -14,8 +14,9 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from services.clock import utcnow
 from services.errors import Conflict, InvalidInput, Unprocessable
-from services.mongo import Repository, utcnow
+from services.mongo import Repository
 
 IDEMPOTENCY_KEYS = "idempotency_keys"
 RETENTION = timedelta(hours=24)

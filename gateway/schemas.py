@@ -1,16 +1,6 @@
 """Schemas that belong to the HTTP surface itself (paging, health, problems)."""
 
-from marshmallow import INCLUDE, RAISE, Schema, fields, validate
-
-from services.pagination import DEFAULT_LIMIT, MAX_LIMIT
-
-
-class PageQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
-    cursor = fields.String(load_default=None)
+from marshmallow import INCLUDE, Schema, fields
 
 
 class Problem(Schema):

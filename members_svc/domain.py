@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -180,88 +178,6 @@ def check_person_position(kind: str, position: str | None) -> None:
             "only researchers have a position",
             {"position": "allowed only when kind is 'researcher'"},
         )
-
-
-# GB 11643-1999 weights 2^(17-i) mod 11 and the ISO 7064 MOD 11-2 check characters.
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK_CHARS = "10X98765432"
-
-
-def _invalid_national_id(reason: str) -> InvalidInput:
-    # The message never repeats the number: it is personal data.
-    return InvalidInput("invalid national ID number", {"national_id": reason})
-
-
-def normalise_national_id(value: str) -> str:
-    """The 18-character resident ID number in canonical form (upper-case X), or InvalidInput."""
-    if not isinstance(value, str):
-        raise _invalid_national_id("must be a string")
-    candidate = value.strip().upper()
-    if len(candidate) != 18:
-        raise _invalid_national_id("must be 18 characters")
-    body, check = candidate[:17], candidate[17]
-    if not (body.isascii() and body.isdigit()) or not (
-        check == "X" or (check.isascii() and check.isdigit())
-    ):
-        raise _invalid_national_id("must be 17 digits followed by a digit or X")
-    try:
-        date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
-    except ValueError:
-        raise _invalid_national_id(
-            "birth date (characters 7-14) is not a real date"
-        ) from None
-    expected = _ID_CHECK_CHARS[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
-    if check != expected:
-        raise _invalid_national_id("check digit does not match")
-    return candidate
-
-
-def identity_hash(national_id: str, salt: str) -> str:
-    """Salted Open Badges 3.0 ``identityHash``: 'sha256$' + hex SHA-256 of ID + salt."""
-    digest = hashlib.sha256(
-        (normalise_national_id(national_id) + salt).encode("utf-8")
-    ).hexdigest()
-    return f"sha256${digest}"
-
-
-def new_salt() -> str:
-    """A fresh random salt for one person's identity hash."""
-    return secrets.token_hex(16)
-
-
-def mask_identifier(value: str) -> str:
-    """Keep the first 4 and last 4 characters and mask the middle; mask short values entirely."""
-    # With 8 characters or fewer, keeping 4 + 4 would reveal the whole value.
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def _is_cjk(char: str) -> bool:
-    return (
-        "\u3400" <= char <= "\u9fff"
-        or "\uf900" <= char <= "\ufaff"
-        or "\U00020000" <= char <= "\U0003134f"
-    )
-
-
-def mask_name(name: str) -> str:
-    """Mask a holder's name for public display.
-
-    A name written without spaces in Chinese characters keeps its first and,
-    from three characters on, its last character (张三丰 → 张*丰, 欧阳娜娜 →
-    欧**娜, 李四 → 李*). Any other name keeps the first letter of each
-    space-separated word ("Wang Lei" → "W*** L**").
-    """
-    words = name.split()
-    if len(words) == 1 and any(_is_cjk(c) for c in words[0]):
-        word = words[0]
-        if len(word) == 1:
-            return "*"
-        if len(word) == 2:
-            return word[0] + "*"
-        return word[0] + "*" * (len(word) - 2) + word[-1]
-    return " ".join(word[0] + "*" * (len(word) - 1) for word in words)
 
 
 def _instant(value: datetime | str) -> datetime:

@@ -11,8 +11,9 @@ from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from members_svc import domain
+from services.clock import utcnow
 from services.errors import Conflict, NotFound
-from services.mongo import Repository, utcnow
+from services.mongo import Repository
 from services.pagination import paginate
 
 ALLIANCES = "alliances"

@@ -6,10 +6,10 @@ from typing import Any
 
 from members_svc import domain, schemas
 from members_svc.repository import MembersRepository, holder_record
-from services.context import RequestContext
+from services import identity
+from services.base import DomainService
 from services.errors import InvalidInput
 from services.messaging import event_handler
-from services.metrics import Metrics
 from services.mongo import MongoDatabase
 from services.rpc import rpc
 from services.validation import load
@@ -20,23 +20,17 @@ def person_fields(fields: dict[str, Any]) -> dict[str, Any]:
     domain.check_person_position(fields["kind"], fields["position"])
     national_id = fields.pop("national_id", None)
     if national_id:
-        normalised = domain.normalise_national_id(national_id)
-        salt = domain.new_salt()
-        fields["identity"] = {"hash": domain.identity_hash(normalised, salt), "salt": salt}
-        fields["national_id_masked"] = domain.mask_identifier(normalised)
+        normalised = identity.normalise_national_id(national_id)
+        salt = identity.new_salt()
+        fields["identity"] = {"hash": identity.identity_hash(normalised, salt), "salt": salt}
+        fields["national_id_masked"] = identity.mask_identifier(normalised)
     return fields
 
 
-class MembersService:
+class MembersService(DomainService):
     name = "members"
 
     repository: MembersRepository = MongoDatabase(MembersRepository)
-    request_id = RequestContext()
-    metrics = Metrics()
-
-    @rpc
-    def ping(self) -> dict[str, Any]:
-        return {"service": self.name, "database": self.repository.ping()}
 
     @rpc
     def create_alliance(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +38,11 @@ def data_dir(config: dict[str, Any]) -> Path:
     path = Path(str(config.get("DATA_DIR") or "var")).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+
+
+def public_base_url(config: Mapping[str, Any]) -> str:
+    """Where the public reaches the gateway (``PUBLIC_BASE_URL``), without a trailing slash."""
+    return str(config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL).rstrip("/")

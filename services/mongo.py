@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,12 +20,13 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
+from services.clock import utcnow
 from services.context import ensure_request_id
 from services.contracts import build_event
+from services.outbox import OUTBOX, OutboxRelay, pending_count
 
 log = logging.getLogger(__name__)
 
-OUTBOX = "outbox"
 PROCESSED_EVENTS = "processed_events"
 
 T = TypeVar("T")
@@ -63,15 +63,6 @@ def connect(uri: str, timeout_seconds: float = 5.0) -> MongoClient:
             f"cannot reach MongoDB at {redact_uri(uri)}: {exc.__class__.__name__}"
         ) from None
     return client
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def pending_count(database: Database) -> int:
-    """Outbox records written but not yet confirmed by the broker."""
-    return database[OUTBOX].count_documents({"status": {"$in": ["pending", "in_progress"]}})
 
 
 class Repository:
@@ -190,8 +181,6 @@ class MongoDatabase(DependencyProvider):
         return f"{prefix}{self.container.service_name}"
 
     def setup(self) -> None:
-        from services.outbox import OutboxRelay
-
         config = self.container.config
         self.client = connect(config["MONGO_URI"], float(config.get("DATABASE_TIMEOUT_SECONDS", 5)))
         self.database = self.client[self.database_name]

@@ -23,12 +23,18 @@ from nameko.standalone.events import get_event_exchange
 from pymongo import UpdateOne
 from pymongo.database import Database
 
+from services.clock import utcnow
 from services.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
-from services.mongo import OUTBOX, pending_count, utcnow
 
 log = logging.getLogger(__name__)
 
+OUTBOX = "outbox"
 BATCH_SIZE = 200
+
+
+def pending_count(database: Database) -> int:
+    """Outbox records written but not yet confirmed by the broker."""
+    return database[OUTBOX].count_documents({"status": {"$in": ["pending", "in_progress"]}})
 
 
 class OutboxRelay:

@@ -1,4 +1,8 @@
-"""Cursor pagination over a collection ordered by ``_id`` (ObjectId strings sort by time)."""
+"""Cursor pagination over a collection ordered by ``_id`` (ObjectId strings sort by time).
+
+The one paging convention: a list query schema derives from :class:`PageQuery`; a list RPC takes
+that query as one dict (filters, ``limit`` and ``cursor``) and answers ``{"items", "next_cursor"}``.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,27 @@ import base64
 import json
 from typing import Any
 
+from marshmallow import fields, validate
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 
 from services.errors import InvalidInput
+from services.validation import StrictSchema
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+
+
+class PageQuery(StrictSchema):
+    """``limit`` and ``cursor`` of a list query; filters are added by subclasses."""
+
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    cursor = fields.String(load_default=None)
+
+
+def page(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+    """The answer of every list RPC and list route."""
+    return {"items": items, "next_cursor": next_cursor}
 
 
 def encode_cursor(last_id: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import eventlet
 from eventlet.semaphore import Semaphore
 from kombu import Connection
+from nameko.extensions import SharedExtension
 from nameko.rpc import Rpc, RpcProxy
 
 from services.errors import DomainError, ServiceTimeout, ServiceUnavailable
@@ -84,21 +85,30 @@ class TimedServiceProxy:
         return call
 
 
+class SharedConsumerCounter(SharedExtension):
+    """One ConsumerCounter (and broker connection) for every RPC proxy of a container."""
+
+    def setup(self) -> None:
+        self.counter = ConsumerCounter(self.container.config["AMQP_URI"])
+
+    def stop(self) -> None:
+        self.counter.close()
+
+    kill = stop
+
+
 class TimedRpcProxy(RpcProxy):
     """An RpcProxy whose calls fail fast (503) or time out (504) instead of hanging."""
 
-    counters: dict[str, ConsumerCounter] = {}
+    consumers = SharedConsumerCounter()
 
     def setup(self) -> None:
         super().setup()
-        config = self.container.config
-        self.timeout = float(config.get("RPC_TIMEOUT_SECONDS", 10))
-        uri = config["AMQP_URI"]
-        self.counter = self.counters.setdefault(uri, ConsumerCounter(uri))
+        self.timeout = float(self.container.config.get("RPC_TIMEOUT_SECONDS", 10))
 
     def get_dependency(self, worker_ctx) -> TimedServiceProxy:
         proxy = super().get_dependency(worker_ctx)
-        return TimedServiceProxy(proxy, self.target_service, self.timeout, self.counter)
+        return TimedServiceProxy(proxy, self.target_service, self.timeout, self.consumers.counter)
 
 
 def rpc(method):

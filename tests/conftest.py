@@ -26,8 +26,8 @@ from urllib.parse import quote, urlsplit  # noqa: E402
 import pytest  # noqa: E402
 from nameko.testing.rabbit import Client as RabbitAdmin  # noqa: E402
 
+from alliance.embedded_db import EmbeddedDatabase  # noqa: E402
 from services.config import DEFAULT_CONFIG_PATH, read_config  # noqa: E402
-from services.embedded_db import EmbeddedDatabase  # noqa: E402
 
 TEST_VHOST_PREFIX = "alliance_test_"
 

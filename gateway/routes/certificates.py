@@ -7,7 +7,7 @@ from typing import Any
 from certificates_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
 from gateway.http import json_response
-from gateway.schemas import PageQuery
+from services.pagination import PageQuery
 
 
 class CertificatesRoutes:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.api import ADMIN, AUTHENTICATED, Call, route
-from gateway.schemas import PageQuery
 from members_svc import schemas
+from services.pagination import PageQuery
 
 LEAVE = "leave"
 

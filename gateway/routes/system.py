@@ -15,6 +15,7 @@ from gateway.http import json_response
 from gateway.openapi import openapi_document
 from gateway.schemas import Health, Readiness
 from services.errors import NotFound
+from services.registry import DOMAIN_SERVICES
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 SWAGGER_UI = Path(swagger_ui_bundle.swagger_ui_path)
@@ -25,7 +26,6 @@ DOCS_ASSETS = {
 }
 
 READY_DEADLINE_SECONDS = 2.0
-DOMAIN_SERVICES = ("members", "events", "certificates")
 
 
 class SystemRoutes:

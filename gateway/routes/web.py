@@ -16,12 +16,12 @@ from werkzeug.wrappers import Response
 from gateway.api import PUBLIC, Call, route
 from gateway.pdf import certificate_pdf, verification_url
 from gateway.routes.system import static_response
-from members_svc.domain import mask_name
+from services.config import public_base_url
 from services.errors import NotFound
+from services.identity import mask_name
 
 WEB = Path(__file__).resolve().parent.parent / "static" / "web"
 PAGES = {"verify": "verify.html", "calendar": "calendar.html", "dashboard": "dashboard.html"}
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:8000"
 PDF = "application/pdf"
 
 
@@ -68,7 +68,7 @@ class WebRoutes:
             holder = name
         else:
             holder = mask_name(name)
-        base_url = str(self.web_config.get("PUBLIC_BASE_URL") or DEFAULT_PUBLIC_BASE_URL)
+        base_url = public_base_url(self.web_config)
         body = certificate_pdf(certificate, holder, verification_url(base_url, number))
         response = Response(body, status=200, content_type=PDF)
         response.headers["Content-Disposition"] = f'inline; filename="{number}.pdf"'

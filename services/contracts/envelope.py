@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, fields, validate
+
+from services.clock import rfc3339, utcnow
 
 
 class EnvelopeSchema(Schema):
@@ -24,17 +25,6 @@ class EnvelopeSchema(Schema):
     data = fields.Dict(required=True)
 
 
-def utc_now_rfc3339() -> str:
-    """Now, as RFC 3339 in UTC with a ``Z``."""
-    return rfc3339(datetime.now(timezone.utc))
-
-
-def rfc3339(moment: datetime) -> str:
-    """A timezone-aware datetime as RFC 3339 UTC (``2026-05-01T08:00:00Z``)."""
-    text = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
-
-
 def make_envelope(
     producer: str,
     event_type: str,
@@ -46,7 +36,7 @@ def make_envelope(
         "event_id": str(uuid.uuid4()),
         "event_type": event_type,
         "schema_version": schema_version,
-        "occurred_at": utc_now_rfc3339(),
+        "occurred_at": rfc3339(utcnow()),
         "producer": producer,
         "correlation_id": correlation_id,
         "data": data,

@@ -9,7 +9,7 @@ import pytest
 import requests
 import zxingcpp
 
-from services import demo
+from alliance import demo
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from services.cli import main
+from alliance.cli import main
 from services.config import load_config
 from services.contracts import CONTRACTS, parse_event
 from services.contracts.asyncapi import asyncapi_document, broker_server

@@ -25,7 +25,7 @@ def certificates_instances(root: int) -> list[int]:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except FileNotFoundError:
             continue
-        if b"services.runner" in cmdline and b"certificates" in cmdline:
+        if b"alliance.runner" in cmdline and b"certificates" in cmdline:
             found.append(pid)
     return found
 

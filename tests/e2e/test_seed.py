@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 import requests
 
-from services import demo
+from alliance import demo
 from tests.conftest import free_port
 from tests.e2e.conftest import ALLIANCE, RunningSystem
 

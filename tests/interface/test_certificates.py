@@ -17,13 +17,13 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from alliance.cli import main as alliance
 from certificates_svc.keys import load_or_create_keys
 from certificates_svc.service import CertificatesService
 from certificates_svc.status_list import read_status
 from events_svc.service import EventsService
 from gateway.service import GatewayService
 from members_svc.service import MembersService
-from services.cli import main as alliance
 from tests.conftest import wait_for
 from tests.interface.conftest import Api
 

@@ -12,7 +12,7 @@ import pytest
 from kombu import Connection, Exchange, Queue
 from pymongo import MongoClient
 
-from services.backfill import UnknownQueue, replay_events
+from alliance.backfill import UnknownQueue, replay_events
 from services.contracts import ContractViolation
 from tests.conftest import wait_for
 from tests.interface.test_slice import register_school, register_student

@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 
+from alliance.embedded_db import EmbeddedDatabase, free_port
 from gateway.auth import mint_token
-from services.embedded_db import EmbeddedDatabase, free_port
 from tests.conftest import wait_for
 
 

@@ -21,7 +21,7 @@ from services.rpc import ConsumerCounter
 from tests.conftest import free_port, wait_for
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))  # the installed console script
-HEALTHCHECK = [sys.executable, "-m", "services.healthcheck"]
+HEALTHCHECK = [sys.executable, "-m", "alliance.healthcheck"]
 
 
 def run(command: list[str], **env: str) -> subprocess.CompletedProcess:

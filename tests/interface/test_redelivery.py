@@ -10,7 +10,8 @@ from prometheus_client import REGISTRY
 from pymongo import MongoClient
 
 from services.messaging import ReliableEventHandler
-from services.mongo import OUTBOX, PROCESSED_EVENTS
+from services.mongo import PROCESSED_EVENTS
+from services.outbox import OUTBOX
 from tests.conftest import wait_for
 from tests.interface.conftest import RUNNERS
 

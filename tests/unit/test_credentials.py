@@ -16,8 +16,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from certificates_svc.credentials import (
     build_credential,
     holder_name_matches,
-    identity_hash,
-    new_salt,
     sign_credential,
     verify_credential,
 )
@@ -38,6 +36,7 @@ from certificates_svc.status_list import (
     status_entry,
     status_list_credential,
 )
+from services.identity import identity_hash, new_salt
 
 DID = "did:web:alliance.example"
 ISSUER = {"id": DID, "name": "成渝教研联盟 / Chengdu–Chongqing teaching research alliance"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from services.config import DEFAULT_CONFIG_PATH, read_config
-from services.runner import SERVICES
+from services.registry import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,7 +54,7 @@ def test_dockerfile_runs_services_as_a_non_root_user_from_a_slim_final_stage():
     assert len(stages) == 2, "multi-stage: a build stage and a final stage"
     final = stages[1]
     assert "USER alliance" in final
-    assert 'ENTRYPOINT ["python", "-m", "services.runner"]' in final
+    assert 'ENTRYPOINT ["python", "-m", "alliance.runner"]' in final
     assert "pip install" not in final
 
 
@@ -62,7 +62,7 @@ def test_every_service_is_health_checked_restarted_and_limited():
     services = compose()["services"]
     for name in SERVICES:
         service = services[name]
-        assert service["healthcheck"]["test"][:5] == ["CMD", "python", "-m", "services.healthcheck", name]
+        assert service["healthcheck"]["test"][:5] == ["CMD", "python", "-m", "alliance.healthcheck", name]
         assert service["healthcheck"]["start_period"]
         assert service["restart"] == "unless-stopped"
         assert service["deploy"]["resources"]["limits"]["memory"]

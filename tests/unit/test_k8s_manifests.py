@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from services.config import DEFAULT_CONFIG_PATH
-from services.runner import SERVICES
+from services.registry import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -62,7 +62,7 @@ def test_every_service_runs_from_the_one_image_with_its_name_and_both_probes():
         container = main_container(deployment)
         assert container["image"].split(":")[0] == IMAGE
         assert container["args"] == [name]
-        assert "command" not in container  # the image's entrypoint is services.runner
+        assert "command" not in container  # the image's entrypoint is alliance.runner
         assert container["resources"]["requests"] and container["resources"]["limits"]
         strategy = deployment["spec"]["strategy"]["rollingUpdate"]
         assert strategy["maxUnavailable"] == 0
@@ -70,7 +70,7 @@ def test_every_service_runs_from_the_one_image_with_its_name_and_both_probes():
             assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
             assert container["livenessProbe"]["httpGet"]["path"] == "/health"
         else:
-            healthcheck = ["python", "-m", "services.healthcheck", name]
+            healthcheck = ["python", "-m", "alliance.healthcheck", name]
             for probe in ("readinessProbe", "livenessProbe"):
                 command = container[probe]["exec"]["command"]
                 assert command[:4] == healthcheck, (name, probe)

@@ -11,16 +11,12 @@ from members_svc.domain import (
     check_person_position,
     check_single_lead,
     history_entry,
-    identity_hash,
     lead_organisation_after,
-    mask_identifier,
-    mask_name,
-    new_salt,
     next_membership_status,
-    normalise_national_id,
     organisation_changes,
 )
 from services.errors import Conflict, Forbidden, InvalidInput
+from services.identity import identity_hash, mask_identifier, mask_name, new_salt, normalise_national_id
 
 LEGAL_TRANSITIONS = [
     ("applied", "approve", "active"),

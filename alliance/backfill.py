@@ -18,8 +18,8 @@ from kombu import Connection
 
 from services.contracts import contract_for
 from services.messaging import DEFAULT_EXCHANGE
-from services.mongo import OUTBOX, connect
-from services.outbox import OutboxRelay
+from services.mongo import connect
+from services.outbox import OUTBOX, OutboxRelay
 
 
 class UnknownQueue(LookupError):

@@ -8,10 +8,9 @@ import sys
 
 import requests
 
-from services.config import load_config
+from services.config import load_config, public_base_url
 from services.dead_letters import list_dead_letters
-
-SERVICES = ("members", "events", "certificates")
+from services.registry import DOMAIN_SERVICES
 
 
 def register(commands) -> None:
@@ -23,14 +22,14 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
-    url = (args.url or str(config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000")).rstrip("/")
+    url = (args.url or public_base_url(config)).rstrip("/")
     try:
         ready = requests.get(f"{url}/ready", timeout=10).json()
     except (requests.RequestException, ValueError) as exc:
         print(f"alliance status: the gateway at {url} does not answer: {exc}", file=sys.stderr)
         return 2
     report = {"status": ready.get("status"), "services": {}}
-    for service in SERVICES:
+    for service in DOMAIN_SERVICES:
         detail = dict(ready.get("services", {}).get(service, {}))
         try:
             detail["dead_letters"] = len(list_dead_letters(str(config["AMQP_URI"]), service))

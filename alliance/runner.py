@@ -1,4 +1,4 @@
-"""Runs one service in this process: ``python -m services.runner members``."""
+"""Runs one service in this process: ``python -m alliance.runner members``."""
 
 from __future__ import annotations
 
@@ -20,22 +20,16 @@ from nameko.cli.run import run  # noqa: E402
 
 from services.config import load_config  # noqa: E402
 from services.logging import logging_config  # noqa: E402
-
-SERVICES = {
-    "members": "members_svc.service:MembersService",
-    "events": "events_svc.service:EventsService",
-    "certificates": "certificates_svc.service:CertificatesService",
-    "gateway": "gateway.service:GatewayService",
-}
+from services.registry import SERVICES  # noqa: E402
 
 
 def service_class(name: str) -> type:
-    module_name, _, class_name = SERVICES[name].partition(":")
+    module_name, _, class_name = SERVICES[name].entrypoint.partition(":")
     return getattr(importlib.import_module(module_name), class_name)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.runner")
+    parser = argparse.ArgumentParser(prog="python -m alliance.runner")
     parser.add_argument("service", choices=sorted(SERVICES))
     args = parser.parse_args(argv)
     os.environ.setdefault("ALLIANCE_SERVICE", args.service)

@@ -1,4 +1,4 @@
-"""Is a service healthy? ``python -m services.healthcheck members|events|certificates|gateway``.
+"""Is a service healthy? ``python -m alliance.healthcheck members|events|certificates|gateway``.
 
 For a domain service: an RPC ``ping`` over the broker, answered by any
 instance of that service (competing consumers share one queue), healthy when
@@ -27,10 +27,9 @@ from nameko.exceptions import RpcTimeout  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from services.config import load_config  # noqa: E402
+from services.registry import DOMAIN_SERVICES, GATEWAY  # noqa: E402
 from services.rpc import ConsumerCounter  # noqa: E402
 
-DOMAIN_SERVICES = ("members", "events", "certificates")
-GATEWAY = "gateway"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
@@ -89,7 +88,7 @@ def check_gateway(address: str, timeout: float) -> tuple[bool, dict[str, Any]]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m services.healthcheck",
+        prog="python -m alliance.healthcheck",
         description="Exit 0 when SERVICE answers healthy within the timeout, 1 when not.",
     )
     parser.add_argument("service", choices=(*DOMAIN_SERVICES, GATEWAY))

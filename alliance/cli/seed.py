@@ -21,12 +21,11 @@ from urllib.parse import quote
 
 import requests
 
+from alliance import demo
 from gateway.auth import ALLIANCE_ADMIN, jwt_secret, mint_token
-from services import demo
-from services.config import load_config
+from services.config import DEFAULT_PUBLIC_BASE_URL, load_config, public_base_url
 from services.waiting import wait_until
 
-DEFAULT_URL = "http://127.0.0.1:8000"
 PAGE = 200
 PARALLEL_REQUESTS = 16
 READ_MODEL_WAIT_SECONDS = 60.0
@@ -44,7 +43,8 @@ def register(commands) -> None:
     parser = commands.add_parser("seed", help="load the demo alliance through the HTTP API")
     parser.add_argument("--demo", action="store_true", required=True,
                         help="the Chengdu–Chongqing alliance of the design, its people, events and certificates")
-    parser.add_argument("--url", default=None, help=f"gateway URL (default: PUBLIC_BASE_URL, else {DEFAULT_URL})")
+    parser.add_argument("--url", default=None,
+                        help=f"gateway URL (default: PUBLIC_BASE_URL, else {DEFAULT_PUBLIC_BASE_URL})")
     parser.add_argument("--token", default=None,
                         help="an alliance_admin bearer token (default: minted from the local secret)")
     parser.add_argument("--cohort-size", type=int, default=demo.COHORT_SIZE, metavar="N",
@@ -55,7 +55,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
-    url = (args.url or str(config.get("PUBLIC_BASE_URL") or DEFAULT_URL)).rstrip("/")
+    url = (args.url or public_base_url(config)).rstrip("/")
     if args.cohort_size < 1:
         print("alliance seed: --cohort-size must be at least 1", file=sys.stderr)
         return 2

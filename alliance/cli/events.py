@@ -9,7 +9,7 @@ from datetime import datetime
 from kombu.exceptions import OperationalError
 from nameko.amqp.publish import UndeliverableMessage
 
-from services.backfill import UnknownQueue, parse_since, replay_events
+from alliance.backfill import UnknownQueue, parse_since, replay_events
 from services.config import load_config
 from services.contracts import CONTRACTS, ContractViolation
 from services.mongo import DatabaseUnavailable

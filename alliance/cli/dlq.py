@@ -8,8 +8,7 @@ import sys
 
 from services.config import load_config
 from services.dead_letters import list_dead_letters, purge_dead_letters, replay_dead_letters
-
-SERVICES = ("members", "events", "certificates")
+from services.registry import DOMAIN_SERVICES
 
 
 def register(commands) -> None:
@@ -19,7 +18,7 @@ def register(commands) -> None:
                          ("replay", "send parked messages back to their queues"),
                          ("purge", "delete every parked message")):
         sub = actions.add_parser(action, help=text)
-        sub.add_argument("service", help=f"one of {', '.join(SERVICES)} (or another service's name)")
+        sub.add_argument("service", help=f"one of {', '.join(DOMAIN_SERVICES)} (or another service's name)")
         if action == "replay":
             sub.add_argument("--id", action="append", dest="ids", help="replay only this id (repeatable)")
         if action == "list":

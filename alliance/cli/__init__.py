@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.cli import contract, dlq, events, keys, seed, status, token, up, verify
+from alliance.cli import contract, dlq, events, keys, seed, status, token, up, verify
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from certificates_svc.keys import KeyRing, load_or_create_keys, public_key_multibase
-from certificates_svc.signing import did_web_for
-from services.config import data_dir, load_config
+from certificates_svc.signing import issuer_did, keys_directory
+from services.config import load_config
 
 
 def register(commands) -> None:
@@ -20,15 +20,6 @@ def register(commands) -> None:
     listing.add_argument("--json", action="store_true", help="one JSON document")
     actions.add_parser("rotate", help="add a new Ed25519 key that signs from the next restart on")
     parser.set_defaults(run=run)
-
-
-def keys_directory(config: dict[str, Any]) -> Path:
-    """SIGNING_KEYS_DIR, else ``<ALLIANCE_DATA_DIR>/signing-keys`` (where the certificates service looks)."""
-    return Path(config.get("SIGNING_KEYS_DIR") or data_dir(config) / "signing-keys")
-
-
-def issuer_did(config: dict[str, Any]) -> str:
-    return str(config.get("ISSUER_DID") or did_web_for(str(config.get("PUBLIC_BASE_URL") or "")))
 
 
 def describe(keyring: KeyRing, did: str) -> list[dict[str, Any]]:

@@ -1,0 +1,115 @@
+"""People's identifiers, shared by every service: the resident ID number, hashing and masking.
+
+Pure functions, no I/O. Messages never repeat an ID number: it is personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from datetime import date
+
+from services.errors import InvalidInput
+
+# GB 11643-1999 weights 2^(17-i) mod 11 and the ISO 7064 MOD 11-2 check characters.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+#: 18 characters that could be an ID number, standing on their own inside a longer text.
+NATIONAL_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def _invalid_national_id(reason: str) -> InvalidInput:
+    return InvalidInput("invalid national ID number", {"national_id": reason})
+
+
+def check_character(body: str) -> str:
+    """The check character of the first 17 digits of an ID number."""
+    return _ID_CHECK_CHARS[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def has_valid_check_character(candidate: str) -> bool:
+    """Whether 18 characters (17 digits, then a digit or X) end in their own check character."""
+    return check_character(candidate[:17]) == candidate[17].upper()
+
+
+def contains_national_id(text: str) -> bool:
+    """Whether ``text`` holds an 18-character run with a valid check character."""
+    return any(has_valid_check_character(match) for match in NATIONAL_ID_PATTERN.findall(text))
+
+
+def normalise_national_id(value: str) -> str:
+    """The 18-character resident ID number in canonical form (upper-case X), or InvalidInput."""
+    if not isinstance(value, str):
+        raise _invalid_national_id("must be a string")
+    candidate = value.strip().upper()
+    if len(candidate) != 18:
+        raise _invalid_national_id("must be 18 characters")
+    body, check = candidate[:17], candidate[17]
+    if not (body.isascii() and body.isdigit()) or not (check == "X" or (check.isascii() and check.isdigit())):
+        raise _invalid_national_id("must be 17 digits followed by a digit or X")
+    try:
+        date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
+    except ValueError:
+        raise _invalid_national_id("birth date (characters 7-14) is not a real date") from None
+    if check != check_character(body):
+        raise _invalid_national_id("check digit does not match")
+    return candidate
+
+
+def new_salt() -> str:
+    """A fresh random salt for one person's identity hash."""
+    return secrets.token_hex(16)
+
+
+def _salted_sha256(value: str, salt: str) -> str:
+    if not value or not salt:
+        raise ValueError("a salted hash needs a non-empty value and salt")
+    return "sha256$" + hashlib.sha256((value + salt).encode("utf-8")).hexdigest()
+
+
+def identity_hash(national_id: str, salt: str) -> str:
+    """Salted Open Badges 3.0 ``identityHash``: 'sha256$' + hex SHA-256 of ID + salt."""
+    return _salted_sha256(normalise_national_id(national_id), salt)
+
+
+def normalise_name(name: str) -> str:
+    """A name as it is hashed and compared: Unicode NFC, single spaces, no outer spaces."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
+
+
+def name_hash(name: str, salt: str) -> str:
+    """The Open Badges ``sha256$…`` hash of a holder's name and salt."""
+    return _salted_sha256(normalise_name(name), salt)
+
+
+def mask_identifier(value: str) -> str:
+    """Keep the first 4 and last 4 characters and mask the middle; mask short values entirely."""
+    # With 8 characters or fewer, keeping 4 + 4 would reveal the whole value.
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" or "\U00020000" <= char <= "\U0003134f"
+
+
+def mask_name(name: str) -> str:
+    """Mask a holder's name for public display.
+
+    A name written without spaces in Chinese characters keeps its first and,
+    from three characters on, its last character (张三丰 → 张*丰, 欧阳娜娜 →
+    欧**娜, 李四 → 李*). Any other name keeps the first letter of each
+    space-separated word ("Wang Lei" → "W*** L**").
+    """
+    words = name.split()
+    if len(words) == 1 and any(_is_cjk(c) for c in words[0]):
+        word = words[0]
+        if len(word) == 1:
+            return "*"
+        if len(word) == 2:
+            return word[0] + "*"
+        return word[0] + "*" * (len(word) - 2) + word[-1]
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in words)
