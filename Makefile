@@ -15,14 +15,16 @@ install: $(BIN)/python
 run: install
 	$(BIN)/alliance up
 
-test: install
+test: lint
 	scripts/ensure-broker
 	scripts/ensure-browser
-	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -p no:cacheprovider
 
+# Style, formatting, and the layers of the architecture (the contracts in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 bench: install
 	scripts/ensure-broker

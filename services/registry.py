@@ -17,14 +17,6 @@ class ServiceSpec:
     entrypoint: str
     domain: bool = True
 
-    @property
-    def rpc_queue(self) -> str:
-        return f"rpc-{self.name}"
-
-    @property
-    def event_exchange(self) -> str:
-        return f"{self.name}.events"
-
 
 SERVICES: dict[str, ServiceSpec] = {
     spec.name: spec
