@@ -9,6 +9,7 @@ import socket
 from datetime import datetime, timezone
 from typing import Any
 
+from services.clock import rfc3339
 from services.context import current_event_id, current_request_id
 
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
@@ -38,7 +39,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+            "time": rfc3339(datetime.fromtimestamp(record.created, timezone.utc)),
             "level": record.levelname.lower(),
             "service": getattr(record, "service", ""),
             "instance": getattr(record, "instance", INSTANCE),

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
@@ -24,6 +23,7 @@ from nameko.amqp.publish import Publisher
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import QueueConsumer
 
+from services.clock import rfc3339, utcnow
 from services.contracts import ContractViolation, parse_event
 from services.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 
@@ -164,7 +164,7 @@ class ReliableEventHandler(EventHandler):
         headers.update({ATTEMPT_HEADER: attempt, ERROR_HEADER: error[:2000],
                         ORIGINAL_QUEUE_HEADER: self.queue.name})
         if dead_letter:
-            headers["alliance-dead-lettered-at"] = datetime.now(timezone.utc).isoformat()
+            headers["alliance-dead-lettered-at"] = rfc3339(utcnow())
             target = {"exchange": DEFAULT_EXCHANGE, "routing_key": dead_letter_queue_name(service)}
         else:
             target = {"exchange": retry_exchange(service), "routing_key": self.queue.name}
