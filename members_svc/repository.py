@@ -52,8 +52,8 @@ class MembersRepository(Repository):
             raise NotFound(f"alliance {alliance_id} not found")
         return alliance
 
-    def list_alliances(self, limit: int | None, cursor: str | None):
-        return paginate(self.db[ALLIANCES], {}, limit, cursor)
+    def list_alliances(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        return paginate(self.db[ALLIANCES], {}, query["limit"], query["cursor"])
 
     # organisations
 
@@ -99,12 +99,12 @@ class MembersRepository(Repository):
         except DuplicateKeyError:
             raise Conflict("an organisation with this code exists", {"code": "already registered"}) from None
 
-    def list_organisations(self, filters: dict[str, Any], limit: int | None, cursor: str | None):
-        """A page of organisations whose name contains ``filters["name"]`` (any case), by kind and region."""
-        query: dict[str, Any] = {key: filters[key] for key in ("kind", "region") if filters.get(key)}
-        if filters.get("name"):
-            query["name"] = {"$regex": re.escape(filters["name"]), "$options": "i"}
-        return paginate(self.db[ORGANISATIONS], query, limit, cursor)
+    def list_organisations(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of organisations whose name contains ``query["name"]`` (any case), by kind and region."""
+        selector: dict[str, Any] = {key: query[key] for key in ("kind", "region") if query.get(key)}
+        if query.get("name"):
+            selector["name"] = {"$regex": re.escape(query["name"]), "$options": "i"}
+        return paginate(self.db[ORGANISATIONS], selector, query["limit"], query["cursor"])
 
     # memberships
 
@@ -186,12 +186,12 @@ class MembersRepository(Repository):
             raise NotFound(f"membership {membership_id} not found")
         return membership
 
-    def list_memberships(self, alliance_id: str, filters: dict[str, Any], limit: int | None,
-                         cursor: str | None):
+    def list_memberships(self, alliance_id: str,
+                         query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         self.get_alliance(alliance_id)
-        query = {"alliance_id": alliance_id,
-                 **{key: filters[key] for key in ("status", "role", "organisation_id") if filters.get(key)}}
-        return paginate(self.db[MEMBERSHIPS], query, limit, cursor)
+        selector = {"alliance_id": alliance_id,
+                    **{key: query[key] for key in ("status", "role", "organisation_id") if query.get(key)}}
+        return paginate(self.db[MEMBERSHIPS], selector, query["limit"], query["cursor"])
 
     def _touch_alliance(self, session: ClientSession, alliance_id: str, now) -> dict[str, Any]:
         alliance = self.db[ALLIANCES].find_one_and_update(
@@ -253,10 +253,11 @@ class MembersRepository(Repository):
             raise NotFound(f"person {person_id} not found")
         return person
 
-    def list_people(self, organisation_id: str, limit: int | None, cursor: str | None):
+    def list_people(self, organisation_id: str,
+                    query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         self.get_organisation(organisation_id)
-        return paginate(self.db[PEOPLE], {"organisation_id": organisation_id}, limit, cursor,
-                        projection={"identity": 0})
+        return paginate(self.db[PEOPLE], {"organisation_id": organisation_id}, query["limit"],
+                        query["cursor"], projection={"identity": 0})
 
     def get_person_with_identity(self, person_id: str) -> dict[str, Any]:
         person = self.db[PEOPLE].find_one({"_id": person_id})

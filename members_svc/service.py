@@ -11,6 +11,7 @@ from services.base import DomainService
 from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
+from services.pagination import page
 from services.rpc import rpc
 from services.validation import load
 
@@ -42,9 +43,10 @@ class MembersService(DomainService):
         return schemas.Alliance().dump(self.repository.get_alliance(alliance_id))
 
     @rpc
-    def list_alliances(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
-        items, next_cursor = self.repository.list_alliances(limit, cursor)
-        return {"items": schemas.Alliance(many=True).dump(items), "next_cursor": next_cursor}
+    def list_alliances(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of alliances; ``query`` carries limit and cursor."""
+        items, next_cursor = self.repository.list_alliances(load(schemas.AllianceQuery, query))
+        return page(schemas.Alliance(many=True).dump(items), next_cursor)
 
     @rpc
     def register_organisation(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -56,11 +58,10 @@ class MembersService(DomainService):
         return schemas.Organisation().dump(self.repository.get_organisation(organisation_id))
 
     @rpc
-    def list_organisations(self, filters: dict[str, Any]) -> dict[str, Any]:
-        """Organisations by name fragment, kind and region; ``filters`` also carries limit and cursor."""
-        query = load(schemas.OrganisationQuery, filters)
-        items, next_cursor = self.repository.list_organisations(query, query["limit"], query["cursor"])
-        return {"items": schemas.Organisation(many=True).dump(items), "next_cursor": next_cursor}
+    def list_organisations(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Organisations by name fragment, kind and region; ``query`` also carries limit and cursor."""
+        items, next_cursor = self.repository.list_organisations(load(schemas.OrganisationQuery, query))
+        return page(schemas.Organisation(many=True).dump(items), next_cursor)
 
     @rpc
     def update_organisation(self, organisation_id: str, payload: dict[str, Any],
@@ -92,13 +93,10 @@ class MembersService(DomainService):
         return schemas.Membership().dump(self.repository.get_membership(membership_id))
 
     @rpc
-    def list_memberships(self, alliance_id: str, filters: dict[str, Any]) -> dict[str, Any]:
-        """An alliance's memberships by status, role and organisation (``filters`` has limit, cursor)."""
-        query = load(schemas.MembershipQuery, filters)
-        items, next_cursor = self.repository.list_memberships(
-            alliance_id, query, query["limit"], query["cursor"]
-        )
-        return {"items": schemas.Membership(many=True).dump(items), "next_cursor": next_cursor}
+    def list_memberships(self, alliance_id: str, query: dict[str, Any]) -> dict[str, Any]:
+        """An alliance's memberships by status, role and organisation (``query`` has limit, cursor)."""
+        items, next_cursor = self.repository.list_memberships(alliance_id, load(schemas.MembershipQuery, query))
+        return page(schemas.Membership(many=True).dump(items), next_cursor)
 
     @rpc
     def register_person(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -123,10 +121,10 @@ class MembersService(DomainService):
         return {"items": schemas.Person(many=True).dump(people)}
 
     @rpc
-    def list_people(self, organisation_id: str, limit: int | None = None,
-                    cursor: str | None = None) -> dict[str, Any]:
-        items, next_cursor = self.repository.list_people(organisation_id, limit, cursor)
-        return {"items": schemas.Person(many=True).dump(items), "next_cursor": next_cursor}
+    def list_people(self, organisation_id: str, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of an organisation's people; ``query`` carries limit and cursor."""
+        items, next_cursor = self.repository.list_people(organisation_id, load(schemas.PeopleQuery, query))
+        return page(schemas.Person(many=True).dump(items), next_cursor)
 
     @rpc
     def get_person(self, person_id: str) -> dict[str, Any]:
