@@ -10,7 +10,7 @@ from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from members_svc import domain
+from members_svc import domain, portfolio
 from services.clock import utcnow
 from services.errors import Conflict, NotFound
 from services.mongo import Repository
@@ -273,10 +273,10 @@ class MembersRepository(Repository):
         person = people.find_one({"_id": data["holder_id"]}, {"certificates": 1}, session=session)
         if person is None:
             raise NotFound(f"certificate holder {data['holder_id']} not found")
-        portfolio = domain.apply_certificate_event(person.get("certificates", []), event_type, data)
+        held = portfolio.apply_certificate_event(person.get("certificates", []), event_type, data)
         # update_one, not find_one_and_update: the embedded server scans the whole
         # collection for findAndModify but uses the _id index for an update.
-        people.update_one({"_id": person["_id"]}, {"$set": {"certificates": portfolio}}, session=session)
+        people.update_one({"_id": person["_id"]}, {"$set": {"certificates": held}}, session=session)
 
 
 def organisation_event(organisation: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from members_svc import domain, schemas
+from members_svc import domain, portfolio, schemas
 from members_svc.repository import MembersRepository, holder_record
 from services import identity
 from services.base import DomainService
@@ -140,7 +140,7 @@ class MembersService(DomainService):
         self.repository.consume(
             event,
             lambda session: self.repository.apply_certificate_event(
-                session, domain.CERTIFICATE_ISSUED, event["data"]
+                session, portfolio.CERTIFICATE_ISSUED, event["data"]
             ),
         )
 
@@ -149,6 +149,6 @@ class MembersService(DomainService):
         self.repository.consume(
             event,
             lambda session: self.repository.apply_certificate_event(
-                session, domain.CERTIFICATE_STATUS_CHANGED, event["data"]
+                session, portfolio.CERTIFICATE_STATUS_CHANGED, event["data"]
             ),
         )

@@ -6,7 +6,6 @@ import pytest
 from members_svc.domain import (
     MembershipStatus,
     allowed_membership_actions,
-    apply_certificate_event,
     check_organisation_update,
     check_person_position,
     check_single_lead,
@@ -15,6 +14,7 @@ from members_svc.domain import (
     next_membership_status,
     organisation_changes,
 )
+from members_svc.portfolio import apply_certificate_event
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.identity import identity_hash, mask_identifier, mask_name, new_salt, normalise_national_id
 
@@ -431,3 +431,13 @@ def test_a_cohort_may_not_repeat_a_student_number():
     with pytest.raises(Conflict) as refused:
         check_unique_student_numbers(["1", "2", "1"])
     assert refused.value.details == {"student_number": "people 0 and 2 share 1"}
+
+
+def test_a_status_change_time_without_a_time_zone_is_invalid():
+    portfolio = apply_certificate_event([], "certificate_status_changed",
+                                        {"number": "C-1", "new_status": "revoked",
+                                         "changed_at": "2024-03-01T02:00:00Z"})
+    with pytest.raises(InvalidInput) as caught:
+        apply_certificate_event(portfolio, "certificate_status_changed",
+                                {"number": "C-1", "new_status": "active", "changed_at": "2024-03-01T03:00:00"})
+    assert "changed_at" in caught.value.details
