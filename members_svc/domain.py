@@ -1,4 +1,8 @@
-"""Membership, organisation and people rules of the alliance, free of I/O."""
+"""Alliance, organisation, membership and people rules, free of I/O.
+
+Also what members_svc's records look like when created and the data of the events it
+publishes, so that a rule and the record it shapes are read side by side.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from services import identity
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.lifecycle import Lifecycle
 
@@ -68,6 +73,9 @@ MEMBERSHIP_ACTIONS: dict[str, tuple[frozenset[MembershipStatus], MembershipStatu
 
 MEMBERSHIP_LIFECYCLE = Lifecycle("membership", MembershipStatus, MEMBERSHIP_ACTIONS)
 
+# Memberships in these states no longer hold their role in the alliance.
+_ENDED_STATUSES = frozenset({MembershipStatus.REJECTED, MembershipStatus.LEFT})
+
 
 def allowed_membership_actions(status: str) -> list[str]:
     """Actions a membership in ``status`` accepts, in lifecycle order."""
@@ -79,8 +87,85 @@ def next_membership_status(status: str, action: str) -> MembershipStatus:
     return MEMBERSHIP_LIFECYCLE.next(status, action)
 
 
-# Memberships in these states no longer hold their role in the alliance.
-_ENDED_STATUSES = frozenset({MembershipStatus.REJECTED, MembershipStatus.LEFT})
+# alliances
+
+
+def new_alliance(alliance_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new alliance: it has no lead until a lead membership is approved."""
+    return {"_id": alliance_id, **fields, "lead_organisation_id": None, "created_at": now}
+
+
+def lead_organisation_after(
+    current_lead: str | None, role: str, organisation_id: str, new_status: str
+) -> str | None:
+    """The alliance's lead organisation once a membership of ``role`` reached ``new_status``.
+
+    An approved (or reinstated) lead membership makes its organisation the lead;
+    one that is rejected or left gives the role up. A suspended lead stays the lead.
+    """
+    if MembershipRole(role) is not MembershipRole.LEAD:
+        return current_lead
+    status = MembershipStatus(new_status)
+    if status is MembershipStatus.ACTIVE:
+        return organisation_id
+    if status in _ENDED_STATUSES and current_lead == organisation_id:
+        return None
+    return current_lead
+
+
+# organisations
+
+# What an organisation's own org_admin may change; the rest is the alliance admin's.
+ORG_ADMIN_EDITABLE_FIELDS = frozenset({"name", "region", "district", "code"})
+
+
+def new_organisation(organisation_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new organisation as stored."""
+    return {"_id": organisation_id, **fields, "created_at": now}
+
+
+def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool) -> None:
+    """Refuse an org_admin's change to fields only the alliance admin may set."""
+    if by_alliance_admin:
+        return
+    refused = sorted(set(requested) - ORG_ADMIN_EDITABLE_FIELDS)
+    if refused:
+        raise Forbidden(
+            "only the alliance admin may change these fields",
+            {"fields": refused},
+        )
+
+
+def organisation_changes(current: dict[str, Any], requested: dict[str, Any]) -> dict[str, Any]:
+    """The requested fields whose value differs from the organisation's current one."""
+    return {
+        field: value for field, value in requested.items() if current.get(field) != value
+    }
+
+
+# memberships
+
+
+def new_membership(
+    membership_id: str,
+    alliance_id: str,
+    organisation_id: str,
+    role: str,
+    by: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A membership as applied for: ``applied``, with its first history line."""
+    status = MembershipStatus.APPLIED.value
+    return {
+        "_id": membership_id,
+        "alliance_id": alliance_id,
+        "organisation_id": organisation_id,
+        "role": role,
+        "status": status,
+        "history": [history_entry(None, status, now, by, None)],
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def history_entry(
@@ -125,45 +210,7 @@ def check_single_lead(
             )
 
 
-def lead_organisation_after(
-    current_lead: str | None, role: str, organisation_id: str, new_status: str
-) -> str | None:
-    """The alliance's lead organisation once a membership of ``role`` reached ``new_status``.
-
-    An approved (or reinstated) lead membership makes its organisation the lead;
-    one that is rejected or left gives the role up. A suspended lead stays the lead.
-    """
-    if MembershipRole(role) is not MembershipRole.LEAD:
-        return current_lead
-    status = MembershipStatus(new_status)
-    if status is MembershipStatus.ACTIVE:
-        return organisation_id
-    if status in _ENDED_STATUSES and current_lead == organisation_id:
-        return None
-    return current_lead
-
-
-# What an organisation's own org_admin may change; the rest is the alliance admin's.
-ORG_ADMIN_EDITABLE_FIELDS = frozenset({"name", "region", "district", "code"})
-
-
-def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool) -> None:
-    """Refuse an org_admin's change to fields only the alliance admin may set."""
-    if by_alliance_admin:
-        return
-    refused = sorted(set(requested) - ORG_ADMIN_EDITABLE_FIELDS)
-    if refused:
-        raise Forbidden(
-            "only the alliance admin may change these fields",
-            {"fields": refused},
-        )
-
-
-def organisation_changes(current: dict[str, Any], requested: dict[str, Any]) -> dict[str, Any]:
-    """The requested fields whose value differs from the organisation's current one."""
-    return {
-        field: value for field, value in requested.items() if current.get(field) != value
-    }
+# people
 
 
 def check_person_position(kind: str, position: str | None) -> None:
@@ -173,6 +220,31 @@ def check_person_position(kind: str, position: str | None) -> None:
             "only researchers have a position",
             {"position": "allowed only when kind is 'researcher'"},
         )
+
+
+def person_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A validated person as stored: the national ID replaced by its salted hash and masked form."""
+    check_person_position(fields["kind"], fields["position"])
+    stored = dict(fields)
+    national_id = stored.pop("national_id", None)
+    if national_id:
+        normalised = identity.normalise_national_id(national_id)
+        salt = identity.new_salt()
+        stored["identity"] = {"hash": identity.identity_hash(normalised, salt), "salt": salt}
+        stored["national_id_masked"] = identity.mask_identifier(normalised)
+    return stored
+
+
+def cohort_fields(cohort: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each person of a cohort as stored; a refusal names the person's index under ``people``."""
+    prepared = []
+    for index, fields in enumerate(cohort):
+        try:
+            prepared.append(person_fields(fields))
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, {"people": {str(index): exc.details}}) from None
+    check_unique_student_numbers([fields.get("student_number") for fields in prepared])
+    return prepared
 
 
 def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
@@ -187,3 +259,60 @@ def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
                 {"student_number": f"people {seen[number]} and {index} share {number}"},
             )
         seen[number] = index
+
+
+def new_person(person_id: str, organisation_id: str, fields: dict[str, Any],
+               now: datetime) -> dict[str, Any]:
+    """A person as registered with an organisation, with an empty certificate portfolio."""
+    return {
+        "_id": person_id,
+        "organisation_id": organisation_id,
+        **fields,
+        "certificates": [],
+        "created_at": now,
+    }
+
+
+# data of the published events (contracts in services/contracts/members.py)
+
+
+def organisation_event(organisation: dict[str, Any]) -> dict[str, Any]:
+    """The ``organisation_registered`` and ``organisation_updated`` payload: the full current state."""
+    return {
+        "organisation_id": organisation["_id"],
+        "name": organisation["name"],
+        "kind": organisation["kind"],
+        "region": organisation.get("region"),
+        "district": organisation.get("district"),
+        "code": organisation.get("code"),
+        "accredited_evaluator": bool(organisation.get("accredited_evaluator")),
+        "evaluator": organisation.get("evaluator"),
+    }
+
+
+def membership_event(membership: dict[str, Any], old_status: str | None,
+                     reason: str | None) -> dict[str, Any]:
+    """The ``membership_changed`` payload."""
+    return {
+        "membership_id": membership["_id"],
+        "alliance_id": membership["alliance_id"],
+        "organisation_id": membership["organisation_id"],
+        "role": membership["role"],
+        "old_status": old_status,
+        "new_status": membership["status"],
+        "reason": reason,
+    }
+
+
+def holder_record(person: dict[str, Any]) -> dict[str, Any]:
+    """The ``person_registered`` payload: no ID number, only its salted hash."""
+    held_identity = person.get("identity") or {}
+    return {
+        "person_id": person["_id"],
+        "organisation_id": person["organisation_id"],
+        "name": person["name"],
+        "kind": person["kind"],
+        "student_number": person.get("student_number"),
+        "identity_hash": held_identity.get("hash"),
+        "identity_salt": held_identity.get("salt"),
+    }

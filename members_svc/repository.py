@@ -42,7 +42,7 @@ class MembersRepository(Repository):
     # alliances
 
     def create_alliance(self, fields: dict[str, Any]) -> dict[str, Any]:
-        alliance = {"_id": new_id(), **fields, "lead_organisation_id": None, "created_at": utcnow()}
+        alliance = domain.new_alliance(new_id(), fields, utcnow())
         self.db[ALLIANCES].insert_one(alliance)
         return alliance
 
@@ -58,11 +58,11 @@ class MembersRepository(Repository):
     # organisations
 
     def create_organisation(self, fields: dict[str, Any]) -> dict[str, Any]:
-        organisation = {"_id": new_id(), **fields, "created_at": utcnow()}
+        organisation = domain.new_organisation(new_id(), fields, utcnow())
 
         def work(session: ClientSession) -> None:
             self.db[ORGANISATIONS].insert_one(organisation, session=session)
-            self.emit(session, "organisation_registered", organisation_event(organisation))
+            self.emit(session, "organisation_registered", domain.organisation_event(organisation))
 
         try:
             self.transaction(work)
@@ -91,7 +91,7 @@ class MembersRepository(Repository):
                 session=session,
                 return_document=ReturnDocument.AFTER,
             )
-            self.emit(session, "organisation_updated", organisation_event(updated))
+            self.emit(session, "organisation_updated", domain.organisation_event(updated))
             return updated
 
         try:
@@ -112,17 +112,7 @@ class MembersRepository(Repository):
                           by: str | None) -> dict[str, Any]:
         """An ``applied`` membership, its first history line and ``membership_changed``, together."""
         now = utcnow()
-        status = domain.MembershipStatus.APPLIED.value
-        membership = {
-            "_id": new_id(),
-            "alliance_id": alliance_id,
-            "organisation_id": organisation_id,
-            "role": role,
-            "status": status,
-            "history": [domain.history_entry(None, status, now, by, None)],
-            "created_at": now,
-            "updated_at": now,
-        }
+        membership = domain.new_membership(new_id(), alliance_id, organisation_id, role, by, now)
 
         def work(session: ClientSession) -> None:
             # Writing the alliance makes concurrent applications to it conflict, so two
@@ -134,7 +124,7 @@ class MembersRepository(Repository):
             )
             domain.check_single_lead(((m["role"], m["status"]) for m in others), role)
             self.db[MEMBERSHIPS].insert_one(membership, session=session)
-            self.emit(session, "membership_changed", membership_event(membership, None, None))
+            self.emit(session, "membership_changed", domain.membership_event(membership, None, None))
 
         try:
             self.transaction(work)
@@ -175,7 +165,7 @@ class MembersRepository(Repository):
                 self.db[ALLIANCES].update_one(
                     {"_id": alliance["_id"]}, {"$set": {"lead_organisation_id": lead}}, session=session
                 )
-            self.emit(session, "membership_changed", membership_event(updated, old_status, reason))
+            self.emit(session, "membership_changed", domain.membership_event(updated, old_status, reason))
             return updated
 
         return self.transaction(work)
@@ -206,17 +196,11 @@ class MembersRepository(Repository):
 
     def create_person(self, organisation_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         self.get_organisation(organisation_id)
-        person = {
-            "_id": new_id(),
-            "organisation_id": organisation_id,
-            **fields,
-            "certificates": [],
-            "created_at": utcnow(),
-        }
+        person = domain.new_person(new_id(), organisation_id, fields, utcnow())
 
         def work(session: ClientSession) -> None:
             self.db[PEOPLE].insert_one(person, session=session)
-            self.emit(session, "person_registered", holder_record(person))
+            self.emit(session, "person_registered", domain.holder_record(person))
 
         try:
             self.transaction(work)
@@ -231,12 +215,11 @@ class MembersRepository(Repository):
         """Register a cohort in one transaction, with one ``person_registered`` event each."""
         self.get_organisation(organisation_id)
         now = utcnow()
-        people = [{"_id": new_id(), "organisation_id": organisation_id, **fields, "certificates": [],
-                   "created_at": now} for fields in people_fields]
+        people = [domain.new_person(new_id(), organisation_id, fields, now) for fields in people_fields]
 
         def work(session: ClientSession) -> None:
             self.db[PEOPLE].insert_many(people, ordered=True, session=session)
-            self.emit_many(session, "person_registered", [holder_record(person) for person in people])
+            self.emit_many(session, "person_registered", [domain.holder_record(person) for person in people])
 
         try:
             self.transaction(work)
@@ -278,43 +261,3 @@ class MembersRepository(Repository):
         # collection for findAndModify but uses the _id index for an update.
         people.update_one({"_id": person["_id"]}, {"$set": {"certificates": held}}, session=session)
 
-
-def organisation_event(organisation: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "organisation_id": organisation["_id"],
-        "name": organisation["name"],
-        "kind": organisation["kind"],
-        "region": organisation.get("region"),
-        "district": organisation.get("district"),
-        "code": organisation.get("code"),
-        "accredited_evaluator": bool(organisation.get("accredited_evaluator")),
-        "evaluator": organisation.get("evaluator"),
-    }
-
-
-def holder_record(person: dict[str, Any]) -> dict[str, Any]:
-    """The ``person_registered`` payload: no ID number, only its salted hash."""
-    identity = person.get("identity") or {}
-    return {
-        "person_id": person["_id"],
-        "organisation_id": person["organisation_id"],
-        "name": person["name"],
-        "kind": person["kind"],
-        "student_number": person.get("student_number"),
-        "identity_hash": identity.get("hash"),
-        "identity_salt": identity.get("salt"),
-    }
-
-
-def membership_event(membership: dict[str, Any], old_status: str | None,
-                     reason: str | None) -> dict[str, Any]:
-    """The ``membership_changed`` payload."""
-    return {
-        "membership_id": membership["_id"],
-        "alliance_id": membership["alliance_id"],
-        "organisation_id": membership["organisation_id"],
-        "role": membership["role"],
-        "old_status": old_status,
-        "new_status": membership["status"],
-        "reason": reason,
-    }

@@ -5,27 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from members_svc import domain, portfolio, schemas
-from members_svc.repository import MembersRepository, holder_record
-from services import identity
+from members_svc.repository import MembersRepository
 from services.base import DomainService
-from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
 from services.pagination import page
 from services.rpc import rpc
 from services.validation import load
-
-
-def person_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """A validated person as stored: the national ID replaced by its salted hash and masked form."""
-    domain.check_person_position(fields["kind"], fields["position"])
-    national_id = fields.pop("national_id", None)
-    if national_id:
-        normalised = identity.normalise_national_id(national_id)
-        salt = identity.new_salt()
-        fields["identity"] = {"hash": identity.identity_hash(normalised, salt), "salt": salt}
-        fields["national_id_masked"] = identity.mask_identifier(normalised)
-    return fields
 
 
 class MembersService(DomainService):
@@ -100,21 +86,14 @@ class MembersService(DomainService):
 
     @rpc
     def register_person(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        fields = person_fields(load(schemas.PersonCreate, payload))
+        fields = domain.person_fields(load(schemas.PersonCreate, payload))
         person = self.repository.create_person(organisation_id, fields)
         person.pop("identity", None)
         return schemas.Person().dump(person)
 
     @rpc
     def register_people(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        cohort = load(schemas.PeopleBatchCreate, payload)["people"]
-        prepared = []
-        for index, fields in enumerate(cohort):
-            try:
-                prepared.append(person_fields(fields))
-            except InvalidInput as exc:
-                raise InvalidInput(exc.message, {"people": {str(index): exc.details}}) from None
-        domain.check_unique_student_numbers([fields.get("student_number") for fields in prepared])
+        prepared = domain.cohort_fields(load(schemas.PeopleBatchCreate, payload)["people"])
         people = self.repository.create_people(organisation_id, prepared)
         for person in people:
             person.pop("identity", None)
@@ -133,7 +112,7 @@ class MembersService(DomainService):
     @rpc
     def get_holder(self, person_id: str) -> dict[str, Any]:
         """What certificates_svc keeps about a holder (the ``person_registered`` payload)."""
-        return holder_record(self.repository.get_person_with_identity(person_id))
+        return domain.holder_record(self.repository.get_person_with_identity(person_id))
 
     @event_handler("certificates", "certificate_issued")
     def on_certificate_issued(self, event: dict[str, Any]) -> None:
