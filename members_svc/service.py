@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from members_svc import domain, portfolio, schemas
+from members_svc import domain, portfolio, schemas, workflows
 from members_svc.repository import MembersRepository
 from services.base import DomainService
 from services.messaging import event_handler
@@ -19,13 +19,17 @@ class MembersService(DomainService):
 
     repository: MembersRepository = MongoDatabase(MembersRepository)
 
+    # alliances
+
     @rpc
     def create_alliance(self, payload: dict[str, Any]) -> dict[str, Any]:
-        fields = load(schemas.AllianceCreate, payload)
-        return schemas.Alliance().dump(self.repository.create_alliance(fields))
+        """Create an alliance; it has no lead until a lead membership is approved."""
+        alliance = workflows.create_alliance(self.repository, load(schemas.AllianceCreate, payload))
+        return schemas.Alliance().dump(alliance)
 
     @rpc
     def get_alliance(self, alliance_id: str) -> dict[str, Any]:
+        """An alliance and its lead organisation."""
         return schemas.Alliance().dump(self.repository.get_alliance(alliance_id))
 
     @rpc
@@ -34,13 +38,17 @@ class MembersService(DomainService):
         items, next_cursor = self.repository.list_alliances(load(schemas.AllianceQuery, query))
         return page(schemas.Alliance(many=True).dump(items), next_cursor)
 
+    # organisations
+
     @rpc
     def register_organisation(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Register an organisation; Conflict when its code is already registered."""
         fields = load(schemas.OrganisationCreate, payload)
-        return schemas.Organisation().dump(self.repository.create_organisation(fields))
+        return schemas.Organisation().dump(workflows.register_organisation(self.repository, fields))
 
     @rpc
     def get_organisation(self, organisation_id: str) -> dict[str, Any]:
+        """An organisation."""
         return schemas.Organisation().dump(self.repository.get_organisation(organisation_id))
 
     @rpc
@@ -54,15 +62,20 @@ class MembersService(DomainService):
                             by_alliance_admin: bool) -> dict[str, Any]:
         """Change an organisation; an org_admin may change only its name, region, district and code."""
         requested = load(schemas.OrganisationUpdate, payload)
-        domain.check_organisation_update(requested, by_alliance_admin)
-        return schemas.Organisation().dump(self.repository.update_organisation(organisation_id, requested))
+        organisation = workflows.update_organisation(
+            self.repository, organisation_id, requested, by_alliance_admin
+        )
+        return schemas.Organisation().dump(organisation)
+
+    # memberships
 
     @rpc
     def apply_for_membership(self, alliance_id: str, payload: dict[str, Any],
                              by: str | None) -> dict[str, Any]:
+        """An organisation applies to join an alliance in a role; the membership starts ``applied``."""
         application = load(schemas.MembershipCreate, payload)
-        membership = self.repository.create_membership(
-            alliance_id, application["organisation_id"], application["role"], by
+        membership = workflows.apply_for_membership(
+            self.repository, alliance_id, application["organisation_id"], application["role"], by
         )
         return schemas.Membership().dump(membership)
 
@@ -71,42 +84,48 @@ class MembersService(DomainService):
                           by: str | None) -> dict[str, Any]:
         """Apply a lifecycle action (approve, reject, suspend, reinstate, leave)."""
         reason = load(schemas.MembershipAction, payload)["reason"]
-        membership = self.repository.change_membership_status(membership_id, action, by, reason)
+        membership = workflows.change_membership(self.repository, membership_id, action, by, reason)
         return schemas.Membership().dump(membership)
 
     @rpc
     def get_membership(self, membership_id: str) -> dict[str, Any]:
+        """A membership with its status history."""
         return schemas.Membership().dump(self.repository.get_membership(membership_id))
 
     @rpc
     def list_memberships(self, alliance_id: str, query: dict[str, Any]) -> dict[str, Any]:
         """An alliance's memberships by status, role and organisation (``query`` has limit, cursor)."""
-        items, next_cursor = self.repository.list_memberships(alliance_id, load(schemas.MembershipQuery, query))
+        query = load(schemas.MembershipQuery, query)
+        self.repository.get_alliance(alliance_id)  # an unknown alliance is NotFound, not an empty page
+        items, next_cursor = self.repository.list_memberships(alliance_id, query)
         return page(schemas.Membership(many=True).dump(items), next_cursor)
+
+    # people
 
     @rpc
     def register_person(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        fields = domain.person_fields(load(schemas.PersonCreate, payload))
-        person = self.repository.create_person(organisation_id, fields)
-        person.pop("identity", None)
-        return schemas.Person().dump(person)
+        """Register a person with an organisation; the national ID is kept only hashed and masked."""
+        fields = load(schemas.PersonCreate, payload)
+        return schemas.Person().dump(workflows.register_person(self.repository, organisation_id, fields))
 
     @rpc
     def register_people(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        prepared = domain.cohort_fields(load(schemas.PeopleBatchCreate, payload)["people"])
-        people = self.repository.create_people(organisation_id, prepared)
-        for person in people:
-            person.pop("identity", None)
+        """Register a cohort: every person is registered, or none is."""
+        cohort = load(schemas.PeopleBatchCreate, payload)["people"]
+        people = workflows.register_people(self.repository, organisation_id, cohort)
         return {"items": schemas.Person(many=True).dump(people)}
 
     @rpc
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> dict[str, Any]:
         """A page of an organisation's people; ``query`` carries limit and cursor."""
-        items, next_cursor = self.repository.list_people(organisation_id, load(schemas.PeopleQuery, query))
+        query = load(schemas.PeopleQuery, query)
+        self.repository.get_organisation(organisation_id)  # an unknown organisation is NotFound
+        items, next_cursor = self.repository.list_people(organisation_id, query)
         return page(schemas.Person(many=True).dump(items), next_cursor)
 
     @rpc
     def get_person(self, person_id: str) -> dict[str, Any]:
+        """A person with their certificate portfolio."""
         return schemas.Person().dump(self.repository.get_person(person_id))
 
     @rpc
@@ -114,20 +133,14 @@ class MembersService(DomainService):
         """What certificates_svc keeps about a holder (the ``person_registered`` payload)."""
         return domain.holder_record(self.repository.get_person_with_identity(person_id))
 
+    # the portfolio, fed by certificates_svc
+
     @event_handler("certificates", "certificate_issued")
     def on_certificate_issued(self, event: dict[str, Any]) -> None:
-        self.repository.consume(
-            event,
-            lambda session: self.repository.apply_certificate_event(
-                session, portfolio.CERTIFICATE_ISSUED, event["data"]
-            ),
-        )
+        """Add the certificate to its holder's portfolio."""
+        workflows.record_certificate_event(self.repository, portfolio.CERTIFICATE_ISSUED, event)
 
     @event_handler("certificates", "certificate_status_changed")
     def on_certificate_status_changed(self, event: dict[str, Any]) -> None:
-        self.repository.consume(
-            event,
-            lambda session: self.repository.apply_certificate_event(
-                session, portfolio.CERTIFICATE_STATUS_CHANGED, event["data"]
-            ),
-        )
+        """Show the certificate's new status in its holder's portfolio."""
+        workflows.record_certificate_event(self.repository, portfolio.CERTIFICATE_STATUS_CHANGED, event)
