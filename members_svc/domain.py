@@ -1,4 +1,8 @@
-"""Membership, identity and portfolio rules of the alliance, free of I/O."""
+"""Alliance, organisation, membership and people rules, free of I/O.
+
+Also what members_svc's records look like when created and the data of the events it
+publishes, so that a rule and the record it shapes are read side by side.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from services import identity
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.lifecycle import Lifecycle
 
@@ -68,6 +73,9 @@ MEMBERSHIP_ACTIONS: dict[str, tuple[frozenset[MembershipStatus], MembershipStatu
 
 MEMBERSHIP_LIFECYCLE = Lifecycle("membership", MembershipStatus, MEMBERSHIP_ACTIONS)
 
+# Memberships in these states no longer hold their role in the alliance.
+_ENDED_STATUSES = frozenset({MembershipStatus.REJECTED, MembershipStatus.LEFT})
+
 
 def allowed_membership_actions(status: str) -> list[str]:
     """Actions a membership in ``status`` accepts, in lifecycle order."""
@@ -78,14 +86,86 @@ def next_membership_status(status: str, action: str) -> MembershipStatus:
     """Status a membership reaches by ``action``; Conflict if its state forbids it."""
     return MEMBERSHIP_LIFECYCLE.next(status, action)
 
-# Memberships in these states no longer hold their role in the alliance.
-_ENDED_STATUSES = frozenset({MembershipStatus.REJECTED, MembershipStatus.LEFT})
+
+# alliances
 
 
+def new_alliance(alliance_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new alliance: it has no lead until a lead membership is approved."""
+    return {"_id": alliance_id, **fields, "lead_organisation_id": None, "created_at": now}
 
 
+def lead_organisation_after(
+    current_lead: str | None, role: str, organisation_id: str, new_status: str
+) -> str | None:
+    """The alliance's lead organisation once a membership of ``role`` reached ``new_status``.
+
+    An approved (or reinstated) lead membership makes its organisation the lead;
+    one that is rejected or left gives the role up. A suspended lead stays the lead.
+    """
+    if MembershipRole(role) is not MembershipRole.LEAD:
+        return current_lead
+    status = MembershipStatus(new_status)
+    if status is MembershipStatus.ACTIVE:
+        return organisation_id
+    if status in _ENDED_STATUSES and current_lead == organisation_id:
+        return None
+    return current_lead
 
 
+# organisations
+
+# What an organisation's own org_admin may change; the rest is the alliance admin's.
+ORG_ADMIN_EDITABLE_FIELDS = frozenset({"name", "region", "district", "code"})
+
+
+def new_organisation(organisation_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new organisation as stored."""
+    return {"_id": organisation_id, **fields, "created_at": now}
+
+
+def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool) -> None:
+    """Refuse an org_admin's change to fields only the alliance admin may set."""
+    if by_alliance_admin:
+        return
+    refused = sorted(set(requested) - ORG_ADMIN_EDITABLE_FIELDS)
+    if refused:
+        raise Forbidden(
+            "only the alliance admin may change these fields",
+            {"fields": refused},
+        )
+
+
+def organisation_changes(current: dict[str, Any], requested: dict[str, Any]) -> dict[str, Any]:
+    """The requested fields whose value differs from the organisation's current one."""
+    return {
+        field: value for field, value in requested.items() if current.get(field) != value
+    }
+
+
+# memberships
+
+
+def new_membership(
+    membership_id: str,
+    alliance_id: str,
+    organisation_id: str,
+    role: str,
+    by: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A membership as applied for: ``applied``, with its first history line."""
+    status = MembershipStatus.APPLIED.value
+    return {
+        "_id": membership_id,
+        "alliance_id": alliance_id,
+        "organisation_id": organisation_id,
+        "role": role,
+        "status": status,
+        "history": [history_entry(None, status, now, by, None)],
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def history_entry(
@@ -130,45 +210,7 @@ def check_single_lead(
             )
 
 
-def lead_organisation_after(
-    current_lead: str | None, role: str, organisation_id: str, new_status: str
-) -> str | None:
-    """The alliance's lead organisation once a membership of ``role`` reached ``new_status``.
-
-    An approved (or reinstated) lead membership makes its organisation the lead;
-    one that is rejected or left gives the role up. A suspended lead stays the lead.
-    """
-    if MembershipRole(role) is not MembershipRole.LEAD:
-        return current_lead
-    status = MembershipStatus(new_status)
-    if status is MembershipStatus.ACTIVE:
-        return organisation_id
-    if status in _ENDED_STATUSES and current_lead == organisation_id:
-        return None
-    return current_lead
-
-
-# What an organisation's own org_admin may change; the rest is the alliance admin's.
-ORG_ADMIN_EDITABLE_FIELDS = frozenset({"name", "region", "district", "code"})
-
-
-def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool) -> None:
-    """Refuse an org_admin's change to fields only the alliance admin may set."""
-    if by_alliance_admin:
-        return
-    refused = sorted(set(requested) - ORG_ADMIN_EDITABLE_FIELDS)
-    if refused:
-        raise Forbidden(
-            "only the alliance admin may change these fields",
-            {"fields": refused},
-        )
-
-
-def organisation_changes(current: dict[str, Any], requested: dict[str, Any]) -> dict[str, Any]:
-    """The requested fields whose value differs from the organisation's current one."""
-    return {
-        field: value for field, value in requested.items() if current.get(field) != value
-    }
+# people
 
 
 def check_person_position(kind: str, position: str | None) -> None:
@@ -180,81 +222,29 @@ def check_person_position(kind: str, position: str | None) -> None:
         )
 
 
-def _instant(value: datetime | str) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            "unreadable status change time",
-            {"changed_at": "must be an RFC 3339 date-time"},
-        ) from None
+def person_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A validated person as stored: the national ID replaced by its salted hash and masked form."""
+    check_person_position(fields["kind"], fields["position"])
+    stored = dict(fields)
+    national_id = stored.pop("national_id", None)
+    if national_id:
+        normalised = identity.normalise_national_id(national_id)
+        salt = identity.new_salt()
+        stored["identity"] = {"hash": identity.identity_hash(normalised, salt), "salt": salt}
+        stored["national_id_masked"] = identity.mask_identifier(normalised)
+    return stored
 
 
-CERTIFICATE_ISSUED = "certificate_issued"
-CERTIFICATE_STATUS_CHANGED = "certificate_status_changed"
-
-
-def apply_certificate_event(
-    portfolio: list[dict], event_type: str, data: dict
-) -> list[dict]:
-    """The person's portfolio after a certificates event; the input list is not changed.
-
-    Entries are keyed by ``number``. ``certificate_issued`` adds or replaces the
-    entry with ``data``; ``certificate_status_changed`` sets ``status``,
-    ``status_reason`` and ``status_changed_at`` from ``new_status``, ``reason``
-    and ``changed_at`` (a datetime or RFC 3339 string).
-    Events may arrive in any order or more than once: a status change for an
-    unknown number leaves a placeholder that the issue event fills in without
-    undoing the status, and an older status change never overwrites a newer one.
-    """
-    number = data.get("number")
-    if not number:
-        raise InvalidInput("certificate event without a number", {"number": "required"})
-    entries = [dict(entry) for entry in portfolio]
-    index = next(
-        (i for i, entry in enumerate(entries) if entry.get("number") == number), None
-    )
-    existing = entries[index] if index is not None else None
-
-    if event_type == CERTIFICATE_ISSUED:
-        entry = {"status": "active", **data}
-        if existing is not None and "status_changed_at" in existing:
-            # A status change is always later than the issue, whatever the arrival order.
-            for key in ("status", "status_reason", "status_changed_at"):
-                if key in existing:
-                    entry[key] = existing[key]
-    elif event_type == CERTIFICATE_STATUS_CHANGED:
-        if not data.get("new_status"):
-            raise InvalidInput(
-                "certificate status change without a status", {"new_status": "required"}
-            )
-        entry = dict(existing) if existing is not None else {"number": number}
-        changed_at = data.get("changed_at")
-        previous_at = entry.get("status_changed_at")
-        if (
-            changed_at is not None
-            and previous_at is not None
-            and _instant(changed_at) < _instant(previous_at)
-        ):
-            return entries
-        entry["status"] = data["new_status"]
-        entry["status_reason"] = data.get("reason")
-        entry["status_changed_at"] = changed_at
-    else:
-        raise InvalidInput(
-            f"not a certificate event: {event_type!r}",
-            {
-                "event_type": f"must be {CERTIFICATE_ISSUED!r} or {CERTIFICATE_STATUS_CHANGED!r}"
-            },
-        )
-
-    if index is None:
-        entries.append(entry)
-    else:
-        entries[index] = entry
-    return entries
+def cohort_fields(cohort: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each person of a cohort as stored; a refusal names the person's index under ``people``."""
+    prepared = []
+    for index, fields in enumerate(cohort):
+        try:
+            prepared.append(person_fields(fields))
+        except InvalidInput as exc:
+            raise InvalidInput(exc.message, {"people": {str(index): exc.details}}) from None
+    check_unique_student_numbers([fields.get("student_number") for fields in prepared])
+    return prepared
 
 
 def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
@@ -269,3 +259,60 @@ def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
                 {"student_number": f"people {seen[number]} and {index} share {number}"},
             )
         seen[number] = index
+
+
+def new_person(person_id: str, organisation_id: str, fields: dict[str, Any],
+               now: datetime) -> dict[str, Any]:
+    """A person as registered with an organisation, with an empty certificate portfolio."""
+    return {
+        "_id": person_id,
+        "organisation_id": organisation_id,
+        **fields,
+        "certificates": [],
+        "created_at": now,
+    }
+
+
+# data of the published events (contracts in services/contracts/members.py)
+
+
+def organisation_event(organisation: dict[str, Any]) -> dict[str, Any]:
+    """The ``organisation_registered`` and ``organisation_updated`` payload: the full current state."""
+    return {
+        "organisation_id": organisation["_id"],
+        "name": organisation["name"],
+        "kind": organisation["kind"],
+        "region": organisation.get("region"),
+        "district": organisation.get("district"),
+        "code": organisation.get("code"),
+        "accredited_evaluator": bool(organisation.get("accredited_evaluator")),
+        "evaluator": organisation.get("evaluator"),
+    }
+
+
+def membership_event(membership: dict[str, Any], old_status: str | None,
+                     reason: str | None) -> dict[str, Any]:
+    """The ``membership_changed`` payload."""
+    return {
+        "membership_id": membership["_id"],
+        "alliance_id": membership["alliance_id"],
+        "organisation_id": membership["organisation_id"],
+        "role": membership["role"],
+        "old_status": old_status,
+        "new_status": membership["status"],
+        "reason": reason,
+    }
+
+
+def holder_record(person: dict[str, Any]) -> dict[str, Any]:
+    """The ``person_registered`` payload: no ID number, only its salted hash."""
+    held_identity = person.get("identity") or {}
+    return {
+        "person_id": person["_id"],
+        "organisation_id": person["organisation_id"],
+        "name": person["name"],
+        "kind": person["kind"],
+        "student_number": person.get("student_number"),
+        "identity_hash": held_identity.get("hash"),
+        "identity_salt": held_identity.get("salt"),
+    }

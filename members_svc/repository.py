@@ -1,18 +1,16 @@
-"""The only module that touches members_svc's collections."""
+"""The only module that touches members_svc's collections: queries, inserts, updates, indexes."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
-from pymongo.errors import DuplicateKeyError
 
-from members_svc import domain
-from services.clock import utcnow
-from services.errors import Conflict, NotFound
+from services.errors import NotFound
 from services.mongo import Repository
 from services.pagination import paginate
 
@@ -21,8 +19,11 @@ MEMBERSHIPS = "memberships"
 ORGANISATIONS = "organisations"
 PEOPLE = "people"
 
+Page = tuple[list[dict[str, Any]], str | None]
+
 
 def new_id() -> str:
+    """A new record id; ObjectId strings sort by creation time, which cursor pagination relies on."""
     return str(ObjectId())
 
 
@@ -41,10 +42,8 @@ class MembersRepository(Repository):
 
     # alliances
 
-    def create_alliance(self, fields: dict[str, Any]) -> dict[str, Any]:
-        alliance = {"_id": new_id(), **fields, "lead_organisation_id": None, "created_at": utcnow()}
+    def insert_alliance(self, alliance: dict[str, Any]) -> None:
         self.db[ALLIANCES].insert_one(alliance)
-        return alliance
 
     def get_alliance(self, alliance_id: str, session: ClientSession | None = None) -> dict[str, Any]:
         alliance = self.db[ALLIANCES].find_one({"_id": alliance_id}, session=session)
@@ -52,148 +51,8 @@ class MembersRepository(Repository):
             raise NotFound(f"alliance {alliance_id} not found")
         return alliance
 
-    def list_alliances(self, limit: int | None, cursor: str | None):
-        return paginate(self.db[ALLIANCES], {}, limit, cursor)
-
-    # organisations
-
-    def create_organisation(self, fields: dict[str, Any]) -> dict[str, Any]:
-        organisation = {"_id": new_id(), **fields, "created_at": utcnow()}
-
-        def work(session: ClientSession) -> None:
-            self.db[ORGANISATIONS].insert_one(organisation, session=session)
-            self.emit(session, "organisation_registered", organisation_event(organisation))
-
-        try:
-            self.transaction(work)
-        except DuplicateKeyError:
-            raise Conflict("an organisation with this code exists", {"code": "already registered"}) from None
-        return organisation
-
-    def get_organisation(self, organisation_id: str,
-                         session: ClientSession | None = None) -> dict[str, Any]:
-        organisation = self.db[ORGANISATIONS].find_one({"_id": organisation_id}, session=session)
-        if organisation is None:
-            raise NotFound(f"organisation {organisation_id} not found")
-        return organisation
-
-    def update_organisation(self, organisation_id: str, requested: dict[str, Any]) -> dict[str, Any]:
-        """Apply the fields that differ; record ``organisation_updated`` when anything changed."""
-
-        def work(session: ClientSession) -> dict[str, Any]:
-            current = self.get_organisation(organisation_id, session)
-            changes = domain.organisation_changes(current, requested)
-            if not changes:
-                return current
-            updated = self.db[ORGANISATIONS].find_one_and_update(
-                {"_id": organisation_id},
-                {"$set": {**changes, "updated_at": utcnow()}},
-                session=session,
-                return_document=ReturnDocument.AFTER,
-            )
-            self.emit(session, "organisation_updated", organisation_event(updated))
-            return updated
-
-        try:
-            return self.transaction(work)
-        except DuplicateKeyError:
-            raise Conflict("an organisation with this code exists", {"code": "already registered"}) from None
-
-    def list_organisations(self, filters: dict[str, Any], limit: int | None, cursor: str | None):
-        """A page of organisations whose name contains ``filters["name"]`` (any case), by kind and region."""
-        query: dict[str, Any] = {key: filters[key] for key in ("kind", "region") if filters.get(key)}
-        if filters.get("name"):
-            query["name"] = {"$regex": re.escape(filters["name"]), "$options": "i"}
-        return paginate(self.db[ORGANISATIONS], query, limit, cursor)
-
-    # memberships
-
-    def create_membership(self, alliance_id: str, organisation_id: str, role: str,
-                          by: str | None) -> dict[str, Any]:
-        """An ``applied`` membership, its first history line and ``membership_changed``, together."""
-        now = utcnow()
-        status = domain.MembershipStatus.APPLIED.value
-        membership = {
-            "_id": new_id(),
-            "alliance_id": alliance_id,
-            "organisation_id": organisation_id,
-            "role": role,
-            "status": status,
-            "history": [domain.history_entry(None, status, now, by, None)],
-            "created_at": now,
-            "updated_at": now,
-        }
-
-        def work(session: ClientSession) -> None:
-            # Writing the alliance makes concurrent applications to it conflict, so two
-            # organisations cannot both pass the single-lead check.
-            self._touch_alliance(session, alliance_id, now)
-            self.get_organisation(organisation_id, session)
-            others = self.db[MEMBERSHIPS].find(
-                {"alliance_id": alliance_id}, {"role": 1, "status": 1}, session=session
-            )
-            domain.check_single_lead(((m["role"], m["status"]) for m in others), role)
-            self.db[MEMBERSHIPS].insert_one(membership, session=session)
-            self.emit(session, "membership_changed", membership_event(membership, None, None))
-
-        try:
-            self.transaction(work)
-        except DuplicateKeyError:
-            existing = self.db[MEMBERSHIPS].find_one(
-                {"alliance_id": alliance_id, "organisation_id": organisation_id}, {"status": 1}
-            )
-            raise Conflict(
-                "the organisation already has a membership of this alliance",
-                {"membership_id": existing["_id"], "current_state": existing["status"]} if existing else {},
-            ) from None
-        return membership
-
-    def change_membership_status(self, membership_id: str, action: str, by: str | None,
-                                 reason: str | None) -> dict[str, Any]:
-        """Apply a lifecycle action: the status, its history line and ``membership_changed``, together."""
-
-        def work(session: ClientSession) -> dict[str, Any]:
-            membership = self.get_membership(membership_id, session)
-            old_status = membership["status"]
-            new_status = domain.next_membership_status(old_status, action).value
-            now = utcnow()
-            updated = self.db[MEMBERSHIPS].find_one_and_update(
-                {"_id": membership_id},
-                {
-                    "$set": {"status": new_status, "updated_at": now},
-                    "$push": {"history": domain.history_entry(old_status, new_status, now, by, reason)},
-                },
-                session=session,
-                return_document=ReturnDocument.AFTER,
-            )
-            alliance = self._touch_alliance(session, membership["alliance_id"], now)
-            lead = domain.lead_organisation_after(
-                alliance.get("lead_organisation_id"), membership["role"],
-                membership["organisation_id"], new_status,
-            )
-            if lead != alliance.get("lead_organisation_id"):
-                self.db[ALLIANCES].update_one(
-                    {"_id": alliance["_id"]}, {"$set": {"lead_organisation_id": lead}}, session=session
-                )
-            self.emit(session, "membership_changed", membership_event(updated, old_status, reason))
-            return updated
-
-        return self.transaction(work)
-
-    def get_membership(self, membership_id: str, session: ClientSession | None = None) -> dict[str, Any]:
-        membership = self.db[MEMBERSHIPS].find_one({"_id": membership_id}, session=session)
-        if membership is None:
-            raise NotFound(f"membership {membership_id} not found")
-        return membership
-
-    def list_memberships(self, alliance_id: str, filters: dict[str, Any], limit: int | None,
-                         cursor: str | None):
-        self.get_alliance(alliance_id)
-        query = {"alliance_id": alliance_id,
-                 **{key: filters[key] for key in ("status", "role", "organisation_id") if filters.get(key)}}
-        return paginate(self.db[MEMBERSHIPS], query, limit, cursor)
-
-    def _touch_alliance(self, session: ClientSession, alliance_id: str, now) -> dict[str, Any]:
+    def touch_alliance(self, session: ClientSession, alliance_id: str, now: datetime) -> dict[str, Any]:
+        """Stamp the alliance's ``updated_at`` and return it; a write, so concurrent writers conflict."""
         alliance = self.db[ALLIANCES].find_one_and_update(
             {"_id": alliance_id}, {"$set": {"updated_at": now}}, session=session,
             return_document=ReturnDocument.AFTER,
@@ -202,61 +61,98 @@ class MembersRepository(Repository):
             raise NotFound(f"alliance {alliance_id} not found")
         return alliance
 
+    def set_lead_organisation(self, session: ClientSession, alliance_id: str,
+                              organisation_id: str | None) -> None:
+        self.db[ALLIANCES].update_one(
+            {"_id": alliance_id}, {"$set": {"lead_organisation_id": organisation_id}}, session=session
+        )
+
+    def list_alliances(self, query: dict[str, Any]) -> Page:
+        return paginate(self.db[ALLIANCES], {}, query["limit"], query["cursor"])
+
+    # organisations
+
+    def insert_organisation(self, session: ClientSession, organisation: dict[str, Any]) -> None:
+        self.db[ORGANISATIONS].insert_one(organisation, session=session)
+
+    def get_organisation(self, organisation_id: str,
+                         session: ClientSession | None = None) -> dict[str, Any]:
+        organisation = self.db[ORGANISATIONS].find_one({"_id": organisation_id}, session=session)
+        if organisation is None:
+            raise NotFound(f"organisation {organisation_id} not found")
+        return organisation
+
+    def update_organisation(self, session: ClientSession, organisation_id: str,
+                            fields: dict[str, Any]) -> dict[str, Any]:
+        """Set ``fields`` and return the organisation as it is now."""
+        return self.db[ORGANISATIONS].find_one_and_update(
+            {"_id": organisation_id},
+            {"$set": fields},
+            session=session,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def list_organisations(self, query: dict[str, Any]) -> Page:
+        """A page of organisations whose name contains ``query["name"]`` (any case), by kind and region."""
+        selector: dict[str, Any] = {key: query[key] for key in ("kind", "region") if query.get(key)}
+        if query.get("name"):
+            selector["name"] = {"$regex": re.escape(query["name"]), "$options": "i"}
+        return paginate(self.db[ORGANISATIONS], selector, query["limit"], query["cursor"])
+
+    # memberships
+
+    def insert_membership(self, session: ClientSession, membership: dict[str, Any]) -> None:
+        self.db[MEMBERSHIPS].insert_one(membership, session=session)
+
+    def roles_and_statuses(self, session: ClientSession, alliance_id: str) -> list[tuple[str, str]]:
+        """``(role, status)`` of each membership of the alliance."""
+        memberships = self.db[MEMBERSHIPS].find(
+            {"alliance_id": alliance_id}, {"role": 1, "status": 1}, session=session
+        )
+        return [(membership["role"], membership["status"]) for membership in memberships]
+
+    def find_membership(self, alliance_id: str, organisation_id: str) -> dict[str, Any] | None:
+        """The organisation's membership of the alliance (its id and status), if any."""
+        return self.db[MEMBERSHIPS].find_one(
+            {"alliance_id": alliance_id, "organisation_id": organisation_id}, {"status": 1}
+        )
+
+    def get_membership(self, membership_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        membership = self.db[MEMBERSHIPS].find_one({"_id": membership_id}, session=session)
+        if membership is None:
+            raise NotFound(f"membership {membership_id} not found")
+        return membership
+
+    def set_membership_status(self, session: ClientSession, membership_id: str, status: str,
+                              history_line: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """Set the status, append its history line and return the membership as it is now."""
+        return self.db[MEMBERSHIPS].find_one_and_update(
+            {"_id": membership_id},
+            {"$set": {"status": status, "updated_at": now}, "$push": {"history": history_line}},
+            session=session,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def list_memberships(self, alliance_id: str, query: dict[str, Any]) -> Page:
+        """A page of the alliance's memberships by status, role and organisation."""
+        selector = {"alliance_id": alliance_id,
+                    **{key: query[key] for key in ("status", "role", "organisation_id") if query.get(key)}}
+        return paginate(self.db[MEMBERSHIPS], selector, query["limit"], query["cursor"])
+
     # people
 
-    def create_person(self, organisation_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        self.get_organisation(organisation_id)
-        person = {
-            "_id": new_id(),
-            "organisation_id": organisation_id,
-            **fields,
-            "certificates": [],
-            "created_at": utcnow(),
-        }
+    def insert_person(self, session: ClientSession, person: dict[str, Any]) -> None:
+        self.db[PEOPLE].insert_one(person, session=session)
 
-        def work(session: ClientSession) -> None:
-            self.db[PEOPLE].insert_one(person, session=session)
-            self.emit(session, "person_registered", holder_record(person))
-
-        try:
-            self.transaction(work)
-        except DuplicateKeyError:
-            raise Conflict(
-                "a person with this student number exists in the organisation",
-                {"student_number": "already registered in this organisation"},
-            ) from None
-        return person
-
-    def create_people(self, organisation_id: str, people_fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Register a cohort in one transaction, with one ``person_registered`` event each."""
-        self.get_organisation(organisation_id)
-        now = utcnow()
-        people = [{"_id": new_id(), "organisation_id": organisation_id, **fields, "certificates": [],
-                   "created_at": now} for fields in people_fields]
-
-        def work(session: ClientSession) -> None:
-            self.db[PEOPLE].insert_many(people, ordered=True, session=session)
-            self.emit_many(session, "person_registered", [holder_record(person) for person in people])
-
-        try:
-            self.transaction(work)
-        except DuplicateKeyError:
-            raise Conflict(
-                "a student number of the cohort is already registered in the organisation",
-                {"student_number": "already registered in this organisation"},
-            ) from None
-        return people
+    def insert_people(self, session: ClientSession, people: list[dict[str, Any]]) -> None:
+        self.db[PEOPLE].insert_many(people, ordered=True, session=session)
 
     def get_person(self, person_id: str) -> dict[str, Any]:
+        """A person without the hash of their ID number."""
         person = self.db[PEOPLE].find_one({"_id": person_id}, {"identity": 0})
         if person is None:
             raise NotFound(f"person {person_id} not found")
         return person
-
-    def list_people(self, organisation_id: str, limit: int | None, cursor: str | None):
-        self.get_organisation(organisation_id)
-        return paginate(self.db[PEOPLE], {"organisation_id": organisation_id}, limit, cursor,
-                        projection={"identity": 0})
 
     def get_person_with_identity(self, person_id: str) -> dict[str, Any]:
         person = self.db[PEOPLE].find_one({"_id": person_id})
@@ -264,56 +160,22 @@ class MembersRepository(Repository):
             raise NotFound(f"person {person_id} not found")
         return person
 
+    def list_people(self, organisation_id: str, query: dict[str, Any]) -> Page:
+        """A page of the organisation's people, without the hashes of their ID numbers."""
+        return paginate(self.db[PEOPLE], {"organisation_id": organisation_id}, query["limit"],
+                        query["cursor"], projection={"identity": 0})
+
     # portfolio
 
-    def apply_certificate_event(self, session: ClientSession, event_type: str, data: dict[str, Any]) -> None:
-        """Update the holder's portfolio from a certificates event."""
-        people = self.db[PEOPLE]
-        person = people.find_one({"_id": data["holder_id"]}, {"certificates": 1}, session=session)
+    def portfolio_of(self, session: ClientSession, person_id: str) -> list[dict[str, Any]]:
+        """The certificates a person holds; NotFound for an unknown person."""
+        person = self.db[PEOPLE].find_one({"_id": person_id}, {"certificates": 1}, session=session)
         if person is None:
-            raise NotFound(f"certificate holder {data['holder_id']} not found")
-        portfolio = domain.apply_certificate_event(person.get("certificates", []), event_type, data)
+            raise NotFound(f"certificate holder {person_id} not found")
+        return person.get("certificates", [])
+
+    def save_portfolio(self, session: ClientSession, person_id: str,
+                       portfolio: list[dict[str, Any]]) -> None:
         # update_one, not find_one_and_update: the embedded server scans the whole
         # collection for findAndModify but uses the _id index for an update.
-        people.update_one({"_id": person["_id"]}, {"$set": {"certificates": portfolio}}, session=session)
-
-
-def organisation_event(organisation: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "organisation_id": organisation["_id"],
-        "name": organisation["name"],
-        "kind": organisation["kind"],
-        "region": organisation.get("region"),
-        "district": organisation.get("district"),
-        "code": organisation.get("code"),
-        "accredited_evaluator": bool(organisation.get("accredited_evaluator")),
-        "evaluator": organisation.get("evaluator"),
-    }
-
-
-def holder_record(person: dict[str, Any]) -> dict[str, Any]:
-    """The ``person_registered`` payload: no ID number, only its salted hash."""
-    identity = person.get("identity") or {}
-    return {
-        "person_id": person["_id"],
-        "organisation_id": person["organisation_id"],
-        "name": person["name"],
-        "kind": person["kind"],
-        "student_number": person.get("student_number"),
-        "identity_hash": identity.get("hash"),
-        "identity_salt": identity.get("salt"),
-    }
-
-
-def membership_event(membership: dict[str, Any], old_status: str | None,
-                     reason: str | None) -> dict[str, Any]:
-    """The ``membership_changed`` payload."""
-    return {
-        "membership_id": membership["_id"],
-        "alliance_id": membership["alliance_id"],
-        "organisation_id": membership["organisation_id"],
-        "role": membership["role"],
-        "old_status": old_status,
-        "new_status": membership["status"],
-        "reason": reason,
-    }
+        self.db[PEOPLE].update_one({"_id": person_id}, {"$set": {"certificates": portfolio}}, session=session)

@@ -10,21 +10,18 @@ from members_svc.domain import (
     ResearcherPosition,
     allowed_membership_actions,
 )
-from services.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from services.pagination import PageQuery
 from services.validation import StrictSchema, one_of
-
-
-class Paged(StrictSchema):
-    """Cursor pagination of a list query."""
-
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
-    cursor = fields.String(load_default=None)
 
 
 class AllianceCreate(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     region = fields.String(load_default=None, validate=validate.Length(max=100))
     description = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class AllianceQuery(PageQuery):
+    """A page of alliances; alliances have no filters."""
 
 
 class Alliance(Schema):
@@ -71,7 +68,7 @@ class OrganisationUpdate(StrictSchema):
     evaluator = fields.Nested(EvaluatorProfile, allow_none=True)
 
 
-class OrganisationQuery(Paged):
+class OrganisationQuery(PageQuery):
     name = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
                          metadata={"description": "part of the name, any case"})
     kind = fields.String(load_default=None, validate=one_of(OrganisationKind))
@@ -97,6 +94,10 @@ class PersonCreate(StrictSchema):
                                 metadata={"description": "GB 11643 ID number; write-only"})
     student_number = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     position = fields.String(load_default=None, validate=one_of(ResearcherPosition))
+
+
+class PeopleQuery(PageQuery):
+    """A page of an organisation's people; the organisation is the context, not a filter."""
 
 
 class PeopleBatchCreate(StrictSchema):
@@ -146,7 +147,7 @@ class MembershipAction(StrictSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
 
 
-class MembershipQuery(Paged):
+class MembershipQuery(PageQuery):
     status = fields.String(load_default=None, validate=one_of(MembershipStatus))
     role = fields.String(load_default=None, validate=one_of(MembershipRole))
     organisation_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))

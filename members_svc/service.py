@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from members_svc import domain, schemas
-from members_svc.repository import MembersRepository, holder_record
-from services import identity
+from members_svc import domain, portfolio, schemas, workflows
+from members_svc.repository import MembersRepository
 from services.base import DomainService
-from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
+from services.pagination import page
 from services.rpc import rpc
 from services.validation import load
-
-
-def person_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """A validated person as stored: the national ID replaced by its salted hash and masked form."""
-    domain.check_person_position(fields["kind"], fields["position"])
-    national_id = fields.pop("national_id", None)
-    if national_id:
-        normalised = identity.normalise_national_id(national_id)
-        salt = identity.new_salt()
-        fields["identity"] = {"hash": identity.identity_hash(normalised, salt), "salt": salt}
-        fields["national_id_masked"] = identity.mask_identifier(normalised)
-    return fields
 
 
 class MembersService(DomainService):
@@ -32,50 +19,63 @@ class MembersService(DomainService):
 
     repository: MembersRepository = MongoDatabase(MembersRepository)
 
+    # alliances
+
     @rpc
     def create_alliance(self, payload: dict[str, Any]) -> dict[str, Any]:
-        fields = load(schemas.AllianceCreate, payload)
-        return schemas.Alliance().dump(self.repository.create_alliance(fields))
+        """Create an alliance; it has no lead until a lead membership is approved."""
+        alliance = workflows.create_alliance(self.repository, load(schemas.AllianceCreate, payload))
+        return schemas.Alliance().dump(alliance)
 
     @rpc
     def get_alliance(self, alliance_id: str) -> dict[str, Any]:
+        """An alliance and its lead organisation."""
         return schemas.Alliance().dump(self.repository.get_alliance(alliance_id))
 
     @rpc
-    def list_alliances(self, limit: int | None = None, cursor: str | None = None) -> dict[str, Any]:
-        items, next_cursor = self.repository.list_alliances(limit, cursor)
-        return {"items": schemas.Alliance(many=True).dump(items), "next_cursor": next_cursor}
+    def list_alliances(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of alliances; ``query`` carries limit and cursor."""
+        items, next_cursor = self.repository.list_alliances(load(schemas.AllianceQuery, query))
+        return page(schemas.Alliance(many=True).dump(items), next_cursor)
+
+    # organisations
 
     @rpc
     def register_organisation(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Register an organisation; Conflict when its code is already registered."""
         fields = load(schemas.OrganisationCreate, payload)
-        return schemas.Organisation().dump(self.repository.create_organisation(fields))
+        return schemas.Organisation().dump(workflows.register_organisation(self.repository, fields))
 
     @rpc
     def get_organisation(self, organisation_id: str) -> dict[str, Any]:
+        """An organisation."""
         return schemas.Organisation().dump(self.repository.get_organisation(organisation_id))
 
     @rpc
-    def list_organisations(self, filters: dict[str, Any]) -> dict[str, Any]:
-        """Organisations by name fragment, kind and region; ``filters`` also carries limit and cursor."""
-        query = load(schemas.OrganisationQuery, filters)
-        items, next_cursor = self.repository.list_organisations(query, query["limit"], query["cursor"])
-        return {"items": schemas.Organisation(many=True).dump(items), "next_cursor": next_cursor}
+    def list_organisations(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Organisations by name fragment, kind and region; ``query`` also carries limit and cursor."""
+        items, next_cursor = self.repository.list_organisations(load(schemas.OrganisationQuery, query))
+        return page(schemas.Organisation(many=True).dump(items), next_cursor)
 
     @rpc
     def update_organisation(self, organisation_id: str, payload: dict[str, Any],
                             by_alliance_admin: bool) -> dict[str, Any]:
         """Change an organisation; an org_admin may change only its name, region, district and code."""
         requested = load(schemas.OrganisationUpdate, payload)
-        domain.check_organisation_update(requested, by_alliance_admin)
-        return schemas.Organisation().dump(self.repository.update_organisation(organisation_id, requested))
+        organisation = workflows.update_organisation(
+            self.repository, organisation_id, requested, by_alliance_admin
+        )
+        return schemas.Organisation().dump(organisation)
+
+    # memberships
 
     @rpc
     def apply_for_membership(self, alliance_id: str, payload: dict[str, Any],
                              by: str | None) -> dict[str, Any]:
+        """An organisation applies to join an alliance in a role; the membership starts ``applied``."""
         application = load(schemas.MembershipCreate, payload)
-        membership = self.repository.create_membership(
-            alliance_id, application["organisation_id"], application["role"], by
+        membership = workflows.apply_for_membership(
+            self.repository, alliance_id, application["organisation_id"], application["role"], by
         )
         return schemas.Membership().dump(membership)
 
@@ -84,73 +84,63 @@ class MembersService(DomainService):
                           by: str | None) -> dict[str, Any]:
         """Apply a lifecycle action (approve, reject, suspend, reinstate, leave)."""
         reason = load(schemas.MembershipAction, payload)["reason"]
-        membership = self.repository.change_membership_status(membership_id, action, by, reason)
+        membership = workflows.change_membership(self.repository, membership_id, action, by, reason)
         return schemas.Membership().dump(membership)
 
     @rpc
     def get_membership(self, membership_id: str) -> dict[str, Any]:
+        """A membership with its status history."""
         return schemas.Membership().dump(self.repository.get_membership(membership_id))
 
     @rpc
-    def list_memberships(self, alliance_id: str, filters: dict[str, Any]) -> dict[str, Any]:
-        """An alliance's memberships by status, role and organisation (``filters`` has limit, cursor)."""
-        query = load(schemas.MembershipQuery, filters)
-        items, next_cursor = self.repository.list_memberships(
-            alliance_id, query, query["limit"], query["cursor"]
-        )
-        return {"items": schemas.Membership(many=True).dump(items), "next_cursor": next_cursor}
+    def list_memberships(self, alliance_id: str, query: dict[str, Any]) -> dict[str, Any]:
+        """An alliance's memberships by status, role and organisation (``query`` has limit, cursor)."""
+        query = load(schemas.MembershipQuery, query)
+        self.repository.get_alliance(alliance_id)  # an unknown alliance is NotFound, not an empty page
+        items, next_cursor = self.repository.list_memberships(alliance_id, query)
+        return page(schemas.Membership(many=True).dump(items), next_cursor)
+
+    # people
 
     @rpc
     def register_person(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        fields = person_fields(load(schemas.PersonCreate, payload))
-        person = self.repository.create_person(organisation_id, fields)
-        person.pop("identity", None)
-        return schemas.Person().dump(person)
+        """Register a person with an organisation; the national ID is kept only hashed and masked."""
+        fields = load(schemas.PersonCreate, payload)
+        return schemas.Person().dump(workflows.register_person(self.repository, organisation_id, fields))
 
     @rpc
     def register_people(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Register a cohort: every person is registered, or none is."""
         cohort = load(schemas.PeopleBatchCreate, payload)["people"]
-        prepared = []
-        for index, fields in enumerate(cohort):
-            try:
-                prepared.append(person_fields(fields))
-            except InvalidInput as exc:
-                raise InvalidInput(exc.message, {"people": {str(index): exc.details}}) from None
-        domain.check_unique_student_numbers([fields.get("student_number") for fields in prepared])
-        people = self.repository.create_people(organisation_id, prepared)
-        for person in people:
-            person.pop("identity", None)
+        people = workflows.register_people(self.repository, organisation_id, cohort)
         return {"items": schemas.Person(many=True).dump(people)}
 
     @rpc
-    def list_people(self, organisation_id: str, limit: int | None = None,
-                    cursor: str | None = None) -> dict[str, Any]:
-        items, next_cursor = self.repository.list_people(organisation_id, limit, cursor)
-        return {"items": schemas.Person(many=True).dump(items), "next_cursor": next_cursor}
+    def list_people(self, organisation_id: str, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of an organisation's people; ``query`` carries limit and cursor."""
+        query = load(schemas.PeopleQuery, query)
+        self.repository.get_organisation(organisation_id)  # an unknown organisation is NotFound
+        items, next_cursor = self.repository.list_people(organisation_id, query)
+        return page(schemas.Person(many=True).dump(items), next_cursor)
 
     @rpc
     def get_person(self, person_id: str) -> dict[str, Any]:
+        """A person with their certificate portfolio."""
         return schemas.Person().dump(self.repository.get_person(person_id))
 
     @rpc
     def get_holder(self, person_id: str) -> dict[str, Any]:
         """What certificates_svc keeps about a holder (the ``person_registered`` payload)."""
-        return holder_record(self.repository.get_person_with_identity(person_id))
+        return domain.holder_record(self.repository.get_person_with_identity(person_id))
+
+    # the portfolio, fed by certificates_svc
 
     @event_handler("certificates", "certificate_issued")
     def on_certificate_issued(self, event: dict[str, Any]) -> None:
-        self.repository.consume(
-            event,
-            lambda session: self.repository.apply_certificate_event(
-                session, domain.CERTIFICATE_ISSUED, event["data"]
-            ),
-        )
+        """Add the certificate to its holder's portfolio."""
+        workflows.record_certificate_event(self.repository, portfolio.CERTIFICATE_ISSUED, event)
 
     @event_handler("certificates", "certificate_status_changed")
     def on_certificate_status_changed(self, event: dict[str, Any]) -> None:
-        self.repository.consume(
-            event,
-            lambda session: self.repository.apply_certificate_event(
-                session, domain.CERTIFICATE_STATUS_CHANGED, event["data"]
-            ),
-        )
+        """Show the certificate's new status in its holder's portfolio."""
+        workflows.record_certificate_event(self.repository, portfolio.CERTIFICATE_STATUS_CHANGED, event)

@@ -6,14 +6,8 @@ from typing import Any
 
 from gateway.api import ADMIN, AUTHENTICATED, Call, route
 from members_svc import schemas
-from services.pagination import PageQuery
 
 LEAVE = "leave"
-
-
-def _present(query: dict[str, Any]) -> dict[str, Any]:
-    """The query parameters the caller actually gave (the service applies its own defaults)."""
-    return {key: value for key, value in query.items() if value is not None}
 
 
 class MembersRoutes:
@@ -26,9 +20,9 @@ class MembersRoutes:
         return self.members_rpc.create_alliance(call.body)
 
     @route("GET", "/api/v1/alliances", summary="List alliances", access=AUTHENTICATED,
-           tags=("alliances",), query=PageQuery, response=schemas.Alliance, many=True)
+           tags=("alliances",), query=schemas.AllianceQuery, response=schemas.Alliance, many=True)
     def list_alliances(self, call: Call) -> dict[str, Any]:
-        return self.members_rpc.list_alliances(call.query["limit"], call.query["cursor"])
+        return self.members_rpc.list_alliances(call.query)
 
     @route("GET", "/api/v1/alliances/<string:alliance_id>", summary="An alliance and its lead",
            access=AUTHENTICATED, tags=("alliances",), response=schemas.Alliance, errors=(404,))
@@ -48,7 +42,7 @@ class MembersRoutes:
            access=AUTHENTICATED, tags=("organisations",), query=schemas.OrganisationQuery,
            response=schemas.Organisation, many=True)
     def list_organisations(self, call: Call) -> dict[str, Any]:
-        return self.members_rpc.list_organisations(_present(call.query))
+        return self.members_rpc.list_organisations(call.query)
 
     @route("GET", "/api/v1/organisations/<string:organisation_id>", summary="An organisation",
            access=AUTHENTICATED, tags=("organisations",), response=schemas.Organisation,
@@ -79,10 +73,8 @@ class MembersRoutes:
            access=AUTHENTICATED, tags=("memberships",), query=schemas.MembershipQuery,
            response=schemas.Membership, many=True, errors=(404,))
     def list_memberships(self, call: Call, alliance_id: str) -> dict[str, Any]:
-        filters = _present(call.query)
-        if not call.caller.is_admin:
-            filters["organisation_id"] = call.caller.org
-        return self.members_rpc.list_memberships(alliance_id, filters)
+        query = call.query if call.caller.is_admin else {**call.query, "organisation_id": call.caller.org}
+        return self.members_rpc.list_memberships(alliance_id, query)
 
     @route("GET", "/api/v1/memberships/<string:membership_id>",
            summary="A membership with its status history", access=AUTHENTICATED,
@@ -123,10 +115,10 @@ class MembersRoutes:
 
     @route("GET", "/api/v1/organisations/<string:organisation_id>/people",
            summary="An organisation's people", access=AUTHENTICATED, tags=("people",),
-           query=PageQuery, response=schemas.Person, many=True, errors=(403, 404))
+           query=schemas.PeopleQuery, response=schemas.Person, many=True, errors=(403, 404))
     def list_people(self, call: Call, organisation_id: str) -> dict[str, Any]:
         call.caller.require_org(organisation_id)
-        return self.members_rpc.list_people(organisation_id, call.query["limit"], call.query["cursor"])
+        return self.members_rpc.list_people(organisation_id, call.query)
 
     @route("GET", "/api/v1/people/<string:person_id>",
            summary="A person with their certificate portfolio", access=AUTHENTICATED,

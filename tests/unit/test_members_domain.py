@@ -6,15 +6,21 @@ import pytest
 from members_svc.domain import (
     MembershipStatus,
     allowed_membership_actions,
-    apply_certificate_event,
     check_organisation_update,
     check_person_position,
     check_single_lead,
+    check_unique_student_numbers,
+    cohort_fields,
     history_entry,
+    holder_record,
     lead_organisation_after,
+    new_membership,
+    new_person,
     next_membership_status,
     organisation_changes,
+    person_fields,
 )
+from members_svc.portfolio import apply_certificate_event
 from services.errors import Conflict, Forbidden, InvalidInput
 from services.identity import identity_hash, mask_identifier, mask_name, new_salt, normalise_national_id
 
@@ -424,10 +430,72 @@ def test_position_belongs_to_researchers_only():
 
 
 def test_a_cohort_may_not_repeat_a_student_number():
-    from members_svc.domain import check_unique_student_numbers
-    from services.errors import Conflict
-
     check_unique_student_numbers(["1", None, "2", None])
     with pytest.raises(Conflict) as refused:
         check_unique_student_numbers(["1", "2", "1"])
     assert refused.value.details == {"student_number": "people 0 and 2 share 1"}
+
+
+NATIONAL_ID = "11010519491231002X"
+
+
+def person(**fields):
+    return {"name": "李明", "kind": "student", "national_id": None, "student_number": None,
+            "position": None, **fields}
+
+
+def test_a_person_is_stored_with_the_hash_and_masked_form_of_the_national_id_only():
+    stored = person_fields(person(national_id=NATIONAL_ID.lower()))
+
+    assert "national_id" not in stored
+    assert stored["national_id_masked"] == "1101**********002X"
+    assert stored["identity"]["hash"] == identity_hash(NATIONAL_ID, stored["identity"]["salt"])
+    assert NATIONAL_ID not in repr(stored)
+
+
+def test_a_person_without_a_national_id_has_no_identity():
+    stored = person_fields(person())
+    assert "identity" not in stored and "national_id_masked" not in stored
+
+
+def test_a_refused_person_of_a_cohort_is_named_by_index():
+    with pytest.raises(InvalidInput) as caught:
+        cohort_fields([person(), person(kind="teacher", position="full_time_researcher")])
+    assert "position" in caught.value.details["people"]["1"]
+
+
+def test_a_cohort_repeating_a_student_number_is_refused():
+    with pytest.raises(Conflict):
+        cohort_fields([person(student_number="1"), person(student_number="1")])
+
+
+def test_a_membership_starts_applied_with_one_history_line():
+    at = datetime(2024, 9, 1, tzinfo=UTC)
+    membership = new_membership("m-1", "a-1", "o-1", "member", "admin", at)
+
+    assert membership["status"] == "applied"
+    assert membership["history"] == [
+        {"from_status": None, "to_status": "applied", "at": at, "by": "admin", "reason": None}
+    ]
+    assert allowed_membership_actions(membership["status"]) == ["approve", "reject", "leave"]
+
+
+def test_the_person_registered_payload_carries_the_identity_hash_not_the_number():
+    stored = person_fields(person(national_id=NATIONAL_ID, student_number="2022001"))
+    payload = holder_record(new_person("p-1", "o-1", stored, datetime(2024, 9, 1, tzinfo=UTC)))
+
+    assert payload == {
+        "person_id": "p-1", "organisation_id": "o-1", "name": "李明", "kind": "student",
+        "student_number": "2022001", "identity_hash": stored["identity"]["hash"],
+        "identity_salt": stored["identity"]["salt"],
+    }
+
+
+def test_a_status_change_time_without_a_time_zone_is_invalid():
+    portfolio = apply_certificate_event([], "certificate_status_changed",
+                                        {"number": "C-1", "new_status": "revoked",
+                                         "changed_at": "2024-03-01T02:00:00Z"})
+    with pytest.raises(InvalidInput) as caught:
+        apply_certificate_event(portfolio, "certificate_status_changed",
+                                {"number": "C-1", "new_status": "active", "changed_at": "2024-03-01T03:00:00"})
+    assert "changed_at" in caught.value.details

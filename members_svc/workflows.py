@@ -1,0 +1,184 @@
+"""members_svc's use cases: each loads through the repository, applies the domain rules, and
+writes its change together with its outbox events in one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.client_session import ClientSession
+from pymongo.errors import DuplicateKeyError
+
+from members_svc import domain, portfolio
+from members_svc.repository import MembersRepository, new_id
+from services.clock import utcnow
+from services.errors import Conflict
+
+
+def _code_taken() -> Conflict:
+    return Conflict("an organisation with this code exists", {"code": "already registered"})
+
+
+# alliances
+
+
+def create_alliance(repository: MembersRepository, fields: dict[str, Any]) -> dict[str, Any]:
+    """A new alliance; it publishes no event, so one insert is the whole change."""
+    alliance = domain.new_alliance(new_id(), fields, utcnow())
+    repository.insert_alliance(alliance)
+    return alliance
+
+
+# organisations
+
+
+def register_organisation(repository: MembersRepository, fields: dict[str, Any]) -> dict[str, Any]:
+    """A new organisation and its ``organisation_registered``; Conflict for a code already taken."""
+    organisation = domain.new_organisation(new_id(), fields, utcnow())
+
+    def work(session: ClientSession) -> None:
+        repository.insert_organisation(session, organisation)
+        repository.emit(session, "organisation_registered", domain.organisation_event(organisation))
+
+    try:
+        repository.transaction(work)
+    except DuplicateKeyError:
+        raise _code_taken() from None
+    return organisation
+
+
+def update_organisation(repository: MembersRepository, organisation_id: str,
+                        requested: dict[str, Any], by_alliance_admin: bool) -> dict[str, Any]:
+    """Apply the fields that differ; record ``organisation_updated`` when anything changed."""
+    domain.check_organisation_update(requested, by_alliance_admin)
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        current = repository.get_organisation(organisation_id, session)
+        changes = domain.organisation_changes(current, requested)
+        if not changes:
+            return current
+        updated = repository.update_organisation(
+            session, organisation_id, {**changes, "updated_at": utcnow()}
+        )
+        repository.emit(session, "organisation_updated", domain.organisation_event(updated))
+        return updated
+
+    try:
+        return repository.transaction(work)
+    except DuplicateKeyError:
+        raise _code_taken() from None
+
+
+# memberships
+
+
+def apply_for_membership(repository: MembersRepository, alliance_id: str, organisation_id: str,
+                         role: str, by: str | None) -> dict[str, Any]:
+    """An ``applied`` membership, its first history line and ``membership_changed``, together."""
+    now = utcnow()
+    membership = domain.new_membership(new_id(), alliance_id, organisation_id, role, by, now)
+
+    def work(session: ClientSession) -> None:
+        # Writing the alliance makes concurrent applications to it conflict, so two
+        # organisations cannot both pass the single-lead check.
+        repository.touch_alliance(session, alliance_id, now)
+        repository.get_organisation(organisation_id, session)
+        domain.check_single_lead(repository.roles_and_statuses(session, alliance_id), role)
+        repository.insert_membership(session, membership)
+        repository.emit(session, "membership_changed", domain.membership_event(membership, None, None))
+
+    try:
+        repository.transaction(work)
+    except DuplicateKeyError:
+        existing = repository.find_membership(alliance_id, organisation_id)
+        raise Conflict(
+            "the organisation already has a membership of this alliance",
+            {"membership_id": existing["_id"], "current_state": existing["status"]} if existing else {},
+        ) from None
+    return membership
+
+
+def change_membership(repository: MembersRepository, membership_id: str, action: str,
+                      by: str | None, reason: str | None) -> dict[str, Any]:
+    """Apply a lifecycle action: the status, its history line, the alliance's lead and
+    ``membership_changed``, together."""
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        membership = repository.get_membership(membership_id, session)
+        old_status = membership["status"]
+        new_status = domain.next_membership_status(old_status, action).value
+        now = utcnow()
+        updated = repository.set_membership_status(
+            session, membership_id, new_status,
+            domain.history_entry(old_status, new_status, now, by, reason), now,
+        )
+        alliance = repository.touch_alliance(session, membership["alliance_id"], now)
+        lead = domain.lead_organisation_after(
+            alliance.get("lead_organisation_id"), membership["role"],
+            membership["organisation_id"], new_status,
+        )
+        if lead != alliance.get("lead_organisation_id"):
+            repository.set_lead_organisation(session, alliance["_id"], lead)
+        repository.emit(session, "membership_changed", domain.membership_event(updated, old_status, reason))
+        return updated
+
+    return repository.transaction(work)
+
+
+# people
+
+
+def register_person(repository: MembersRepository, organisation_id: str,
+                    fields: dict[str, Any]) -> dict[str, Any]:
+    """A person of the organisation and its ``person_registered``; Conflict for a student number taken."""
+    stored = domain.person_fields(fields)
+    repository.get_organisation(organisation_id)
+    person = domain.new_person(new_id(), organisation_id, stored, utcnow())
+
+    def work(session: ClientSession) -> None:
+        repository.insert_person(session, person)
+        repository.emit(session, "person_registered", domain.holder_record(person))
+
+    try:
+        repository.transaction(work)
+    except DuplicateKeyError:
+        raise Conflict(
+            "a person with this student number exists in the organisation",
+            {"student_number": "already registered in this organisation"},
+        ) from None
+    return person
+
+
+def register_people(repository: MembersRepository, organisation_id: str,
+                    cohort: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Register a cohort in one transaction, with one ``person_registered`` event each."""
+    prepared = domain.cohort_fields(cohort)
+    repository.get_organisation(organisation_id)
+    now = utcnow()
+    people = [domain.new_person(new_id(), organisation_id, fields, now) for fields in prepared]
+
+    def work(session: ClientSession) -> None:
+        repository.insert_people(session, people)
+        repository.emit_many(session, "person_registered", [domain.holder_record(person) for person in people])
+
+    try:
+        repository.transaction(work)
+    except DuplicateKeyError:
+        raise Conflict(
+            "a student number of the cohort is already registered in the organisation",
+            {"student_number": "already registered in this organisation"},
+        ) from None
+    return people
+
+
+def record_certificate_event(repository: MembersRepository, event_type: str,
+                             envelope: dict[str, Any]) -> None:
+    """Update the holder's portfolio from a certificates event, once per event id."""
+    data = envelope["data"]
+
+    def effect(session: ClientSession) -> None:
+        held = repository.portfolio_of(session, data["holder_id"])
+        repository.save_portfolio(
+            session, data["holder_id"], portfolio.apply_certificate_event(held, event_type, data)
+        )
+
+    repository.consume(envelope, effect)
