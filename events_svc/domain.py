@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, InvalidInput, NotFound
 from services.lifecycle import Lifecycle
 
 
@@ -217,9 +218,37 @@ def check_team_size(event: Mapping[str, Any], person_ids: list[str]) -> None:
         )
 
 
-def is_public(status: str) -> bool:
-    """Whether anyone, without a token, may see an event in ``status``."""
-    return EVENT_LIFECYCLE.state(status) in PUBLIC_STATUSES
+@dataclass(frozen=True)
+class Visibility:
+    """The events a viewer sees: every one (``statuses`` None), or those in ``statuses`` and its own."""
+
+    statuses: frozenset[EventStatus] | None
+    organiser_id: str | None = None
+
+    def admits(self, event: Mapping[str, Any]) -> bool:
+        """Whether an event is among those this viewer sees."""
+        if self.statuses is None:
+            return True
+        if EVENT_LIFECYCLE.state(event["status"]) in self.statuses:
+            return True
+        return self.organiser_id is not None and event.get("organiser_id") == self.organiser_id
+
+
+def visibility(viewer: Mapping[str, Any]) -> Visibility:
+    """What a viewer ``{"admin": bool, "org": organisation id or None}`` sees.
+
+    The public sees published, closed and completed events; a draft or cancelled
+    event only the alliance admin and the org_admin of its organiser.
+    """
+    if viewer.get("admin"):
+        return Visibility(statuses=None)
+    return Visibility(statuses=PUBLIC_STATUSES, organiser_id=viewer.get("org") or None)
+
+
+def check_visible(event: Mapping[str, Any], viewer: Mapping[str, Any]) -> None:
+    """NotFound, as for an unknown id, unless ``viewer`` sees ``event``: a hidden event does not exist."""
+    if not visibility(viewer).admits(event):
+        raise NotFound(f"event {event['_id']} not found")
 
 
 def check_period(

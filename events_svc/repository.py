@@ -20,7 +20,7 @@ from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from events_svc import domain, eligibility, published
-from events_svc.domain import EventStatus, RegistrationStatus
+from events_svc.domain import EventStatus, RegistrationStatus, Visibility
 from services.clock import utcnow
 from services.errors import Conflict, NotFound
 from services.mongo import Repository
@@ -79,12 +79,12 @@ class EventsRepository(Repository):
             raise NotFound(f"event {event_id} not found")
         return event
 
-    def list_events(self, filters: dict[str, Any], visible_to: dict[str, Any],
+    def list_events(self, filters: dict[str, Any], visibility: Visibility,
                     limit: int | None, cursor: str | None):
-        return paginate(self.db[EVENTS], self._event_query(filters, visible_to), limit, cursor)
+        return paginate(self.db[EVENTS], self._event_query(filters, visibility), limit, cursor)
 
-    def _event_query(self, filters: dict[str, Any], visible_to: dict[str, Any]) -> dict[str, Any]:
-        """Filters plus what the viewer may see: everything (admin), public events, own events."""
+    def _event_query(self, filters: dict[str, Any], visibility: Visibility) -> dict[str, Any]:
+        """The events matching ``filters`` that ``visibility`` admits."""
         clauses: list[dict[str, Any]] = [
             {key: filters[key]} for key in ("alliance_id", "kind", "status")
             if filters.get(key) is not None
@@ -93,10 +93,10 @@ class EventsRepository(Repository):
             clauses.append({"ends_at": {"$gte": filters["period_from"]}})
         if filters.get("period_to") is not None:
             clauses.append({"starts_at": {"$lt": filters["period_to"]}})
-        if not visible_to.get("admin"):
-            public = {"status": {"$in": [s.value for s in domain.PUBLIC_STATUSES]}}
-            org = visible_to.get("org")
-            clauses.append({"$or": [public, {"organiser_id": org}]} if org else public)
+        if visibility.statuses is not None:
+            public = {"status": {"$in": [status.value for status in visibility.statuses]}}
+            organiser = visibility.organiser_id
+            clauses.append({"$or": [public, {"organiser_id": organiser}]} if organiser else public)
         return {"$and": clauses} if clauses else {}
 
     def change_event_status(self, event_id: str, action: str) -> dict[str, Any]:

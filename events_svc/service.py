@@ -16,7 +16,10 @@ from services.validation import load
 
 
 class EventsService(DomainService):
-    """RPC ``viewer`` arguments are ``{"admin": bool, "org": organisation id or None}``."""
+    """RPC ``viewer`` arguments are ``{"admin": bool, "org": organisation id or None}``.
+
+    A viewer who may not see an event gets NotFound for it, as for an unknown id.
+    """
 
     name = "events"
 
@@ -33,28 +36,28 @@ class EventsService(DomainService):
     def list_events(self, filters: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
         query = self._event_filter(schemas.EventQuery, filters)
         items, next_cursor = self.repository.list_events(
-            query, viewer, query["limit"], query["cursor"])
+            query, domain.visibility(viewer), query["limit"], query["cursor"])
         return {"items": schemas.Event(many=True).dump(items), "next_cursor": next_cursor}
 
     @rpc
-    def get_event(self, event_id: str) -> dict[str, Any]:
-        return schemas.Event().dump(self.repository.get_event(event_id))
+    def get_event(self, event_id: str, viewer: dict[str, Any]) -> dict[str, Any]:
+        return schemas.Event().dump(self._visible_event(event_id, viewer))
 
     @rpc
     def change_event_status(self, event_id: str, action: str) -> dict[str, Any]:
         return schemas.Event().dump(self.repository.change_event_status(event_id, action))
 
     @rpc
-    def event_calendar(self, event_id: str) -> str:
+    def event_calendar(self, event_id: str, viewer: dict[str, Any]) -> str:
         """The event as an iCalendar file."""
-        event = self.repository.get_event(event_id)
+        event = self._visible_event(event_id, viewer)
         return calendar.event_to_ics({**event, "id": event["_id"]}, self._base_url()).decode()
 
     @rpc
     def events_calendar(self, filters: dict[str, Any], viewer: dict[str, Any]) -> str:
         """The events the viewer may see, filtered, as one iCalendar feed."""
         query = self._event_filter(schemas.CalendarQuery, filters)
-        items, _ = self.repository.list_events(query, viewer, query["limit"], None)
+        items, _ = self.repository.list_events(query, domain.visibility(viewer), query["limit"], None)
         events = [{**event, "id": event["_id"]} for event in items]
         return calendar.events_to_ics(events, self._base_url()).decode()
 
@@ -75,9 +78,10 @@ class EventsService(DomainService):
         return schemas.Registration().dump(registration)
 
     @rpc
-    def list_registrations(self, event_id: str, filters: dict[str, Any]) -> dict[str, Any]:
+    def list_registrations(self, event_id: str, filters: dict[str, Any],
+                           viewer: dict[str, Any]) -> dict[str, Any]:
         query = load(schemas.RegistrationQuery, filters)
-        self.repository.get_event(event_id)
+        self._visible_event(event_id, viewer)
         limit, cursor = query.pop("limit"), query.pop("cursor")
         items, next_cursor = self.repository.list_registrations(event_id, query, limit, cursor)
         return {"items": schemas.Registration(many=True).dump(items), "next_cursor": next_cursor}
@@ -100,8 +104,8 @@ class EventsService(DomainService):
         return schemas.Results().dump(self.repository.publish_results(event_id, rows))
 
     @rpc
-    def get_results(self, event_id: str) -> dict[str, Any]:
-        return schemas.Results().dump(self.repository.get_event(event_id))
+    def get_results(self, event_id: str, viewer: dict[str, Any]) -> dict[str, Any]:
+        return schemas.Results().dump(self._visible_event(event_id, viewer))
 
     # read models of members_svc's data
 
@@ -117,6 +121,11 @@ class EventsService(DomainService):
     def on_person_registered(self, event: dict[str, Any]) -> None:
         self.repository.consume(
             event, lambda session: self.repository.record_person(session, event["data"]))
+
+    def _visible_event(self, event_id: str, viewer: dict[str, Any]) -> dict[str, Any]:
+        event = self.repository.get_event(event_id)
+        domain.check_visible(event, viewer)
+        return event
 
     def _event_filter(self, schema: type, filters: dict[str, Any]) -> dict[str, Any]:
         query = load(schema, filters)

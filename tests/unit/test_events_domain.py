@@ -3,21 +3,24 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from events_svc.domain import (
+    PUBLIC_STATUSES,
     RegistrationStatus,
+    Visibility,
     allowed_event_actions,
     award_changes,
     check_period,
     check_registration_cancellable,
     check_registration_open,
     check_team_size,
-    is_public,
+    check_visible,
     next_event_status,
     pick_promotion,
     to_utc,
     validate_event_times_and_sizes,
     validate_results,
+    visibility,
 )
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, InvalidInput, NotFound
 
 CST = timezone(timedelta(hours=8))
 STARTS = datetime(2025, 5, 10, 9, 0, tzinfo=CST)
@@ -417,13 +420,43 @@ def test_identical_results_have_no_changes():
     assert award_changes(rows, rows) == {}
 
 
-@pytest.mark.parametrize(
-    ("status", "public"),
-    [("draft", False), ("published", True), ("closed", True), ("completed", True),
-     ("cancelled", False)],
-)
-def test_only_published_closed_and_completed_events_are_public(status, public):
-    assert is_public(status) is public
+VIEWERS = {
+    "public": {"admin": False, "org": None},
+    "organiser": {"admin": False, "org": "org-o"},
+    "other org": {"admin": False, "org": "org-x"},
+    "admin": {"admin": True, "org": None},
+}
+
+# status -> the viewers who see an event of org-o in that status
+SEEN_BY = {
+    "draft": {"organiser", "admin"},
+    "published": {"public", "organiser", "other org", "admin"},
+    "closed": {"public", "organiser", "other org", "admin"},
+    "completed": {"public", "organiser", "other org", "admin"},
+    "cancelled": {"organiser", "admin"},
+}
+
+
+@pytest.mark.parametrize("status", list(SEEN_BY))
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_public_sees_published_closed_and_completed_events_organiser_and_admin_see_all(status, viewer):
+    event = {"_id": "ev1", "organiser_id": "org-o", "status": status}
+    seen = viewer in SEEN_BY[status]
+
+    assert visibility(VIEWERS[viewer]).admits(event) is seen
+    if seen:
+        check_visible(event, VIEWERS[viewer])
+    else:
+        with pytest.raises(NotFound) as caught:
+            check_visible(event, VIEWERS[viewer])
+        assert str(caught.value) == "event ev1 not found"
+
+
+def test_a_listing_for_anyone_but_the_admin_asks_for_public_statuses_or_the_own_organisation():
+    assert visibility(VIEWERS["admin"]) == Visibility(statuses=None)
+    assert visibility(VIEWERS["public"]) == Visibility(statuses=PUBLIC_STATUSES, organiser_id=None)
+    assert visibility({"admin": False, "org": ""}).organiser_id is None
+    assert visibility(VIEWERS["organiser"]).organiser_id == "org-o"
 
 
 def test_listing_period_comes_back_in_utc():
