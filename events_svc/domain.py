@@ -1,4 +1,4 @@
-"""Event lifecycle, registration and results rules, free of I/O."""
+"""Event and registration rules, free of I/O: lifecycles, who sees an event, times and sizes, places."""
 
 from __future__ import annotations
 
@@ -41,15 +41,6 @@ class RegistrationStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
-class Award(str, Enum):
-    FIRST_PRIZE = "first_prize"
-    SECOND_PRIZE = "second_prize"
-    THIRD_PRIZE = "third_prize"
-    EXCELLENCE = "excellence"
-    PARTICIPATION = "participation"
-    NONE = "none"
-
-
 # action -> (statuses it may start from, status it leads to)
 EVENT_ACTIONS: dict[str, tuple[frozenset[EventStatus], EventStatus]] = {
     "publish": (frozenset({EventStatus.DRAFT}), EventStatus.PUBLISHED),
@@ -78,14 +69,6 @@ PUBLIC_STATUSES = frozenset(
     {EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.COMPLETED}
 )
 
-RESULT_STATUSES = frozenset({EventStatus.CLOSED, EventStatus.COMPLETED})
-
-
-
-
-
-
-
 
 def to_utc(dt: datetime, field: str = "datetime") -> datetime:
     """``dt`` as the same instant in UTC; InvalidInput naming ``field`` if it has no time zone."""
@@ -104,7 +87,8 @@ def to_utc(dt: datetime, field: str = "datetime") -> datetime:
 _EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_closes_at")
 
 
-def _is_int(value: Any) -> bool:
+def is_whole_number(value: Any) -> bool:
+    """An int that is not a bool (JSON true is not a count)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -135,10 +119,10 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
             errors["registration_closes_at"] = "must not be after starts_at"
 
     size_min, size_max = event.get("team_size_min"), event.get("team_size_max")
-    if size_min is not None and (not _is_int(size_min) or size_min < 1):
+    if size_min is not None and (not is_whole_number(size_min) or size_min < 1):
         errors["team_size_min"] = "must be a whole number of at least 1"
     if size_max is not None:
-        if not _is_int(size_max) or size_max < 1:
+        if not is_whole_number(size_max) or size_max < 1:
             errors["team_size_max"] = "must be a whole number of at least 1"
         elif (
             "team_size_min" not in errors
@@ -148,7 +132,7 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
             errors["team_size_max"] = "must not be less than team_size_min"
 
     capacity = event.get("capacity")
-    if capacity is not None and (not _is_int(capacity) or capacity < 1):
+    if capacity is not None and (not is_whole_number(capacity) or capacity < 1):
         errors["capacity"] = (
             "must be a whole number of at least 1, or omitted for no limit"
         )
@@ -300,91 +284,3 @@ def pick_promotion(waitlisted: list[dict]) -> dict | None:
         )
 
     return min(candidates, key=queue_order)
-
-
-def validate_results(
-    event: Mapping[str, Any],
-    rows: list[dict],
-    registrations_by_id: Mapping[str, Mapping[str, Any]],
-) -> list[dict]:
-    """The result rows with ``award`` defaulted to 'none'; Conflict unless results may be recorded.
-
-    Each row must name a distinct confirmed registration of this event; bad
-    rows raise InvalidInput with keys like ``results[2].registration_id``.
-    """
-    status = EVENT_LIFECYCLE.state(event["status"])
-    if status not in RESULT_STATUSES:
-        raise Conflict(
-            f"results cannot be recorded for an event that is {status.value}",
-            {
-                "current_state": status.value,
-                "reason": "results are recorded once the event is closed or completed",
-            },
-        )
-    errors: dict[str, str] = {}
-    seen: dict[str, int] = {}
-    normalised: list[dict] = []
-    for index, row in enumerate(rows):
-        where = f"results[{index}]"
-        registration_id = row.get("registration_id")
-        registration = (
-            registrations_by_id.get(registration_id)
-            if isinstance(registration_id, str)
-            else None
-        )
-        if not registration_id:
-            errors[f"{where}.registration_id"] = "required"
-        elif registration_id in seen:
-            errors[f"{where}.registration_id"] = (
-                f"already given in results[{seen[registration_id]}]"
-            )
-        elif registration is None or registration.get(
-            "event_id", event.get("id")
-        ) != event.get("id"):
-            errors[f"{where}.registration_id"] = "not a registration of this event"
-        elif registration.get("status") != RegistrationStatus.CONFIRMED.value:
-            errors[f"{where}.registration_id"] = (
-                f"registration is {registration.get('status')}, not confirmed"
-            )
-        if isinstance(registration_id, str) and registration_id not in seen:
-            seen[registration_id] = index
-
-        award = row.get("award", Award.NONE.value)
-        if award not in {a.value for a in Award}:
-            errors[f"{where}.award"] = f"must be one of {[a.value for a in Award]}"
-        rank = row.get("rank")
-        if rank is not None and (not _is_int(rank) or rank < 1):
-            errors[f"{where}.rank"] = "must be a whole number of at least 1"
-        score = row.get("score")
-        if score is not None and (
-            isinstance(score, bool) or not isinstance(score, (int, float))
-        ):
-            errors[f"{where}.score"] = "must be a number"
-        normalised.append({**row, "award": award})
-
-    if errors:
-        raise InvalidInput("some results are invalid", errors)
-    return normalised
-
-
-def award_changes(
-    old_rows: list[dict], new_rows: list[dict]
-) -> dict[str, dict[str, str]]:
-    """Registrations whose award differs between two result sets: ``{id: {"from": ..., "to": ...}}``.
-
-    A registration missing from one set counts as award 'none' there.
-    """
-
-    def awards(rows: list[dict]) -> dict[str, str]:
-        return {
-            row["registration_id"]: row.get("award", Award.NONE.value) for row in rows
-        }
-
-    old, new = awards(old_rows), awards(new_rows)
-    changes: dict[str, dict[str, str]] = {}
-    for registration_id in [*old, *(r for r in new if r not in old)]:
-        before = old.get(registration_id, Award.NONE.value)
-        after = new.get(registration_id, Award.NONE.value)
-        if before != after:
-            changes[registration_id] = {"from": before, "to": after}
-    return changes

@@ -19,7 +19,7 @@ from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from events_svc import domain, eligibility, published
+from events_svc import domain, eligibility, published, results
 from events_svc.domain import EventStatus, RegistrationStatus, Visibility
 from services.clock import utcnow
 from services.errors import Conflict, NotFound
@@ -245,23 +245,17 @@ class EventsRepository(Repository):
                 r["_id"]: r for r in self.db[REGISTRATIONS].find(
                     {"_id": {"$in": wanted}, "event_id": event_id}, session=session)
             }
-            accepted = domain.validate_results({**event, "id": event_id}, rows, registrations)
-            results = [
-                {**row,
-                 "organisation_id": registrations[row["registration_id"]]["organisation_id"],
-                 "person_ids": registrations[row["registration_id"]]["person_ids"],
-                 "team_name": registrations[row["registration_id"]].get("team_name")}
-                for row in accepted
-            ]
-            changes = domain.award_changes(event.get("results") or [], results)
+            accepted = results.validate_results({**event, "id": event_id}, rows, registrations)
+            standing = results.result_rows(accepted, registrations)
+            changes = results.award_changes(event.get("results") or [], standing)
             updated = self.db[EVENTS].find_one_and_update(
                 {"_id": event_id},
-                {"$set": {"results": results, "results_published_at": utcnow()},
+                {"$set": {"results": standing, "results_published_at": utcnow()},
                  "$inc": {"results_revision": 1}},
                 session=session, return_document=ReturnDocument.AFTER,
             )
             self.emit(session, "results_published", published.results_published(
-                updated, results, updated["results_revision"], changes))
+                updated, standing, updated["results_revision"], changes))
             return updated
 
         return self.transaction(work)

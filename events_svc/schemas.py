@@ -2,7 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from events_svc.domain import Award, EventKind, EventStatus
+from events_svc.domain import EventKind, EventStatus
+from events_svc.results import Award
 from services.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from services.validation import StrictSchema, one_of
 
