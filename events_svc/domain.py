@@ -65,10 +65,60 @@ def next_event_status(status: str, action: str) -> EventStatus:
     """Status an event reaches by ``action``; Conflict if its state forbids it."""
     return EVENT_LIFECYCLE.next(status, action)
 
+
+# Nobody asks to be promoted: a cancellation that frees a place promotes the first one waiting.
+REGISTRATION_ACTIONS: dict[str, tuple[frozenset[RegistrationStatus], RegistrationStatus]] = {
+    "promote": (frozenset({RegistrationStatus.WAITLISTED}), RegistrationStatus.CONFIRMED),
+    "cancel": (
+        frozenset({RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED}),
+        RegistrationStatus.CANCELLED,
+    ),
+}
+
+REGISTRATION_LIFECYCLE = Lifecycle("registration", RegistrationStatus, REGISTRATION_ACTIONS)
+
+
+# visibility
+
 PUBLIC_STATUSES = frozenset(
     {EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.COMPLETED}
 )
 
+
+@dataclass(frozen=True)
+class Visibility:
+    """The events a viewer sees: every one (``statuses`` None), or those in ``statuses`` and its own."""
+
+    statuses: frozenset[EventStatus] | None
+    organiser_id: str | None = None
+
+    def admits(self, event: Mapping[str, Any]) -> bool:
+        """Whether an event is among those this viewer sees."""
+        if self.statuses is None:
+            return True
+        if EVENT_LIFECYCLE.state(event["status"]) in self.statuses:
+            return True
+        return self.organiser_id is not None and event.get("organiser_id") == self.organiser_id
+
+
+def visibility(viewer: Mapping[str, Any]) -> Visibility:
+    """What a viewer ``{"admin": bool, "org": organisation id or None}`` sees.
+
+    The public sees published, closed and completed events; a draft or cancelled
+    event only the alliance admin and the org_admin of its organiser.
+    """
+    if viewer.get("admin"):
+        return Visibility(statuses=None)
+    return Visibility(statuses=PUBLIC_STATUSES, organiser_id=viewer.get("org") or None)
+
+
+def check_visible(event: Mapping[str, Any], viewer: Mapping[str, Any]) -> None:
+    """NotFound, as for an unknown id, unless ``viewer`` sees ``event``: a hidden event does not exist."""
+    if not visibility(viewer).admits(event):
+        raise NotFound(f"event {event['_id']} not found")
+
+
+# events
 
 def to_utc(dt: datetime, field: str = "datetime") -> datetime:
     """``dt`` as the same instant in UTC; InvalidInput naming ``field`` if it has no time zone."""
@@ -82,6 +132,17 @@ def to_utc(dt: datetime, field: str = "datetime") -> datetime:
             {field: "must include a time zone offset, e.g. +08:00 or Z"},
         )
     return dt.astimezone(UTC)
+
+
+def check_period(
+    start: datetime | None, end: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """A listing period ``[from, to)`` in UTC; InvalidInput naming the bound that is wrong."""
+    start = to_utc(start, "from") if start is not None else None
+    end = to_utc(end, "to") if end is not None else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("the period is empty", {"to": "must be after from"})
+    return start, end
 
 
 _EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_closes_at")
@@ -141,6 +202,14 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInput("the event's times or sizes are inconsistent", errors)
     return event
 
+
+def new_event(event_id: str, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """A new event: a draft, with no results yet."""
+    return {"_id": event_id, **fields, "status": EventStatus.DRAFT.value,
+            "results_revision": 0, "created_at": now, "updated_at": now}
+
+
+# registrations
 
 def check_registration_open(event: Mapping[str, Any], now: datetime) -> None:
     """Conflict unless the event is published and ``now`` is before registration closes.
@@ -202,58 +271,23 @@ def check_team_size(event: Mapping[str, Any], person_ids: list[str]) -> None:
         )
 
 
-@dataclass(frozen=True)
-class Visibility:
-    """The events a viewer sees: every one (``statuses`` None), or those in ``statuses`` and its own."""
-
-    statuses: frozenset[EventStatus] | None
-    organiser_id: str | None = None
-
-    def admits(self, event: Mapping[str, Any]) -> bool:
-        """Whether an event is among those this viewer sees."""
-        if self.statuses is None:
-            return True
-        if EVENT_LIFECYCLE.state(event["status"]) in self.statuses:
-            return True
-        return self.organiser_id is not None and event.get("organiser_id") == self.organiser_id
-
-
-def visibility(viewer: Mapping[str, Any]) -> Visibility:
-    """What a viewer ``{"admin": bool, "org": organisation id or None}`` sees.
-
-    The public sees published, closed and completed events; a draft or cancelled
-    event only the alliance admin and the org_admin of its organiser.
-    """
-    if viewer.get("admin"):
-        return Visibility(statuses=None)
-    return Visibility(statuses=PUBLIC_STATUSES, organiser_id=viewer.get("org") or None)
-
-
-def check_visible(event: Mapping[str, Any], viewer: Mapping[str, Any]) -> None:
-    """NotFound, as for an unknown id, unless ``viewer`` sees ``event``: a hidden event does not exist."""
-    if not visibility(viewer).admits(event):
-        raise NotFound(f"event {event['_id']} not found")
-
-
-def check_period(
-    start: datetime | None, end: datetime | None
-) -> tuple[datetime | None, datetime | None]:
-    """A listing period ``[from, to)`` in UTC; InvalidInput naming the bound that is wrong."""
-    start = to_utc(start, "from") if start is not None else None
-    end = to_utc(end, "to") if end is not None else None
-    if start is not None and end is not None and end <= start:
-        raise InvalidInput("the period is empty", {"to": "must be after from"})
-    return start, end
+def new_registration(registration_id: str, event_id: str, fields: Mapping[str, Any],
+                     status: RegistrationStatus, waitlist_position: int | None,
+                     now: datetime) -> dict[str, Any]:
+    """A registration that took a place (``confirmed``) or the given place in the waitlist."""
+    return {"_id": registration_id, "event_id": event_id, **fields, "status": status.value,
+            "waitlist_position": waitlist_position, "created_at": now, "updated_at": now}
 
 
 def check_registration_cancellable(
     event: Mapping[str, Any], registration: Mapping[str, Any]
 ) -> None:
     """Conflict unless the registration is live and its event has not finished or been cancelled."""
-    if registration.get("status") == RegistrationStatus.CANCELLED.value:
+    current = REGISTRATION_LIFECYCLE.state(registration["status"])
+    if "cancel" not in REGISTRATION_LIFECYCLE.allowed(current.value):
         raise Conflict(
-            "the registration is already cancelled",
-            {"current_state": RegistrationStatus.CANCELLED.value},
+            f"the registration is already {current.value}",
+            {"current_state": current.value},
         )
     status = EVENT_LIFECYCLE.state(event["status"])
     if status not in {EventStatus.PUBLISHED, EventStatus.CLOSED}:
@@ -264,6 +298,18 @@ def check_registration_cancellable(
                 "reason": "registrations can be cancelled while the event is published or closed",
             },
         )
+
+
+def cancellation(registration: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The fields a cancellation changes: the registration also leaves any waitlist."""
+    status = REGISTRATION_LIFECYCLE.next(registration["status"], "cancel")
+    return {"status": status.value, "waitlist_position": None, "updated_at": now, "cancelled_at": now}
+
+
+def promotion(registration: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The fields a promotion from the waitlist to a confirmed place changes."""
+    status = REGISTRATION_LIFECYCLE.next(registration["status"], "promote")
+    return {"status": status.value, "waitlist_position": None, "updated_at": now}
 
 
 def pick_promotion(waitlisted: list[dict]) -> dict | None:

@@ -7,13 +7,17 @@ from events_svc.domain import (
     RegistrationStatus,
     Visibility,
     allowed_event_actions,
+    cancellation,
     check_period,
     check_registration_cancellable,
     check_registration_open,
     check_team_size,
     check_visible,
+    new_event,
+    new_registration,
     next_event_status,
     pick_promotion,
+    promotion,
     to_utc,
     validate_event_times_and_sizes,
     visibility,
@@ -381,3 +385,32 @@ def test_a_cancelled_registration_cannot_be_cancelled_again():
     with pytest.raises(Conflict):
         check_registration_cancellable(
             {"status": "published"}, {"status": RegistrationStatus.CANCELLED.value})
+
+
+def test_a_new_event_is_a_draft_without_results():
+    event = new_event("ev1", {"title": "开放日", "capacity": 2}, STARTS)
+    assert (event["_id"], event["status"], event["results_revision"]) == ("ev1", "draft", 0)
+    assert event["created_at"] == event["updated_at"] == STARTS
+
+
+def test_a_new_registration_waits_at_its_position_or_holds_a_place():
+    fields = {"organisation_id": "org-a", "person_ids": ["p1"], "team_name": None}
+    waiting = new_registration("r1", "ev1", fields, RegistrationStatus.WAITLISTED, 3, STARTS)
+    confirmed = new_registration("r2", "ev1", fields, RegistrationStatus.CONFIRMED, None, STARTS)
+    assert (waiting["status"], waiting["waitlist_position"]) == ("waitlisted", 3)
+    assert (confirmed["status"], confirmed["waitlist_position"]) == ("confirmed", None)
+
+
+@pytest.mark.parametrize("status", ["confirmed", "waitlisted"])
+def test_a_cancellation_also_leaves_the_waitlist(status):
+    changes = cancellation({"status": status, "waitlist_position": 2}, STARTS)
+    assert changes == {"status": "cancelled", "waitlist_position": None,
+                       "updated_at": STARTS, "cancelled_at": STARTS}
+
+
+def test_only_a_waiting_registration_is_promoted():
+    assert promotion({"status": "waitlisted", "waitlist_position": 1}, STARTS) == {
+        "status": "confirmed", "waitlist_position": None, "updated_at": STARTS}
+    with pytest.raises(Conflict):
+        promotion({"status": "confirmed"}, STARTS)
+
