@@ -10,6 +10,7 @@ from services.base import DomainService
 from services.config import public_base_url
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
+from services.pagination import page
 from services.rpc import rpc
 from services.validation import load
 
@@ -37,7 +38,7 @@ class EventsService(DomainService):
         query = load(schemas.EventQuery, query)
         items, next_cursor = workflows.list_events(
             self.repository, query, viewer, query["limit"], query["cursor"])
-        return {"items": schemas.Event(many=True).dump(items), "next_cursor": next_cursor}
+        return page(schemas.Event(many=True).dump(items), next_cursor)
 
     @rpc
     def get_event(self, event_id: str, viewer: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +75,7 @@ class EventsService(DomainService):
         query = load(schemas.RegistrationQuery, query)
         items, next_cursor = workflows.list_registrations(
             self.repository, event_id, query, viewer, query["limit"], query["cursor"])
-        return {"items": schemas.Registration(many=True).dump(items), "next_cursor": next_cursor}
+        return page(schemas.Registration(many=True).dump(items), next_cursor)
 
     @rpc
     def get_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
