@@ -46,6 +46,7 @@ def new_id() -> str:
 
 
 def entry_id(event_id: str, person_id: str) -> str:
+    """The id of a person's entry for an event: unique, so one registration per person."""
     return f"{event_id}:{person_id}"
 
 
@@ -92,6 +93,7 @@ class EventsRepository(Repository):
         )
 
     def get_event(self, event_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        """The stored event; NotFound if there is none."""
         event = self.db[EVENTS].find_one({"_id": event_id}, session=session)
         if event is None:
             raise NotFound(f"event {event_id} not found")
@@ -178,6 +180,7 @@ class EventsRepository(Repository):
 
     def get_registration(self, event_id: str, registration_id: str,
                          session: ClientSession | None = None) -> dict[str, Any]:
+        """The stored registration of the event; NotFound if there is none."""
         registration = self.db[REGISTRATIONS].find_one(
             {"_id": registration_id, "event_id": event_id}, session=session)
         if registration is None:
@@ -197,6 +200,7 @@ class EventsRepository(Repository):
         return {registration["_id"]: registration for registration in found}
 
     def waitlisted(self, session: ClientSession, event_id: str) -> list[dict[str, Any]]:
+        """The event's registrations waiting for a place."""
         return list(self.db[REGISTRATIONS].find(
             {"event_id": event_id, "status": RegistrationStatus.WAITLISTED.value}, session=session))
 
@@ -229,15 +233,19 @@ class EventsRepository(Repository):
         return None if recorded is None else recorded.get("as_of")
 
     def save_membership(self, session: ClientSession, membership: dict[str, Any]) -> None:
+        """Record a membership's state, replacing the one recorded."""
         self.db[MEMBERSHIPS].replace_one({"_id": membership["_id"]}, membership, upsert=True,
                                          session=session)
 
     def membership_statuses(self, alliance_id: str, organisation_id: str) -> list[str]:
+        """The recorded statuses of an organisation's memberships of an alliance."""
         return [m["status"] for m in self.db[MEMBERSHIPS].find(
             {"alliance_id": alliance_id, "organisation_id": organisation_id}, {"status": 1})]
 
     def save_person(self, session: ClientSession, person: dict[str, Any]) -> None:
+        """Record a person, replacing the one recorded."""
         self.db[PEOPLE].replace_one({"_id": person["_id"]}, person, upsert=True, session=session)
 
     def people(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The recorded people among ``person_ids``, by id."""
         return {p["_id"]: p for p in self.db[PEOPLE].find({"_id": {"$in": person_ids}})}
