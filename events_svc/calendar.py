@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from icalendar import Calendar, Event
 
 from events_svc.domain import EventStatus, to_utc
+from services.clock import utcnow
 
 PRODID = "-//Vocational Alliance Platform//Events//EN"
 
@@ -19,7 +20,7 @@ def _event_url(base_url: str, event_id: str) -> str:
 
 def _vevent(event: Mapping[str, Any], base_url: str, stamp: datetime) -> Event:
     vevent = Event()
-    vevent.add("uid", f"{event['id']}@alliance")
+    vevent.add("uid", f"{event['_id']}@alliance")
     # DTSTAMP follows the event's last change so an unchanged event exports identically.
     vevent.add("dtstamp", to_utc(event.get("updated_at") or stamp, "updated_at"))
     vevent.add("dtstart", to_utc(event["starts_at"], "starts_at"))
@@ -29,7 +30,7 @@ def _vevent(event: Mapping[str, Any], base_url: str, stamp: datetime) -> Event:
         vevent.add("location", event["location"])
     if event.get("description"):
         vevent.add("description", event["description"])
-    vevent.add("url", _event_url(base_url, event["id"]))
+    vevent.add("url", _event_url(base_url, event["_id"]))
     vevent.add("categories", [event["kind"]])
     cancelled = event.get("status") == EventStatus.CANCELLED.value
     vevent.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -42,17 +43,17 @@ def _calendar(events: Iterable[Mapping[str, Any]], base_url: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    stamp = datetime.now(UTC)
+    stamp = utcnow()
     for event in events:
         calendar.add_component(_vevent(event, base_url, stamp))
     return calendar.to_ical()
 
 
 def event_to_ics(event: Mapping[str, Any], base_url: str) -> bytes:
-    """One event as an iCalendar file; ``base_url`` is the gateway's public address."""
+    """One stored event as an iCalendar file; ``base_url`` is the gateway's public address."""
     return _calendar([event], base_url)
 
 
 def events_to_ics(events: list[dict], base_url: str) -> bytes:
-    """Several events as one iCalendar feed; ``base_url`` is the gateway's public address."""
+    """Several stored events as one iCalendar feed; ``base_url`` is the gateway's public address."""
     return _calendar(events, base_url)

@@ -1,14 +1,15 @@
-"""Event lifecycle, registration and results rules, free of I/O."""
+"""Event and registration rules, free of I/O: lifecycles, who sees an event, times and sizes, places."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, InvalidInput, NotFound
 from services.lifecycle import Lifecycle
 
 
@@ -40,15 +41,6 @@ class RegistrationStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
-class Award(str, Enum):
-    FIRST_PRIZE = "first_prize"
-    SECOND_PRIZE = "second_prize"
-    THIRD_PRIZE = "third_prize"
-    EXCELLENCE = "excellence"
-    PARTICIPATION = "participation"
-    NONE = "none"
-
-
 # action -> (statuses it may start from, status it leads to)
 EVENT_ACTIONS: dict[str, tuple[frozenset[EventStatus], EventStatus]] = {
     "publish": (frozenset({EventStatus.DRAFT}), EventStatus.PUBLISHED),
@@ -73,18 +65,60 @@ def next_event_status(status: str, action: str) -> EventStatus:
     """Status an event reaches by ``action``; Conflict if its state forbids it."""
     return EVENT_LIFECYCLE.next(status, action)
 
+
+# Nobody asks to be promoted: a cancellation that frees a place promotes the first one waiting.
+REGISTRATION_ACTIONS: dict[str, tuple[frozenset[RegistrationStatus], RegistrationStatus]] = {
+    "promote": (frozenset({RegistrationStatus.WAITLISTED}), RegistrationStatus.CONFIRMED),
+    "cancel": (
+        frozenset({RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED}),
+        RegistrationStatus.CANCELLED,
+    ),
+}
+
+REGISTRATION_LIFECYCLE = Lifecycle("registration", RegistrationStatus, REGISTRATION_ACTIONS)
+
+
+# visibility
+
 PUBLIC_STATUSES = frozenset(
     {EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.COMPLETED}
 )
 
-RESULT_STATUSES = frozenset({EventStatus.CLOSED, EventStatus.COMPLETED})
+
+@dataclass(frozen=True)
+class Visibility:
+    """The events a viewer sees: every one (``statuses`` None), or those in ``statuses`` and its own."""
+
+    statuses: frozenset[EventStatus] | None
+    organiser_id: str | None = None
+
+    def admits(self, event: Mapping[str, Any]) -> bool:
+        """Whether an event is among those this viewer sees."""
+        if self.statuses is None:
+            return True
+        if EVENT_LIFECYCLE.state(event["status"]) in self.statuses:
+            return True
+        return self.organiser_id is not None and event.get("organiser_id") == self.organiser_id
 
 
+def visibility(viewer: Mapping[str, Any]) -> Visibility:
+    """What a viewer ``{"admin": bool, "org": organisation id or None}`` sees.
+
+    The public sees published, closed and completed events; a draft or cancelled
+    event only the alliance admin and the org_admin of its organiser.
+    """
+    if viewer.get("admin"):
+        return Visibility(statuses=None)
+    return Visibility(statuses=PUBLIC_STATUSES, organiser_id=viewer.get("org") or None)
 
 
+def check_visible(event: Mapping[str, Any], viewer: Mapping[str, Any]) -> None:
+    """NotFound, as for an unknown id, unless ``viewer`` sees ``event``: a hidden event does not exist."""
+    if not visibility(viewer).admits(event):
+        raise NotFound(f"event {event['_id']} not found")
 
 
-
+# events
 
 def to_utc(dt: datetime, field: str = "datetime") -> datetime:
     """``dt`` as the same instant in UTC; InvalidInput naming ``field`` if it has no time zone."""
@@ -100,10 +134,22 @@ def to_utc(dt: datetime, field: str = "datetime") -> datetime:
     return dt.astimezone(UTC)
 
 
+def check_period(
+    start: datetime | None, end: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """A listing period ``[from, to)`` in UTC; InvalidInput naming the bound that is wrong."""
+    start = to_utc(start, "from") if start is not None else None
+    end = to_utc(end, "to") if end is not None else None
+    if start is not None and end is not None and end <= start:
+        raise InvalidInput("the period is empty", {"to": "must be after from"})
+    return start, end
+
+
 _EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_closes_at")
 
 
-def _is_int(value: Any) -> bool:
+def is_whole_number(value: Any) -> bool:
+    """An int that is not a bool (JSON true is not a count)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -134,10 +180,10 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
             errors["registration_closes_at"] = "must not be after starts_at"
 
     size_min, size_max = event.get("team_size_min"), event.get("team_size_max")
-    if size_min is not None and (not _is_int(size_min) or size_min < 1):
+    if size_min is not None and (not is_whole_number(size_min) or size_min < 1):
         errors["team_size_min"] = "must be a whole number of at least 1"
     if size_max is not None:
-        if not _is_int(size_max) or size_max < 1:
+        if not is_whole_number(size_max) or size_max < 1:
             errors["team_size_max"] = "must be a whole number of at least 1"
         elif (
             "team_size_min" not in errors
@@ -147,7 +193,7 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
             errors["team_size_max"] = "must not be less than team_size_min"
 
     capacity = event.get("capacity")
-    if capacity is not None and (not _is_int(capacity) or capacity < 1):
+    if capacity is not None and (not is_whole_number(capacity) or capacity < 1):
         errors["capacity"] = (
             "must be a whole number of at least 1, or omitted for no limit"
         )
@@ -156,6 +202,14 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInput("the event's times or sizes are inconsistent", errors)
     return event
 
+
+def new_event(event_id: str, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """A new event: a draft, with no results yet."""
+    return {"_id": event_id, **fields, "status": EventStatus.DRAFT.value,
+            "results_revision": 0, "created_at": now, "updated_at": now}
+
+
+# registrations
 
 def check_registration_open(event: Mapping[str, Any], now: datetime) -> None:
     """Conflict unless the event is published and ``now`` is before registration closes.
@@ -217,30 +271,23 @@ def check_team_size(event: Mapping[str, Any], person_ids: list[str]) -> None:
         )
 
 
-def is_public(status: str) -> bool:
-    """Whether anyone, without a token, may see an event in ``status``."""
-    return EVENT_LIFECYCLE.state(status) in PUBLIC_STATUSES
-
-
-def check_period(
-    start: datetime | None, end: datetime | None
-) -> tuple[datetime | None, datetime | None]:
-    """A listing period ``[from, to)`` in UTC; InvalidInput naming the bound that is wrong."""
-    start = to_utc(start, "from") if start is not None else None
-    end = to_utc(end, "to") if end is not None else None
-    if start is not None and end is not None and end <= start:
-        raise InvalidInput("the period is empty", {"to": "must be after from"})
-    return start, end
+def new_registration(registration_id: str, event_id: str, fields: Mapping[str, Any],
+                     status: RegistrationStatus, waitlist_position: int | None,
+                     now: datetime) -> dict[str, Any]:
+    """A registration that took a place (``confirmed``) or the given place in the waitlist."""
+    return {"_id": registration_id, "event_id": event_id, **fields, "status": status.value,
+            "waitlist_position": waitlist_position, "created_at": now, "updated_at": now}
 
 
 def check_registration_cancellable(
     event: Mapping[str, Any], registration: Mapping[str, Any]
 ) -> None:
     """Conflict unless the registration is live and its event has not finished or been cancelled."""
-    if registration.get("status") == RegistrationStatus.CANCELLED.value:
+    current = REGISTRATION_LIFECYCLE.state(registration["status"])
+    if "cancel" not in REGISTRATION_LIFECYCLE.allowed(current.value):
         raise Conflict(
-            "the registration is already cancelled",
-            {"current_state": RegistrationStatus.CANCELLED.value},
+            f"the registration is already {current.value}",
+            {"current_state": current.value},
         )
     status = EVENT_LIFECYCLE.state(event["status"])
     if status not in {EventStatus.PUBLISHED, EventStatus.CLOSED}:
@@ -251,6 +298,18 @@ def check_registration_cancellable(
                 "reason": "registrations can be cancelled while the event is published or closed",
             },
         )
+
+
+def cancellation(registration: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The fields a cancellation changes: the registration also leaves any waitlist."""
+    status = REGISTRATION_LIFECYCLE.next(registration["status"], "cancel")
+    return {"status": status.value, "waitlist_position": None, "updated_at": now, "cancelled_at": now}
+
+
+def promotion(registration: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The fields a promotion from the waitlist to a confirmed place changes."""
+    status = REGISTRATION_LIFECYCLE.next(registration["status"], "promote")
+    return {"status": status.value, "waitlist_position": None, "updated_at": now}
 
 
 def pick_promotion(waitlisted: list[dict]) -> dict | None:
@@ -271,91 +330,3 @@ def pick_promotion(waitlisted: list[dict]) -> dict | None:
         )
 
     return min(candidates, key=queue_order)
-
-
-def validate_results(
-    event: Mapping[str, Any],
-    rows: list[dict],
-    registrations_by_id: Mapping[str, Mapping[str, Any]],
-) -> list[dict]:
-    """The result rows with ``award`` defaulted to 'none'; Conflict unless results may be recorded.
-
-    Each row must name a distinct confirmed registration of this event; bad
-    rows raise InvalidInput with keys like ``results[2].registration_id``.
-    """
-    status = EVENT_LIFECYCLE.state(event["status"])
-    if status not in RESULT_STATUSES:
-        raise Conflict(
-            f"results cannot be recorded for an event that is {status.value}",
-            {
-                "current_state": status.value,
-                "reason": "results are recorded once the event is closed or completed",
-            },
-        )
-    errors: dict[str, str] = {}
-    seen: dict[str, int] = {}
-    normalised: list[dict] = []
-    for index, row in enumerate(rows):
-        where = f"results[{index}]"
-        registration_id = row.get("registration_id")
-        registration = (
-            registrations_by_id.get(registration_id)
-            if isinstance(registration_id, str)
-            else None
-        )
-        if not registration_id:
-            errors[f"{where}.registration_id"] = "required"
-        elif registration_id in seen:
-            errors[f"{where}.registration_id"] = (
-                f"already given in results[{seen[registration_id]}]"
-            )
-        elif registration is None or registration.get(
-            "event_id", event.get("id")
-        ) != event.get("id"):
-            errors[f"{where}.registration_id"] = "not a registration of this event"
-        elif registration.get("status") != RegistrationStatus.CONFIRMED.value:
-            errors[f"{where}.registration_id"] = (
-                f"registration is {registration.get('status')}, not confirmed"
-            )
-        if isinstance(registration_id, str) and registration_id not in seen:
-            seen[registration_id] = index
-
-        award = row.get("award", Award.NONE.value)
-        if award not in {a.value for a in Award}:
-            errors[f"{where}.award"] = f"must be one of {[a.value for a in Award]}"
-        rank = row.get("rank")
-        if rank is not None and (not _is_int(rank) or rank < 1):
-            errors[f"{where}.rank"] = "must be a whole number of at least 1"
-        score = row.get("score")
-        if score is not None and (
-            isinstance(score, bool) or not isinstance(score, (int, float))
-        ):
-            errors[f"{where}.score"] = "must be a number"
-        normalised.append({**row, "award": award})
-
-    if errors:
-        raise InvalidInput("some results are invalid", errors)
-    return normalised
-
-
-def award_changes(
-    old_rows: list[dict], new_rows: list[dict]
-) -> dict[str, dict[str, str]]:
-    """Registrations whose award differs between two result sets: ``{id: {"from": ..., "to": ...}}``.
-
-    A registration missing from one set counts as award 'none' there.
-    """
-
-    def awards(rows: list[dict]) -> dict[str, str]:
-        return {
-            row["registration_id"]: row.get("award", Award.NONE.value) for row in rows
-        }
-
-    old, new = awards(old_rows), awards(new_rows)
-    changes: dict[str, dict[str, str]] = {}
-    for registration_id in [*old, *(r for r in new if r not in old)]:
-        before = old.get(registration_id, Award.NONE.value)
-        after = new.get(registration_id, Award.NONE.value)
-        if before != after:
-            changes[registration_id] = {"from": before, "to": after}
-    return changes

@@ -1,4 +1,7 @@
-"""Who may register for an event: membership and people, checked against local read models."""
+"""Who may register for an event: membership and people, checked against local read models.
+
+The read models are fed by members_svc's events; the records they keep are built here.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +24,19 @@ def membership_change_applies(recorded_at: datetime | None, occurred_at: datetim
     return recorded_at is None or to_utc(occurred_at, "occurred_at") >= to_utc(
         recorded_at, "recorded_at"
     )
+
+
+def membership_record(change: Mapping[str, Any], occurred_at: datetime) -> dict[str, Any]:
+    """The local record of a membership after a ``membership_changed`` event's ``change``."""
+    return {"_id": change["membership_id"], "alliance_id": change["alliance_id"],
+            "organisation_id": change["organisation_id"], "role": change["role"],
+            "status": change["new_status"], "as_of": occurred_at}
+
+
+def person_record(person: Mapping[str, Any]) -> dict[str, Any]:
+    """The local record of a person from a ``person_registered`` event: whose person it is."""
+    return {"_id": person["person_id"], "organisation_id": person["organisation_id"],
+            "name": person["name"], "kind": person["kind"]}
 
 
 def check_active_member(

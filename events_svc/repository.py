@@ -1,4 +1,4 @@
-"""The only module that touches events_svc's collections.
+"""The only module that touches events_svc's collections: queries, inserts, updates, indexes.
 
 ``seats`` holds one counter document per event: how many registrations are
 confirmed and how many wait. Every change to an event's registrations (and
@@ -7,22 +7,23 @@ transaction, so concurrent changes to one event are serialised by the
 database, and a place is taken by a conditional update that cannot
 overbook. ``entries`` holds one document per (event, person) with a unique
 id, so nobody is registered twice even by two concurrent requests.
+
+Methods that take a ``session`` run inside the caller's transaction
+(see ``events_svc.workflows``); the decisions are made there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
-from pymongo.errors import DuplicateKeyError
 
-from events_svc import domain, eligibility, published
-from events_svc.domain import EventStatus, RegistrationStatus
-from services.clock import utcnow
-from services.errors import Conflict, NotFound
+from events_svc.domain import RegistrationStatus, Visibility
+from services.errors import NotFound
 from services.mongo import Repository
 from services.pagination import paginate
 
@@ -30,20 +31,45 @@ EVENTS = "events"
 SEATS = "seats"
 REGISTRATIONS = "registrations"
 ENTRIES = "entries"
-MEMBERSHIPS = "memberships"
-PEOPLE = "people"
+MEMBERSHIPS = "memberships"  # read model of members_svc's memberships
+PEOPLE = "people"  # read model of members_svc's people
 
-WAITLISTED = RegistrationStatus.WAITLISTED.value
-CONFIRMED = RegistrationStatus.CONFIRMED.value
-CANCELLED = RegistrationStatus.CANCELLED.value
+EVENT_FILTERS = ("alliance_id", "kind", "status")
+REGISTRATION_FILTERS = ("organisation_id", "status")
+
+Page = tuple[list[dict[str, Any]], str | None]
 
 
 def new_id() -> str:
+    """A new document id; ObjectId strings sort by creation time, which cursor paging relies on."""
     return str(ObjectId())
 
 
 def entry_id(event_id: str, person_id: str) -> str:
+    """The id of a person's entry for an event: unique, so one registration per person."""
     return f"{event_id}:{person_id}"
+
+
+def _event_query(filters: Mapping[str, Any], visibility: Visibility) -> dict[str, Any]:
+    """The events matching ``filters`` (an EventFilter, period in UTC) that ``visibility`` admits."""
+    clauses: list[dict[str, Any]] = [
+        {key: filters[key]} for key in EVENT_FILTERS if filters.get(key) is not None
+    ]
+    if filters.get("period_from") is not None:
+        clauses.append({"ends_at": {"$gte": filters["period_from"]}})
+    if filters.get("period_to") is not None:
+        clauses.append({"starts_at": {"$lt": filters["period_to"]}})
+    if visibility.statuses is not None:
+        public = {"status": {"$in": [status.value for status in visibility.statuses]}}
+        organiser = visibility.organiser_id
+        clauses.append({"$or": [public, {"organiser_id": organiser}]} if organiser else public)
+    return {"$and": clauses} if clauses else {}
+
+
+def _registration_query(event_id: str, filters: Mapping[str, Any]) -> dict[str, Any]:
+    """The registrations of an event matching ``filters`` (a RegistrationQuery)."""
+    return {"event_id": event_id,
+            **{key: filters[key] for key in REGISTRATION_FILTERS if filters.get(key) is not None}}
 
 
 class EventsRepository(Repository):
@@ -58,243 +84,168 @@ class EventsRepository(Repository):
 
     # events
 
-    def create_event(self, fields: dict[str, Any]) -> dict[str, Any]:
-        now = utcnow()
-        event = {"_id": new_id(), **fields, "status": EventStatus.DRAFT.value,
-                 "results_revision": 0, "created_at": now, "updated_at": now}
-
-        def work(session: ClientSession) -> None:
-            self.db[EVENTS].insert_one(event, session=session)
-            self.db[SEATS].insert_one(
-                {"_id": event["_id"], "status": event["status"], "confirmed": 0, "waitlisted": 0},
-                session=session,
-            )
-
-        self.transaction(work)
-        return event
+    def insert_event(self, session: ClientSession, event: dict[str, Any]) -> None:
+        """Store a new event with its seat counter, nobody registered yet."""
+        self.db[EVENTS].insert_one(event, session=session)
+        self.db[SEATS].insert_one(
+            {"_id": event["_id"], "status": event["status"], "confirmed": 0, "waitlisted": 0},
+            session=session,
+        )
 
     def get_event(self, event_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        """The stored event; NotFound if there is none."""
         event = self.db[EVENTS].find_one({"_id": event_id}, session=session)
         if event is None:
             raise NotFound(f"event {event_id} not found")
         return event
 
-    def list_events(self, filters: dict[str, Any], visible_to: dict[str, Any],
-                    limit: int | None, cursor: str | None):
-        return paginate(self.db[EVENTS], self._event_query(filters, visible_to), limit, cursor)
+    def list_events(self, filters: Mapping[str, Any], visibility: Visibility,
+                    limit: int, cursor: str | None) -> Page:
+        """One page of the events matching ``filters`` that ``visibility`` admits."""
+        return paginate(self.db[EVENTS], _event_query(filters, visibility), limit, cursor)
 
-    def _event_query(self, filters: dict[str, Any], visible_to: dict[str, Any]) -> dict[str, Any]:
-        """Filters plus what the viewer may see: everything (admin), public events, own events."""
-        clauses: list[dict[str, Any]] = [
-            {key: filters[key]} for key in ("alliance_id", "kind", "status")
-            if filters.get(key) is not None
-        ]
-        if filters.get("period_from") is not None:
-            clauses.append({"ends_at": {"$gte": filters["period_from"]}})
-        if filters.get("period_to") is not None:
-            clauses.append({"starts_at": {"$lt": filters["period_to"]}})
-        if not visible_to.get("admin"):
-            public = {"status": {"$in": [s.value for s in domain.PUBLIC_STATUSES]}}
-            org = visible_to.get("org")
-            clauses.append({"$or": [public, {"organiser_id": org}]} if org else public)
-        return {"$and": clauses} if clauses else {}
+    def set_event_status(self, session: ClientSession, event_id: str, status: str,
+                         now: datetime) -> dict[str, Any]:
+        """Store an event's new status; the updated event.
 
-    def change_event_status(self, event_id: str, action: str) -> dict[str, Any]:
-        """Apply a lifecycle action; publishing announces the event."""
+        The seat counter gets the status too, so a registration racing the change
+        conflicts with it instead of reading the old status.
+        """
+        self.db[SEATS].update_one({"_id": event_id}, {"$set": {"status": status}}, session=session)
+        return self.db[EVENTS].find_one_and_update(
+            {"_id": event_id},
+            {"$set": {"status": status, "updated_at": now}},
+            session=session,
+            return_document=ReturnDocument.AFTER,
+        )
 
-        def work(session: ClientSession) -> dict[str, Any]:
-            event = self.get_event(event_id, session)
-            target = domain.next_event_status(event["status"], action).value
-            self.db[SEATS].update_one({"_id": event_id}, {"$set": {"status": target}},
-                                      session=session)
-            updated = self.db[EVENTS].find_one_and_update(
-                {"_id": event_id},
-                {"$set": {"status": target, "updated_at": utcnow()}},
-                session=session,
-                return_document=ReturnDocument.AFTER,
-            )
-            if target == EventStatus.PUBLISHED.value:
-                self.emit(session, "event_published", published.event_published(updated))
-            return updated
+    # places
 
-        return self.transaction(work)
+    def take_place(self, session: ClientSession, event_id: str, capacity: int | None) -> bool:
+        """Count one more confirmed registration, unless ``capacity`` are (None: no limit).
+
+        One conditional update, so two requests cannot both take the last place.
+        """
+        place_filter: dict[str, Any] = {"_id": event_id}
+        if capacity is not None:
+            place_filter["confirmed"] = {"$lt": capacity}
+        taken = self.db[SEATS].find_one_and_update(place_filter, {"$inc": {"confirmed": 1}},
+                                                   session=session)
+        return taken is not None
+
+    def release_place(self, session: ClientSession, event_id: str) -> None:
+        """Count one confirmed registration fewer."""
+        self.db[SEATS].update_one({"_id": event_id}, {"$inc": {"confirmed": -1}}, session=session)
+
+    def join_waitlist(self, session: ClientSession, event_id: str) -> int:
+        """Count one more waiting registration; the waitlist position it gets."""
+        seats = self.db[SEATS].find_one_and_update(
+            {"_id": event_id}, {"$inc": {"waitlisted": 1}},
+            session=session, return_document=ReturnDocument.AFTER,
+        )
+        return seats["waitlisted"]
+
+    def close_waitlist_gap(self, session: ClientSession, event_id: str, position: int) -> None:
+        """One waiting registration fewer: everyone behind ``position`` moves up one."""
+        self.db[SEATS].update_one({"_id": event_id}, {"$inc": {"waitlisted": -1}}, session=session)
+        self.db[REGISTRATIONS].update_many(
+            {"event_id": event_id, "status": RegistrationStatus.WAITLISTED.value,
+             "waitlist_position": {"$gt": position}},
+            {"$inc": {"waitlist_position": -1}},
+            session=session,
+        )
 
     # registrations
 
-    def register(self, event_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
-        """Take a place, or a place in the waitlist, for a team; announces which."""
+    def registered_people(self, session: ClientSession, event_id: str,
+                          person_ids: list[str]) -> list[str]:
+        """Those of ``person_ids`` who already hold a registration for the event."""
+        ids = [entry_id(event_id, person_id) for person_id in person_ids]
+        taken = self.db[ENTRIES].find({"_id": {"$in": ids}}, {"person_id": 1}, session=session)
+        return [entry["person_id"] for entry in taken]
 
-        def work(session: ClientSession) -> dict[str, Any]:
-            event = self.get_event(event_id, session)
-            domain.check_registration_open(event, now)
-            ids = [entry_id(event_id, p) for p in fields["person_ids"]]
-            taken = self.db[ENTRIES].find({"_id": {"$in": ids}}, {"person_id": 1}, session=session)
-            eligibility.check_people_not_registered([entry["person_id"] for entry in taken])
-            status, position = self._take_place(session, event)
-            registration = {
-                "_id": new_id(), "event_id": event_id, **fields, "status": status,
-                "waitlist_position": position, "created_at": now, "updated_at": now,
-            }
-            self.db[REGISTRATIONS].insert_one(registration, session=session)
-            self.db[ENTRIES].insert_many(
-                [{"_id": entry_id(event_id, p), "person_id": p, "registration_id": registration["_id"]}
-                 for p in fields["person_ids"]],
-                session=session,
-            )
-            self.emit(session, "registration_changed",
-                      published.registration_changed(registration, status))
-            return registration
-
-        try:
-            return self.transaction(work)
-        except DuplicateKeyError:
-            raise Conflict(
-                "a person is already registered for this event",
-                {"field": "person_ids", "reason": "registered at the same moment by another request"},
-            ) from None
-
-    def _take_place(self, session: ClientSession, event: dict[str, Any]) -> tuple[str, int | None]:
-        """A confirmed place while any is left, else the next waitlist position (atomically)."""
-        capacity = event.get("capacity")
-        place_filter: dict[str, Any] = {"_id": event["_id"]}
-        if capacity is not None:
-            place_filter["confirmed"] = {"$lt": capacity}
-        if self.db[SEATS].find_one_and_update(place_filter, {"$inc": {"confirmed": 1}},
-                                              session=session) is not None:
-            return CONFIRMED, None
-        seats = self.db[SEATS].find_one_and_update(
-            {"_id": event["_id"]}, {"$inc": {"waitlisted": 1}},
-            session=session, return_document=ReturnDocument.AFTER,
+    def insert_registration(self, session: ClientSession, registration: dict[str, Any]) -> None:
+        """Store a registration and one entry per person; DuplicateKeyError if one is registered."""
+        self.db[REGISTRATIONS].insert_one(registration, session=session)
+        self.db[ENTRIES].insert_many(
+            [{"_id": entry_id(registration["event_id"], person_id), "person_id": person_id,
+              "registration_id": registration["_id"]}
+             for person_id in registration["person_ids"]],
+            session=session,
         )
-        return WAITLISTED, seats["waitlisted"]
+
+    def release_entries(self, session: ClientSession, registration_id: str) -> None:
+        """The registration's people may register for the event again."""
+        self.db[ENTRIES].delete_many({"registration_id": registration_id}, session=session)
 
     def get_registration(self, event_id: str, registration_id: str,
                          session: ClientSession | None = None) -> dict[str, Any]:
+        """The stored registration of the event; NotFound if there is none."""
         registration = self.db[REGISTRATIONS].find_one(
             {"_id": registration_id, "event_id": event_id}, session=session)
         if registration is None:
             raise NotFound(f"registration {registration_id} of event {event_id} not found")
         return registration
 
-    def list_registrations(self, event_id: str, filters: dict[str, Any],
-                           limit: int | None, cursor: str | None):
-        query = {"event_id": event_id, **{k: v for k, v in filters.items() if v is not None}}
-        return paginate(self.db[REGISTRATIONS], query, limit, cursor)
+    def list_registrations(self, event_id: str, filters: Mapping[str, Any],
+                           limit: int, cursor: str | None) -> Page:
+        """One page of the event's registrations matching ``filters``."""
+        return paginate(self.db[REGISTRATIONS], _registration_query(event_id, filters), limit, cursor)
 
-    def cancel_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
-        """Cancel a registration; a freed place goes to the first on the waitlist."""
+    def registrations_by_id(self, session: ClientSession, event_id: str,
+                            registration_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The event's registrations among ``registration_ids``, by id."""
+        found = self.db[REGISTRATIONS].find({"_id": {"$in": registration_ids}, "event_id": event_id},
+                                            session=session)
+        return {registration["_id"]: registration for registration in found}
 
-        def work(session: ClientSession) -> dict[str, Any]:
-            event = self.get_event(event_id, session)
-            registration = self.get_registration(event_id, registration_id, session)
-            domain.check_registration_cancellable(event, registration)
-            now = utcnow()
-            cancelled = self.db[REGISTRATIONS].find_one_and_update(
-                {"_id": registration_id},
-                {"$set": {"status": CANCELLED, "waitlist_position": None, "updated_at": now,
-                          "cancelled_at": now}},
-                session=session, return_document=ReturnDocument.AFTER,
-            )
-            self.db[ENTRIES].delete_many({"registration_id": registration_id}, session=session)
-            self.emit(session, "registration_changed",
-                      published.registration_changed(cancelled, CANCELLED))
-            if registration["status"] == WAITLISTED:
-                self._leave_waitlist(session, event_id, registration["waitlist_position"])
-            else:
-                self._free_place(session, event_id, now)
-            return cancelled
+    def waitlisted(self, session: ClientSession, event_id: str) -> list[dict[str, Any]]:
+        """The event's registrations waiting for a place."""
+        return list(self.db[REGISTRATIONS].find(
+            {"event_id": event_id, "status": RegistrationStatus.WAITLISTED.value}, session=session))
 
-        return self.transaction(work)
-
-    def _leave_waitlist(self, session: ClientSession, event_id: str, position: int) -> None:
-        """Everyone behind ``position`` moves up one."""
-        self.db[SEATS].update_one({"_id": event_id}, {"$inc": {"waitlisted": -1}}, session=session)
-        self.db[REGISTRATIONS].update_many(
-            {"event_id": event_id, "status": WAITLISTED, "waitlist_position": {"$gt": position}},
-            {"$inc": {"waitlist_position": -1}},
-            session=session,
-        )
-
-    def _free_place(self, session: ClientSession, event_id: str, now: datetime) -> None:
-        """Give a freed place to the first waitlisted registration, or count it free."""
-        waiting = list(self.db[REGISTRATIONS].find(
-            {"event_id": event_id, "status": WAITLISTED}, session=session))
-        promoted = domain.pick_promotion(waiting)
-        if promoted is None:
-            self.db[SEATS].update_one({"_id": event_id}, {"$inc": {"confirmed": -1}},
-                                      session=session)
-            return
-        confirmed = self.db[REGISTRATIONS].find_one_and_update(
-            {"_id": promoted["_id"]},
-            {"$set": {"status": CONFIRMED, "waitlist_position": None, "updated_at": now}},
+    def update_registration(self, session: ClientSession, registration_id: str,
+                            changes: dict[str, Any]) -> dict[str, Any]:
+        """Set ``changes`` on a registration; the updated registration."""
+        return self.db[REGISTRATIONS].find_one_and_update(
+            {"_id": registration_id}, {"$set": changes},
             session=session, return_document=ReturnDocument.AFTER,
         )
-        self._leave_waitlist(session, event_id, promoted["waitlist_position"])
-        self.emit(session, "registration_changed",
-                  published.registration_changed(confirmed, "promoted"))
 
     # results
 
-    def publish_results(self, event_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        """Replace the event's results with a new revision and announce it."""
-
-        def work(session: ClientSession) -> dict[str, Any]:
-            event = self.get_event(event_id, session)
-            wanted = [row["registration_id"] for row in rows]
-            registrations = {
-                r["_id"]: r for r in self.db[REGISTRATIONS].find(
-                    {"_id": {"$in": wanted}, "event_id": event_id}, session=session)
-            }
-            accepted = domain.validate_results({**event, "id": event_id}, rows, registrations)
-            results = [
-                {**row,
-                 "organisation_id": registrations[row["registration_id"]]["organisation_id"],
-                 "person_ids": registrations[row["registration_id"]]["person_ids"],
-                 "team_name": registrations[row["registration_id"]].get("team_name")}
-                for row in accepted
-            ]
-            changes = domain.award_changes(event.get("results") or [], results)
-            updated = self.db[EVENTS].find_one_and_update(
-                {"_id": event_id},
-                {"$set": {"results": results, "results_published_at": utcnow()},
-                 "$inc": {"results_revision": 1}},
-                session=session, return_document=ReturnDocument.AFTER,
-            )
-            self.emit(session, "results_published", published.results_published(
-                updated, results, updated["results_revision"], changes))
-            return updated
-
-        return self.transaction(work)
+    def save_results(self, session: ClientSession, event_id: str, results: list[dict[str, Any]],
+                     now: datetime) -> dict[str, Any]:
+        """Replace the event's results as its next revision; the updated event."""
+        return self.db[EVENTS].find_one_and_update(
+            {"_id": event_id},
+            {"$set": {"results": results, "results_published_at": now},
+             "$inc": {"results_revision": 1}},
+            session=session, return_document=ReturnDocument.AFTER,
+        )
 
     # read models fed by members_svc
 
-    def record_membership(self, session: ClientSession, change: dict[str, Any],
-                          occurred_at: datetime) -> None:
-        """Keep the membership's latest status; an older change arriving late is ignored."""
-        memberships = self.db[MEMBERSHIPS]
-        recorded = memberships.find_one({"_id": change["membership_id"]}, {"as_of": 1},
-                                        session=session)
-        if recorded is not None and not eligibility.membership_change_applies(
-                recorded.get("as_of"), occurred_at):
-            return
-        memberships.replace_one(
-            {"_id": change["membership_id"]},
-            {"alliance_id": change["alliance_id"], "organisation_id": change["organisation_id"],
-             "role": change["role"], "status": change["new_status"], "as_of": occurred_at},
-            upsert=True, session=session,
-        )
+    def membership_as_of(self, session: ClientSession, membership_id: str) -> datetime | None:
+        """When the recorded state of a membership happened; None if none is recorded."""
+        recorded = self.db[MEMBERSHIPS].find_one({"_id": membership_id}, {"as_of": 1},
+                                                 session=session)
+        return None if recorded is None else recorded.get("as_of")
+
+    def save_membership(self, session: ClientSession, membership: dict[str, Any]) -> None:
+        """Record a membership's state, replacing the one recorded."""
+        self.db[MEMBERSHIPS].replace_one({"_id": membership["_id"]}, membership, upsert=True,
+                                         session=session)
 
     def membership_statuses(self, alliance_id: str, organisation_id: str) -> list[str]:
+        """The recorded statuses of an organisation's memberships of an alliance."""
         return [m["status"] for m in self.db[MEMBERSHIPS].find(
             {"alliance_id": alliance_id, "organisation_id": organisation_id}, {"status": 1})]
 
-    def record_person(self, session: ClientSession, person: dict[str, Any]) -> None:
-        self.db[PEOPLE].replace_one(
-            {"_id": person["person_id"]},
-            {"organisation_id": person["organisation_id"], "name": person["name"],
-             "kind": person["kind"]},
-            upsert=True, session=session,
-        )
+    def save_person(self, session: ClientSession, person: dict[str, Any]) -> None:
+        """Record a person, replacing the one recorded."""
+        self.db[PEOPLE].replace_one({"_id": person["_id"]}, person, upsert=True, session=session)
 
     def people(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The recorded people among ``person_ids``, by id."""
         return {p["_id"]: p for p in self.db[PEOPLE].find({"_id": {"$in": person_ids}})}

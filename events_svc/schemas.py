@@ -2,8 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
-from events_svc.domain import Award, EventKind, EventStatus
-from services.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from events_svc.domain import EventKind, EventStatus, RegistrationStatus
+from events_svc.results import Award
+from services.pagination import MAX_LIMIT, PageQuery
 from services.validation import StrictSchema, one_of
 
 
@@ -19,12 +20,15 @@ class EventFilter(StrictSchema):
         metadata={"description": "only events starting before this time (RFC 3339)"})
 
 
-class EventQuery(EventFilter):
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
-    cursor = fields.String(load_default=None)
+# PageQuery first among the bases keeps the filters first in the field order, as the OpenAPI
+# document has always listed them.
+class EventQuery(PageQuery, EventFilter):
+    """A page of events: the filters, ``limit`` and ``cursor``."""
 
 
 class CalendarQuery(EventFilter):
+    """The events of a calendar feed: one page, the oldest first, so no cursor."""
+
     limit = fields.Integer(load_default=MAX_LIMIT, validate=validate.Range(1, MAX_LIMIT),
                            metadata={"description": "at most this many events, oldest first"})
 
@@ -78,12 +82,11 @@ class RegistrationCreate(StrictSchema):
     team_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
-class RegistrationQuery(StrictSchema):
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
-    cursor = fields.String(load_default=None)
+class RegistrationQuery(PageQuery):
+    """A page of an event's registrations: the filters, ``limit`` and ``cursor``."""
+
     organisation_id = fields.String(load_default=None)
-    status = fields.String(load_default=None, validate=validate.OneOf(
-        ["confirmed", "waitlisted", "cancelled"]))
+    status = fields.String(load_default=None, validate=one_of(RegistrationStatus))
 
 
 class Registration(Schema):

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from events_svc import calendar, domain, eligibility, schemas
+from events_svc import calendar, domain, schemas, workflows
 from events_svc.repository import EventsRepository
 from services.base import DomainService
 from services.config import public_base_url
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
+from services.pagination import page
 from services.rpc import rpc
 from services.validation import load
 
 
 class EventsService(DomainService):
-    """RPC ``viewer`` arguments are ``{"admin": bool, "org": organisation id or None}``."""
+    """RPC ``viewer`` arguments are ``{"admin": bool, "org": organisation id or None}``.
+
+    A viewer who may not see an event gets NotFound for it, as for an unknown id.
+    """
 
     name = "events"
 
@@ -27,60 +30,52 @@ class EventsService(DomainService):
     @rpc
     def create_event(self, payload: dict[str, Any]) -> dict[str, Any]:
         fields = domain.validate_event_times_and_sizes(load(schemas.EventCreate, payload))
-        return schemas.Event().dump(self.repository.create_event(fields))
+        return schemas.Event().dump(workflows.create_event(self.repository, fields))
 
     @rpc
-    def list_events(self, filters: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
-        query = self._event_filter(schemas.EventQuery, filters)
-        items, next_cursor = self.repository.list_events(
-            query, viewer, query["limit"], query["cursor"])
-        return {"items": schemas.Event(many=True).dump(items), "next_cursor": next_cursor}
+    def list_events(self, query: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
+        """A page of the events the viewer sees; ``query`` is an EventQuery."""
+        query = load(schemas.EventQuery, query)
+        items, next_cursor = workflows.list_events(
+            self.repository, query, viewer, query["limit"], query["cursor"])
+        return page(schemas.Event(many=True).dump(items), next_cursor)
 
     @rpc
-    def get_event(self, event_id: str) -> dict[str, Any]:
-        return schemas.Event().dump(self.repository.get_event(event_id))
+    def get_event(self, event_id: str, viewer: dict[str, Any]) -> dict[str, Any]:
+        return schemas.Event().dump(workflows.visible_event(self.repository, event_id, viewer))
 
     @rpc
     def change_event_status(self, event_id: str, action: str) -> dict[str, Any]:
-        return schemas.Event().dump(self.repository.change_event_status(event_id, action))
+        return schemas.Event().dump(workflows.change_event_status(self.repository, event_id, action))
 
     @rpc
-    def event_calendar(self, event_id: str) -> str:
+    def event_calendar(self, event_id: str, viewer: dict[str, Any]) -> str:
         """The event as an iCalendar file."""
-        event = self.repository.get_event(event_id)
-        return calendar.event_to_ics({**event, "id": event["_id"]}, self._base_url()).decode()
+        event = workflows.visible_event(self.repository, event_id, viewer)
+        return calendar.event_to_ics(event, public_base_url(self.config)).decode()
 
     @rpc
-    def events_calendar(self, filters: dict[str, Any], viewer: dict[str, Any]) -> str:
-        """The events the viewer may see, filtered, as one iCalendar feed."""
-        query = self._event_filter(schemas.CalendarQuery, filters)
-        items, _ = self.repository.list_events(query, viewer, query["limit"], None)
-        events = [{**event, "id": event["_id"]} for event in items]
-        return calendar.events_to_ics(events, self._base_url()).decode()
+    def events_calendar(self, query: dict[str, Any], viewer: dict[str, Any]) -> str:
+        """The events the viewer sees, as one iCalendar feed; ``query`` is a CalendarQuery."""
+        query = load(schemas.CalendarQuery, query)
+        events, _ = workflows.list_events(self.repository, query, viewer, query["limit"], None)
+        return calendar.events_to_ics(events, public_base_url(self.config)).decode()
 
     # registrations
 
     @rpc
     def register(self, event_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         fields = load(schemas.RegistrationCreate, payload)
-        event = self.repository.get_event(event_id)
-        domain.check_team_size(event, fields["person_ids"])
-        organisation_id = fields["organisation_id"]
-        eligibility.check_active_member(
-            event["alliance_id"], organisation_id,
-            self.repository.membership_statuses(event["alliance_id"], organisation_id))
-        eligibility.check_people_belong(
-            organisation_id, fields["person_ids"], self.repository.people(fields["person_ids"]))
-        registration = self.repository.register(event_id, fields, datetime.now(UTC))
-        return schemas.Registration().dump(registration)
+        return schemas.Registration().dump(workflows.register(self.repository, event_id, fields))
 
     @rpc
-    def list_registrations(self, event_id: str, filters: dict[str, Any]) -> dict[str, Any]:
-        query = load(schemas.RegistrationQuery, filters)
-        self.repository.get_event(event_id)
-        limit, cursor = query.pop("limit"), query.pop("cursor")
-        items, next_cursor = self.repository.list_registrations(event_id, query, limit, cursor)
-        return {"items": schemas.Registration(many=True).dump(items), "next_cursor": next_cursor}
+    def list_registrations(self, event_id: str, query: dict[str, Any],
+                           viewer: dict[str, Any]) -> dict[str, Any]:
+        """A page of the registrations of an event the viewer sees; ``query`` is a RegistrationQuery."""
+        query = load(schemas.RegistrationQuery, query)
+        items, next_cursor = workflows.list_registrations(
+            self.repository, event_id, query, viewer, query["limit"], query["cursor"])
+        return page(schemas.Registration(many=True).dump(items), next_cursor)
 
     @rpc
     def get_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
@@ -90,39 +85,25 @@ class EventsService(DomainService):
     @rpc
     def cancel_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
         return schemas.Registration().dump(
-            self.repository.cancel_registration(event_id, registration_id))
+            workflows.cancel_registration(self.repository, event_id, registration_id))
 
     # results
 
     @rpc
     def publish_results(self, event_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         rows = load(schemas.ResultsCreate, payload)["results"]
-        return schemas.Results().dump(self.repository.publish_results(event_id, rows))
+        return schemas.Results().dump(workflows.publish_results(self.repository, event_id, rows))
 
     @rpc
-    def get_results(self, event_id: str) -> dict[str, Any]:
-        return schemas.Results().dump(self.repository.get_event(event_id))
+    def get_results(self, event_id: str, viewer: dict[str, Any]) -> dict[str, Any]:
+        return schemas.Results().dump(workflows.visible_event(self.repository, event_id, viewer))
 
     # read models of members_svc's data
 
     @event_handler("members", "membership_changed")
     def on_membership_changed(self, event: dict[str, Any]) -> None:
-        occurred_at = datetime.fromisoformat(event["occurred_at"])
-        self.repository.consume(
-            event,
-            lambda session: self.repository.record_membership(session, event["data"], occurred_at),
-        )
+        workflows.record_membership(self.repository, event)
 
     @event_handler("members", "person_registered")
     def on_person_registered(self, event: dict[str, Any]) -> None:
-        self.repository.consume(
-            event, lambda session: self.repository.record_person(session, event["data"]))
-
-    def _event_filter(self, schema: type, filters: dict[str, Any]) -> dict[str, Any]:
-        query = load(schema, filters)
-        query["period_from"], query["period_to"] = domain.check_period(
-            query["period_from"], query["period_to"])
-        return query
-
-    def _base_url(self) -> str:
-        return public_base_url(self.config)
+        workflows.record_person(self.repository, event)

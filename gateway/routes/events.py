@@ -1,8 +1,8 @@
 """Routes served by events_svc.
 
-The public sees published, closed and completed events; a draft or cancelled
-event is visible only to the alliance admin and its organiser's org_admin
-(to anyone else it does not exist: 404).
+Who sees which event is events_svc's rule: its reads take the caller as a
+``viewer`` and answer 404 for an event the viewer may not see. Who may act on
+an event (its organiser's org_admin, the alliance admin) is checked here.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from events_svc import schemas
-from events_svc.domain import is_public
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
-from services.errors import NotFound
 
 CALENDAR = "text/calendar"
 
@@ -34,11 +32,7 @@ def _calendar_response(ics: str) -> Response:
 
 class EventsRoutes:
     def _visible_event(self, call: Call, event_id: str) -> dict[str, Any]:
-        event = self.events_rpc.get_event(event_id)
-        if not is_public(event["status"]) and not (
-                call.principal is not None and call.principal.can_act_for(event["organiser_id"])):
-            raise NotFound(f"event {event_id} not found")
-        return event
+        return self.events_rpc.get_event(event_id, _viewer(call))
 
     def _organised_event(self, call: Call, event_id: str) -> dict[str, Any]:
         """The event, if the caller is the alliance admin or its organiser's org_admin."""
@@ -76,8 +70,7 @@ class EventsRoutes:
     @route("GET", "/api/v1/events/<string:event_id>.ics", summary="An event as iCalendar",
            access=PUBLIC, tags=("events",), errors=(404,), content_type=CALENDAR)
     def event_calendar(self, call: Call, event_id: str) -> Response:
-        self._visible_event(call, event_id)
-        return _calendar_response(self.events_rpc.event_calendar(event_id))
+        return _calendar_response(self.events_rpc.event_calendar(event_id, _viewer(call)))
 
     @route("POST", "/api/v1/events/<string:event_id>/<string:action>",
            summary="Publish, close, complete or cancel an event", access=AUTHENTICATED,
@@ -106,7 +99,7 @@ class EventsRoutes:
         filters = call.request.args.to_dict()
         if not call.caller.can_act_for(event["organiser_id"]):
             call.caller.require_org(filters.setdefault("organisation_id", call.caller.org))
-        return self.events_rpc.list_registrations(event_id, filters)
+        return self.events_rpc.list_registrations(event_id, filters, _viewer(call))
 
     @route("DELETE", "/api/v1/events/<string:event_id>/registrations/<string:registration_id>",
            summary="Cancel a registration (the first waitlisted takes a freed place)",
@@ -133,5 +126,5 @@ class EventsRoutes:
            errors=(403, 404))
     def get_results(self, call: Call, event_id: str) -> dict[str, Any]:
         self._organised_event(call, event_id)
-        return self.events_rpc.get_results(event_id)
+        return self.events_rpc.get_results(event_id, _viewer(call))
 

@@ -11,7 +11,7 @@ CST = timezone(timedelta(hours=8))
 
 def competition(**changes):
     event = {
-        "id": "ev-42",
+        "_id": "ev-42",
         "title": "网络搭建与应用技能竞赛, 决赛; 团体",
         "kind": "skills_competition",
         "starts_at": datetime(2025, 5, 10, 9, 0, tzinfo=CST),
@@ -95,9 +95,9 @@ def test_export_is_stable_when_the_event_has_not_changed():
 
 def test_feed_holds_every_event_once():
     events = [
-        competition(id="ev-1", title="活动周开幕"),
-        competition(id="ev-2", title="学生企业面对面", kind="enterprise_visit"),
-        competition(id="ev-3", title="校园开放日", kind="open_day", status="cancelled"),
+        competition(_id="ev-1", title="活动周开幕"),
+        competition(_id="ev-2", title="学生企业面对面", kind="enterprise_visit"),
+        competition(_id="ev-3", title="校园开放日", kind="open_day", status="cancelled"),
     ]
 
     vevents = parse(events_to_ics(events, "https://alliance.example")).walk("VEVENT")

@@ -3,21 +3,26 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from events_svc.domain import (
+    PUBLIC_STATUSES,
     RegistrationStatus,
+    Visibility,
     allowed_event_actions,
-    award_changes,
+    cancellation,
     check_period,
     check_registration_cancellable,
     check_registration_open,
     check_team_size,
-    is_public,
+    check_visible,
+    new_event,
+    new_registration,
     next_event_status,
     pick_promotion,
+    promotion,
     to_utc,
     validate_event_times_and_sizes,
-    validate_results,
+    visibility,
 )
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, InvalidInput, NotFound
 
 CST = timezone(timedelta(hours=8))
 STARTS = datetime(2025, 5, 10, 9, 0, tzinfo=CST)
@@ -309,121 +314,43 @@ def test_nothing_to_promote_from_an_empty_waitlist():
     assert pick_promotion([{"id": "r", "status": "cancelled"}]) is None
 
 
-def closed_event(status="closed"):
-    return {"id": "ev1", "status": status}
+VIEWERS = {
+    "public": {"admin": False, "org": None},
+    "organiser": {"admin": False, "org": "org-o"},
+    "other org": {"admin": False, "org": "org-x"},
+    "admin": {"admin": True, "org": None},
+}
 
-
-REGISTRATIONS = {
-    "r1": {"id": "r1", "event_id": "ev1", "status": "confirmed"},
-    "r2": {"id": "r2", "event_id": "ev1", "status": "confirmed"},
-    "rw": {"id": "rw", "event_id": "ev1", "status": "waitlisted"},
-    "rc": {"id": "rc", "event_id": "ev1", "status": "cancelled"},
-    "other": {"id": "other", "event_id": "ev2", "status": "confirmed"},
+# status -> the viewers who see an event of org-o in that status
+SEEN_BY = {
+    "draft": {"organiser", "admin"},
+    "published": {"public", "organiser", "other org", "admin"},
+    "closed": {"public", "organiser", "other org", "admin"},
+    "completed": {"public", "organiser", "other org", "admin"},
+    "cancelled": {"organiser", "admin"},
 }
 
 
-@pytest.mark.parametrize("status", ["closed", "completed"])
-def test_results_for_confirmed_registrations_are_accepted(status):
-    rows = [
-        {"registration_id": "r1", "score": 96.5, "rank": 1, "award": "first_prize"},
-        {"registration_id": "r2", "score": 80, "rank": 2},
-    ]
+@pytest.mark.parametrize("status", list(SEEN_BY))
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_public_sees_published_closed_and_completed_events_organiser_and_admin_see_all(status, viewer):
+    event = {"_id": "ev1", "organiser_id": "org-o", "status": status}
+    seen = viewer in SEEN_BY[status]
 
-    checked = validate_results(closed_event(status), rows, REGISTRATIONS)
-
-    assert [row["award"] for row in checked] == ["first_prize", "none"]
-    assert checked[0]["score"] == 96.5
-
-
-@pytest.mark.parametrize("status", ["draft", "published", "cancelled"])
-def test_results_are_refused_before_the_event_closes(status):
-    with pytest.raises(Conflict) as caught:
-        validate_results(
-            closed_event(status), [{"registration_id": "r1"}], REGISTRATIONS
-        )
-    assert caught.value.details["current_state"] == status
+    assert visibility(VIEWERS[viewer]).admits(event) is seen
+    if seen:
+        check_visible(event, VIEWERS[viewer])
+    else:
+        with pytest.raises(NotFound) as caught:
+            check_visible(event, VIEWERS[viewer])
+        assert str(caught.value) == "event ev1 not found"
 
 
-@pytest.mark.parametrize("registration_id", ["missing", "rw", "rc", "other"])
-def test_results_must_name_a_confirmed_registration_of_the_event(registration_id):
-    rows = [{"registration_id": "r1"}, {"registration_id": registration_id}]
-    with pytest.raises(InvalidInput) as caught:
-        validate_results(closed_event(), rows, REGISTRATIONS)
-    assert set(caught.value.details) == {"results[1].registration_id"}
-
-
-def test_results_must_not_repeat_a_registration():
-    rows = [
-        {"registration_id": "r1"},
-        {"registration_id": "r2"},
-        {"registration_id": "r1"},
-    ]
-    with pytest.raises(InvalidInput) as caught:
-        validate_results(closed_event(), rows, REGISTRATIONS)
-    assert "results[0]" in caught.value.details["results[2].registration_id"]
-
-
-def test_result_rows_need_a_registration_id():
-    with pytest.raises(InvalidInput) as caught:
-        validate_results(closed_event(), [{"award": "none"}], REGISTRATIONS)
-    assert "results[0].registration_id" in caught.value.details
-
-
-@pytest.mark.parametrize(
-    ("row", "field"),
-    [
-        ({"registration_id": "r1", "award": "gold"}, "results[0].award"),
-        ({"registration_id": "r1", "rank": 0}, "results[0].rank"),
-        ({"registration_id": "r1", "score": "ninety"}, "results[0].score"),
-    ],
-)
-def test_result_values_are_checked(row, field):
-    with pytest.raises(InvalidInput) as caught:
-        validate_results(closed_event(), [row], REGISTRATIONS)
-    assert set(caught.value.details) == {field}
-
-
-def test_award_changes_list_only_registrations_whose_award_changed():
-    old = [
-        {"registration_id": "r1", "award": "first_prize"},
-        {"registration_id": "r2", "award": "second_prize"},
-        {"registration_id": "r3", "award": "third_prize"},
-        {"registration_id": "r4", "award": "excellence"},
-    ]
-    new = [
-        {"registration_id": "r1", "award": "second_prize"},
-        {"registration_id": "r2", "award": "first_prize"},
-        {"registration_id": "r3", "award": "third_prize"},
-        {"registration_id": "r5", "award": "participation"},
-        {"registration_id": "r6"},
-    ]
-
-    assert award_changes(old, new) == {
-        "r1": {"from": "first_prize", "to": "second_prize"},
-        "r2": {"from": "second_prize", "to": "first_prize"},
-        "r4": {"from": "excellence", "to": "none"},
-        "r5": {"from": "none", "to": "participation"},
-    }
-
-
-def test_first_results_are_all_changes_from_none():
-    assert award_changes([], [{"registration_id": "r1", "award": "first_prize"}]) == {
-        "r1": {"from": "none", "to": "first_prize"}
-    }
-
-
-def test_identical_results_have_no_changes():
-    rows = [{"registration_id": "r1", "award": "first_prize"}]
-    assert award_changes(rows, rows) == {}
-
-
-@pytest.mark.parametrize(
-    ("status", "public"),
-    [("draft", False), ("published", True), ("closed", True), ("completed", True),
-     ("cancelled", False)],
-)
-def test_only_published_closed_and_completed_events_are_public(status, public):
-    assert is_public(status) is public
+def test_a_listing_for_anyone_but_the_admin_asks_for_public_statuses_or_the_own_organisation():
+    assert visibility(VIEWERS["admin"]) == Visibility(statuses=None)
+    assert visibility(VIEWERS["public"]) == Visibility(statuses=PUBLIC_STATUSES, organiser_id=None)
+    assert visibility({"admin": False, "org": ""}).organiser_id is None
+    assert visibility(VIEWERS["organiser"]).organiser_id == "org-o"
 
 
 def test_listing_period_comes_back_in_utc():
@@ -458,3 +385,32 @@ def test_a_cancelled_registration_cannot_be_cancelled_again():
     with pytest.raises(Conflict):
         check_registration_cancellable(
             {"status": "published"}, {"status": RegistrationStatus.CANCELLED.value})
+
+
+def test_a_new_event_is_a_draft_without_results():
+    event = new_event("ev1", {"title": "开放日", "capacity": 2}, STARTS)
+    assert (event["_id"], event["status"], event["results_revision"]) == ("ev1", "draft", 0)
+    assert event["created_at"] == event["updated_at"] == STARTS
+
+
+def test_a_new_registration_waits_at_its_position_or_holds_a_place():
+    fields = {"organisation_id": "org-a", "person_ids": ["p1"], "team_name": None}
+    waiting = new_registration("r1", "ev1", fields, RegistrationStatus.WAITLISTED, 3, STARTS)
+    confirmed = new_registration("r2", "ev1", fields, RegistrationStatus.CONFIRMED, None, STARTS)
+    assert (waiting["status"], waiting["waitlist_position"]) == ("waitlisted", 3)
+    assert (confirmed["status"], confirmed["waitlist_position"]) == ("confirmed", None)
+
+
+@pytest.mark.parametrize("status", ["confirmed", "waitlisted"])
+def test_a_cancellation_also_leaves_the_waitlist(status):
+    changes = cancellation({"status": status, "waitlist_position": 2}, STARTS)
+    assert changes == {"status": "cancelled", "waitlist_position": None,
+                       "updated_at": STARTS, "cancelled_at": STARTS}
+
+
+def test_only_a_waiting_registration_is_promoted():
+    assert promotion({"status": "waitlisted", "waitlist_position": 1}, STARTS) == {
+        "status": "confirmed", "waitlist_position": None, "updated_at": STARTS}
+    with pytest.raises(Conflict):
+        promotion({"status": "confirmed"}, STARTS)
+
