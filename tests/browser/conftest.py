@@ -11,17 +11,15 @@ import re
 import shutil
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import pytest
 import requests
-from nameko.testing.rabbit import Client as RabbitAdmin
 
-from tests.conftest import TEST_VHOST_PREFIX, Infrastructure, free_port
+from alliance.embedded_db import free_port
 from tests.e2e.conftest import ALLIANCE, RunningSystem
+from tests.support.infrastructure import Infrastructure, own_vhost
 
 CHROMIUM = Path("/usr/bin/chromium")
 ENSURE_BROWSER = Path(__file__).resolve().parents[2] / "scripts" / "ensure-browser"
@@ -59,12 +57,8 @@ def output_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def session_vhost_uri(infrastructure: Infrastructure) -> Iterator[str]:
     """A vhost of this test session's own (the shared ``vhost_uri`` is per test)."""
-    admin = RabbitAdmin(infrastructure.management_uri)
-    vhost = f"{TEST_VHOST_PREFIX}{int(time.time())}_{uuid.uuid4().hex[:8]}"
-    admin.create_vhost(vhost)
-    admin.set_vhost_permissions(vhost, urlsplit(infrastructure.amqp_uri).username or "guest", ".*", ".*", ".*")
-    yield f"{infrastructure.amqp_uri.rstrip('/')}/{quote(vhost, safe='')}"
-    admin.delete_vhost(vhost)
+    with own_vhost(infrastructure) as uri:
+        yield uri
 
 
 class SeededSystem(RunningSystem):

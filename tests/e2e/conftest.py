@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, wait_for
+from alliance.embedded_db import free_port
+from tests.support.waiting import wait_for
 
 ALLIANCE = [str(Path(sys.executable).with_name("alliance"))]  # the installed console script
 

@@ -8,8 +8,9 @@ import time
 import pytest
 import requests
 
-from tests.conftest import free_port, wait_for
+from alliance.embedded_db import free_port
 from tests.e2e.conftest import ALLIANCE, RunningSystem, alive, descendants
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

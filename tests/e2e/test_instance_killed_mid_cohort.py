@@ -10,8 +10,9 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from tests.conftest import free_port, wait_for
+from alliance.embedded_db import free_port
 from tests.e2e.conftest import RunningSystem, descendants
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from alliance import demo
-from tests.conftest import free_port
+from alliance.embedded_db import free_port
 from tests.e2e.conftest import ALLIANCE, RunningSystem
 
 pytestmark = pytest.mark.e2e

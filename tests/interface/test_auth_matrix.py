@@ -16,8 +16,8 @@ from typing import Any
 
 import gateway.service  # noqa: F401 - importing the gateway declares every route
 from gateway.api import ADMIN, PUBLIC, ROUTES, Route
-from tests.conftest import wait_for
 from tests.interface.conftest import Api
+from tests.support.waiting import wait_for
 
 NO_TOKEN, OTHER_ORG, OWN_ORG, ALLIANCE_ADMIN = "no token", "other org_admin", "own org_admin", "alliance_admin"
 CALLERS = (NO_TOKEN, OTHER_ORG, OWN_ORG, ALLIANCE_ADMIN)

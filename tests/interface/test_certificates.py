@@ -24,8 +24,8 @@ from certificates_svc.status_list import read_status
 from events_svc.service import EventsService
 from gateway.service import GatewayService
 from members_svc.service import MembersService
-from tests.conftest import wait_for
 from tests.interface.conftest import Api
+from tests.support.waiting import wait_for
 
 EVALUATOR = {"name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school", "region": "重庆",
              "accredited_evaluator": True,

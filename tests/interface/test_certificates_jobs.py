@@ -7,9 +7,9 @@ import time
 from kombu import Connection, Exchange
 
 from services.contracts import build_event
-from tests.conftest import wait_for
 from tests.interface.conftest import Api
 from tests.interface.test_certificates import register_evaluator, register_person
+from tests.support.waiting import wait_for
 
 CANDIDATES = 2_114
 PASSED = 2_063

@@ -14,8 +14,8 @@ from pymongo import MongoClient
 
 from alliance.backfill import UnknownQueue, replay_events
 from services.contracts import ContractViolation
-from tests.conftest import wait_for
 from tests.interface.test_slice import register_school, register_student
+from tests.support.waiting import wait_for
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 EXCHANGE = Exchange("certificates.events", type="topic", durable=True)

@@ -11,8 +11,8 @@ from amqp.exceptions import NotFound
 from kombu import Connection, Exchange
 
 from services.contracts.asyncapi import asyncapi_document
-from tests.conftest import wait_for
 from tests.interface.test_slice import register_school, register_student
+from tests.support.waiting import wait_for
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "certificate_subscriber.py"
 QUEUE = "student-records.certificates"

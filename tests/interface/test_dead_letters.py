@@ -14,7 +14,7 @@ from kombu import Connection, Exchange
 from services.contracts import build_event
 from services.dead_letters import list_dead_letters, purge_dead_letters
 from services.messaging import event_handler
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 POISONED: set[str] = set()

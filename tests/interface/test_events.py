@@ -14,8 +14,8 @@ from kombu import Connection, Exchange, Queue, binding
 from events_svc.service import EventsService
 from gateway.service import GatewayService
 from services.contracts import build_event
-from tests.conftest import wait_for
 from tests.interface.conftest import Api
+from tests.support.waiting import wait_for
 
 CST = timezone(timedelta(hours=8))
 ALLIANCE = "alliance-chengyu"

@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from events_svc.service import EventsService
-from tests.conftest import wait_for
 from tests.interface.conftest import Api
 from tests.interface.test_events import (
     ALLIANCE,
@@ -20,6 +19,7 @@ from tests.interface.test_events import (
     published_event,
     start_events_api,
 )
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import requests
 
 from alliance.embedded_db import EmbeddedDatabase, free_port
 from gateway.auth import mint_token
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 class Client:

@@ -13,8 +13,8 @@ from nameko.standalone.events import get_event_exchange
 
 from gateway.service import GatewayService
 from members_svc.service import MembersService
-from tests.conftest import wait_for
 from tests.interface.conftest import Api
+from tests.support.waiting import wait_for
 
 ALL_ACTIONS = ("approve", "reject", "suspend", "reinstate", "leave")
 ALLOWED = {

@@ -5,8 +5,9 @@ from __future__ import annotations
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import free_port, wait_for
+from alliance.embedded_db import free_port
 from tests.interface.conftest import Api
+from tests.support.waiting import wait_for
 
 
 def scrape(port: int) -> dict[tuple[str, tuple], float]:

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from alliance.embedded_db import free_port
 from certificates_svc.keys import load_or_create_keys, public_key_multibase
 from certificates_svc.service import CertificatesService
 from gateway.service import GatewayService
 from services import healthcheck
 from services.rpc import ConsumerCounter
-from tests.conftest import free_port, wait_for
+from tests.support.waiting import wait_for
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))  # the installed console script
 HEALTHCHECK = [sys.executable, "-m", "alliance.healthcheck"]

@@ -12,8 +12,8 @@ from pymongo import MongoClient
 from services.messaging import ReliableEventHandler
 from services.mongo import PROCESSED_EVENTS
 from services.outbox import OUTBOX
-from tests.conftest import wait_for
 from tests.interface.conftest import RUNNERS
+from tests.support.waiting import wait_for
 
 PRODUCERS = ("members", "events", "certificates")
 

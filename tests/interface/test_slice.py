@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kombu import Connection, Exchange, Queue
 
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 SCHOOL = {"name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school",
           "region": "重庆", "district": "渝中区"}
