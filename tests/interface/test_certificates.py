@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 import base58
 import eventlet
 import pytest
-import requests
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -24,7 +23,7 @@ from certificates_svc.status_list import read_status
 from events_svc.service import EventsService
 from gateway.service import GatewayService
 from members_svc.service import MembersService
-from tests.interface.conftest import Api
+from tests.support.api import Api, create
 from tests.support.waiting import wait_for
 
 EVALUATOR = {"name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school", "region": "重庆",
@@ -34,25 +33,18 @@ HOLDER_NAME = "张三丰"
 
 
 def register_evaluator(api: Api, **overrides) -> dict:
-    response = api.post("/api/v1/organisations", json={**EVALUATOR, **overrides})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, "/api/v1/organisations", {**EVALUATOR, **overrides})
 
 
 def register_person(api: Api, organisation_id: str, name: str = HOLDER_NAME, **extra) -> dict:
-    response = api.post(f"/api/v1/organisations/{organisation_id}/people",
-                        json={"name": name, "kind": "student", **extra})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, f"/api/v1/organisations/{organisation_id}/people", {"name": name, "kind": "student", **extra})
 
 
 def issue(api: Api, holder_id: str, issuer_id: str, **overrides) -> dict:
     body = {"kind": "skill_level", "holder_id": holder_id, "issuer_id": issuer_id,
             "title": "网络与信息安全管理员 职业技能等级证书", "occupation": "网络与信息安全管理员",
             "level": 4, **overrides}
-    response = api.post("/api/v1/certificates", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, "/api/v1/certificates", body)
 
 
 def public_documents(api: Api, number: str) -> tuple[dict, dict, list[dict]]:
@@ -243,7 +235,7 @@ def test_a_rotated_key_signs_new_credentials_and_old_ones_still_verify(start_ser
                                                                       capsys):
     start_services(MembersService, EventsService, GatewayService)
     certificates = start_services(CertificatesService)
-    api = Api(f"http://{config['WEB_SERVER_ADDRESS']}", config["JWT_SECRET"], requests.Session())
+    api = Api.for_config(config)
     school = register_evaluator(api)
     person = register_person(api, school["id"])
     old = issue(api, person["id"], school["id"])["number"]

@@ -7,8 +7,8 @@ import time
 from kombu import Connection, Exchange
 
 from services.contracts import build_event
-from tests.interface.conftest import Api
 from tests.interface.test_certificates import register_evaluator, register_person
+from tests.support.api import Api, all_items, create
 from tests.support.waiting import wait_for
 
 CANDIDATES = 2_114
@@ -17,20 +17,12 @@ PASSED = 2_063
 
 def register_cohort(api: Api, organisation_id: str, size: int) -> list[str]:
     people = [{"name": f"学生{i:04d}", "kind": "student", "student_number": f"2022{i:05d}"} for i in range(size)]
-    response = api.post(f"/api/v1/organisations/{organisation_id}/people/batch", json={"people": people})
-    assert response.status_code == 201, response.text
-    return [person["id"] for person in response.json()["items"]]
+    created = create(api, f"/api/v1/organisations/{organisation_id}/people/batch", {"people": people})
+    return [person["id"] for person in created["items"]]
 
 
 def all_certificates(api: Api) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
-        page = api.get("/api/v1/certificates", params=params).json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
+    return all_items(lambda query: api.get("/api/v1/certificates", params=query).json())
 
 
 def finished_job(api: Api, job_id: str, snapshots: list[dict] | None = None,

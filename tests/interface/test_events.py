@@ -14,7 +14,7 @@ from kombu import Connection, Exchange, Queue, binding
 from events_svc.service import EventsService
 from gateway.service import GatewayService
 from services.contracts import build_event
-from tests.interface.conftest import Api
+from tests.support.api import Api
 from tests.support.waiting import wait_for
 
 CST = timezone(timedelta(hours=8))
@@ -50,7 +50,7 @@ def competition(**changes) -> dict:
 def start_events_api(start_services, config) -> Api:
     """events_svc and the gateway only: the members data arrives as events the test publishes."""
     start_services(EventsService, GatewayService)
-    return Api(f"http://{config['WEB_SERVER_ADDRESS']}", config["JWT_SECRET"], requests.Session())
+    return Api.for_config(config)
 
 
 @pytest.fixture

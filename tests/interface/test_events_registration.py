@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from events_svc.service import EventsService
-from tests.interface.conftest import Api
 from tests.interface.test_events import (
     ALLIANCE,
     act,
@@ -19,6 +18,7 @@ from tests.interface.test_events import (
     published_event,
     start_events_api,
 )
+from tests.support.api import Api
 from tests.support.waiting import wait_for
 
 

@@ -6,14 +6,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import requests
 from kombu import Connection, Queue
 from nameko.runners import ServiceRunner
 from nameko.standalone.events import get_event_exchange
 
 from gateway.service import GatewayService
 from members_svc.service import MembersService
-from tests.interface.conftest import Api
+from tests.support.api import Api, create
 from tests.support.waiting import wait_for
 
 ALL_ACTIONS = ("approve", "reject", "suspend", "reinstate", "leave")
@@ -59,7 +58,7 @@ class EventTap:
 def serve_members(start_services, config) -> tuple[ServiceRunner, Api]:
     """The gateway in front of members_svc alone: members tests need no other service."""
     runner = start_services(MembersService, GatewayService)
-    return runner, Api(f"http://{config['WEB_SERVER_ADDRESS']}", config["JWT_SECRET"], requests.Session())
+    return runner, Api.for_config(config)
 
 
 @pytest.fixture
@@ -71,12 +70,6 @@ def api(start_services, config) -> Api:
 def members_events(config) -> Iterator[EventTap]:
     with EventTap(config, "members") as tap:
         yield tap
-
-
-def create(api, path: str, body: dict, **kwargs) -> dict:
-    response = api.post(path, json=body, **kwargs)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def alliance(api) -> dict:

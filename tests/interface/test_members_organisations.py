@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.interface.conftest import Api
-from tests.interface.test_members_memberships import EventTap, create, school, serve_members
+from tests.interface.test_members_memberships import EventTap, school, serve_members
+from tests.support.api import Api, create
 from tests.support.waiting import wait_for
 
 

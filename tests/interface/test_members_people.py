@@ -13,8 +13,8 @@ from nameko.testing.utils import get_container
 
 from members_svc.service import MembersService
 from services.contracts import build_event
-from tests.interface.conftest import Api
-from tests.interface.test_members_memberships import EventTap, create, school, serve_members
+from tests.interface.test_members_memberships import EventTap, school, serve_members
+from tests.support.api import Api, create
 from tests.support.waiting import wait_for
 
 NATIONAL_ID = "11010519491231002X"

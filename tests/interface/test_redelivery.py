@@ -12,15 +12,10 @@ from pymongo import MongoClient
 from services.messaging import ReliableEventHandler
 from services.mongo import PROCESSED_EVENTS
 from services.outbox import OUTBOX
-from tests.interface.conftest import RUNNERS
+from tests.support.api import ok
 from tests.support.waiting import wait_for
 
 PRODUCERS = ("members", "events", "certificates")
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def consumed_total() -> float:
@@ -81,13 +76,13 @@ def run_every_flow(api) -> None:
     wait_for(portfolios_complete, timeout=20, message="every certificate in the portfolios")
 
 
-def test_redelivering_every_published_event_changes_nothing(api, config):
+def test_redelivering_every_published_event_changes_nothing(api, config, runners):
     run_every_flow(api)
     client = MongoClient(config["MONGO_URI"], tz_aware=True)
     prefix = config["DATABASE_PREFIX"]
     wait_for(lambda: all(client[f"{prefix}{s}"][OUTBOX].count_documents({"status": {"$ne": "sent"}}) == 0
                          for s in PRODUCERS), message="every outbox to be relayed")
-    handlers = [(e.source_service, e.event_type) for container in RUNNERS[-1].containers
+    handlers = [(e.source_service, e.event_type) for container in runners[-1].containers
                 for e in container.entrypoints if isinstance(e, ReliableEventHandler)]
     envelopes = [record["envelope"] for s in PRODUCERS
                  for record in client[f"{prefix}{s}"][OUTBOX].find({"status": "sent"})]

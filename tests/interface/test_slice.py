@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kombu import Connection, Exchange, Queue
 
+from tests.support.api import create
 from tests.support.waiting import wait_for
 
 SCHOOL = {"name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school",
@@ -11,17 +12,13 @@ SCHOOL = {"name": "重庆市渝中职业教育中心", "kind": "secondary_vocati
 
 
 def register_school(api, **overrides) -> dict:
-    response = api.post("/api/v1/organisations", json={**SCHOOL, **overrides})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, "/api/v1/organisations", {**SCHOOL, **overrides})
 
 
 def register_student(api, organisation_id: str, **overrides) -> dict:
     body = {"name": "张三丰", "kind": "student", "student_number": "2022001",
             "national_id": "11010519491231002X", **overrides}
-    response = api.post(f"/api/v1/organisations/{organisation_id}/people", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, f"/api/v1/organisations/{organisation_id}/people", body)
 
 
 def test_certificate_reaches_the_persons_portfolio(api):
