@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from kombu import Connection, Exchange
@@ -14,9 +10,9 @@ from kombu import Connection, Exchange
 from services.contracts import build_event
 from services.dead_letters import list_dead_letters, purge_dead_letters
 from services.messaging import event_handler
+from tests.support.cli import alliance
 from tests.support.waiting import wait_for
 
-ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 POISONED: set[str] = set()
 HANDLED: list[str] = []
 ATTEMPTS: dict[str, int] = {}
@@ -59,11 +55,6 @@ def publish(amqp_uri: str, body, **options) -> None:
                          retry=True, **options)
 
 
-def alliance(amqp_uri: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, AMQP_URI=amqp_uri)
-    return subprocess.run([ALLIANCE, *args], env=env, capture_output=True, text=True, timeout=60)
-
-
 def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_services, config):
     start_services(Probe, overrides={"EVENT_MAX_ATTEMPTS": 3, "EVENT_RETRY_BASE_SECONDS": 0.05})
     uri = config["AMQP_URI"]
@@ -79,12 +70,12 @@ def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_service
     assert letters[0].attempts == 3 and "cannot record PA-2026-000001" in letters[0].error
     assert letters[0].event_type == "certificate_issued"
 
-    listed = alliance(uri, "dlq", "list", "probe", "--json")
+    listed = alliance("dlq", "list", "probe", "--json", AMQP_URI=uri)
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout.splitlines()[0])["attempts"] == 3
 
     POISONED.clear()
-    replayed = alliance(uri, "dlq", "replay", "probe")
+    replayed = alliance("dlq", "replay", "probe", AMQP_URI=uri)
     assert replayed.returncode == 0 and "replayed 1" in replayed.stdout
     wait_for(lambda: "PA-2026-000001" in HANDLED, message="the replayed event")
     assert list_dead_letters(uri, "probe") == []
@@ -107,7 +98,7 @@ def test_malformed_messages_are_dead_lettered_and_the_worker_goes_on(start_servi
     assert any("holder_id" in error for error in errors)
     assert ATTEMPTS.get("PA-2026-000009") is None  # never reached the handler
 
-    purged = alliance(uri, "dlq", "purge", "probe")
+    purged = alliance("dlq", "purge", "probe", AMQP_URI=uri)
     assert purged.returncode == 0 and "purged 2" in purged.stdout
     assert purge_dead_letters(uri, "probe") == 0
 
