@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-from kombu import Connection, Exchange
-
 from services.contracts import build_event
 from tests.interface.test_certificates import register_evaluator, register_person
 from tests.support.api import Api, all_items, create
+from tests.support.events import publish_event
 from tests.support.waiting import wait_for
 
 CANDIDATES = 2_114
@@ -111,11 +110,7 @@ def test_a_batch_issues_the_rest_when_one_holder_is_unknown_and_a_resend_issues_
 
 
 def publish_results(config: dict, data: dict) -> None:
-    envelope = build_event("events", "results_published", data, None)
-    with Connection(config["AMQP_URI"]) as connection:
-        connection.Producer().publish(
-            envelope, exchange=Exchange("events.events", type="topic", durable=True),
-            routing_key="results_published", serializer="json", declare=[], retry=True)
+    publish_event(config, build_event("events", "results_published", data, None))
 
 
 def test_competition_winners_get_award_certificates_and_a_correction_changes_only_what_changed(api, config):

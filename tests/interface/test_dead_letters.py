@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from kombu import Connection, Exchange
 
 from services.contracts import build_event
 from services.dead_letters import list_dead_letters, purge_dead_letters
 from services.messaging import event_handler
 from tests.support.cli import alliance
+from tests.support.events import publish_event, publish_message
 from tests.support.waiting import wait_for
 
 POISONED: set[str] = set()
@@ -47,21 +47,13 @@ def issued(number: str) -> dict:
         "credential_id": f"https://example.test/{number}", "status": "active"}, "trace-1")
 
 
-def publish(amqp_uri: str, body, **options) -> None:
-    exchange = Exchange("certificates.events", type="topic", durable=True)
-    with Connection(amqp_uri) as connection:
-        producer = connection.Producer()
-        producer.publish(body, exchange=exchange, routing_key="certificate_issued", declare=[exchange],
-                         retry=True, **options)
-
-
 def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_services, config):
     start_services(Probe, overrides={"EVENT_MAX_ATTEMPTS": 3, "EVENT_RETRY_BASE_SECONDS": 0.05})
     uri = config["AMQP_URI"]
     POISONED.add("PA-2026-000001")
-    publish(uri, issued("PA-2026-000001"))
+    publish_event(config, issued("PA-2026-000001"))
     for serial in range(2, 5):
-        publish(uri, issued(f"PA-2026-00000{serial}"))
+        publish_event(config, issued(f"PA-2026-00000{serial}"))
 
     wait_for(lambda: len(HANDLED) == 3, message="the healthy events")
     letters = wait_for(lambda: list_dead_letters(uri, "probe"), message="the dead letter")
@@ -84,11 +76,12 @@ def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_service
 def test_malformed_messages_are_dead_lettered_and_the_worker_goes_on(start_services, config):
     start_services(Probe, overrides={"EVENT_MAX_ATTEMPTS": 3, "EVENT_RETRY_BASE_SECONDS": 0.05})
     uri = config["AMQP_URI"]
-    publish(uri, b"{not json", content_type="application/json", content_encoding="utf-8")
+    publish_message(config, "certificates", "certificate_issued", b"{not json",
+                    content_type="application/json", content_encoding="utf-8")
     wrong_schema = issued("PA-2026-000009")
     del wrong_schema["data"]["holder_id"]
-    publish(uri, wrong_schema)
-    publish(uri, issued("PA-2026-000010"))
+    publish_event(config, wrong_schema)
+    publish_event(config, issued("PA-2026-000010"))
 
     wait_for(lambda: HANDLED == ["PA-2026-000010"], message="the valid event after the bad ones")
     letters = wait_for(lambda: (lambda ls: ls if len(ls) == 2 else None)(list_dead_letters(uri, "probe")),
@@ -119,8 +112,8 @@ def test_quorum_queues_when_configured(start_services, config, infrastructure):
     assert queues["probe.retry.1"] == "quorum"
 
     POISONED.add("PA-2026-000077")
-    publish(config["AMQP_URI"], issued("PA-2026-000077"))
-    publish(config["AMQP_URI"], issued("PA-2026-000078"))
+    publish_event(config, issued("PA-2026-000077"))
+    publish_event(config, issued("PA-2026-000078"))
     wait_for(lambda: HANDLED == ["PA-2026-000078"], message="the healthy event")
     letters = wait_for(lambda: list_dead_letters(config["AMQP_URI"], "probe"), message="the dead letter")
     assert [letter.attempts for letter in letters] == [2]

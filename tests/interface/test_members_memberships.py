@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from kombu import Connection, Queue
 from nameko.runners import ServiceRunner
-from nameko.standalone.events import get_event_exchange
 
 from gateway.service import GatewayService
 from members_svc.service import MembersService
 from tests.support.api import Api, create
+from tests.support.events import EventTap
 from tests.support.waiting import wait_for
 
 ALL_ACTIONS = ("approve", "reject", "suspend", "reinstate", "leave")
@@ -23,36 +21,6 @@ ALLOWED = {
     "rejected": [],
     "left": [],
 }
-
-
-class EventTap:
-    """A queue of the test's own, bound to every routing key of a service's event exchange."""
-
-    def __init__(self, config: dict, producer: str) -> None:
-        self.connection = Connection(config["AMQP_URI"])
-        queue = Queue(f"test-tap-{uuid.uuid4().hex[:8]}", get_event_exchange(producer, config),
-                      routing_key="#", exclusive=True)
-        self.queue = self.connection.SimpleQueue(queue)
-        self.received: list[dict] = []
-
-    def drain(self) -> list[dict]:
-        while True:
-            try:
-                message = self.queue.get(block=False)
-            except self.queue.Empty:
-                return self.received
-            self.received.append(message.payload)
-            message.ack()
-
-    def of_type(self, event_type: str) -> list[dict]:
-        return [e for e in self.drain() if e["event_type"] == event_type]
-
-    def __enter__(self) -> EventTap:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.queue.close()
-        self.connection.release()
 
 
 def serve_members(start_services, config) -> tuple[ServiceRunner, Api]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.interface.test_members_memberships import EventTap, school, serve_members
+from tests.interface.test_members_memberships import school, serve_members
 from tests.support.api import Api, create
+from tests.support.events import EventTap
 from tests.support.waiting import wait_for
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kombu import Connection
-from nameko.standalone.events import get_event_exchange
 from prometheus_client import REGISTRY
 from pymongo import MongoClient
 
@@ -13,6 +11,7 @@ from services.messaging import ReliableEventHandler
 from services.mongo import PROCESSED_EVENTS
 from services.outbox import OUTBOX
 from tests.support.api import ok
+from tests.support.events import publish_event
 from tests.support.waiting import wait_for
 
 PRODUCERS = ("members", "events", "certificates")
@@ -92,12 +91,9 @@ def test_redelivering_every_published_event_changes_nothing(api, config, runners
 
     before_state = snapshot(client, prefix)
     before_count = consumed_total()
-    with Connection(config["AMQP_URI"]) as connection:
-        producer = connection.Producer()
-        for envelope in envelopes:
-            producer.publish(envelope, exchange=get_event_exchange(envelope["producer"], config),
-                             routing_key=envelope["event_type"], message_id=envelope["event_id"],
-                             headers={"nameko.request_id": envelope["correlation_id"]}, retry=True)
+    for envelope in envelopes:
+        publish_event(config, envelope, message_id=envelope["event_id"],
+                      headers={"nameko.request_id": envelope["correlation_id"]})
     wait_for(lambda: consumed_total() - before_count >= expected, timeout=30,
              message=f"{expected} redeliveries to be handled")
     assert snapshot(client, prefix) == before_state
