@@ -16,68 +16,20 @@ import eventlet
 eventlet.monkey_patch()  # nameko's pytest plugin no longer does this
 
 import os  # noqa: E402
-import socket  # noqa: E402
-import time  # noqa: E402
 import uuid  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from urllib.parse import quote, urlsplit  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from nameko.testing.rabbit import Client as RabbitAdmin  # noqa: E402
 
-from alliance.embedded_db import EmbeddedDatabase  # noqa: E402
+from alliance.embedded_db import EmbeddedDatabase, free_port  # noqa: E402
 from services.config import DEFAULT_CONFIG_PATH, read_config  # noqa: E402
-
-TEST_VHOST_PREFIX = "alliance_test_"
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.05,
-             message: str = "condition") -> object:
-    """Poll ``predicate`` until it returns something truthy, or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {message}")
-        eventlet.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def docker_answers() -> bool:
-    try:
-        import docker
-
-        docker.from_env(timeout=3).ping()
-        return True
-    except Exception:  # noqa: BLE001 - no engine, no socket, no permission: all mean "no Docker"
-        return False
-
-
-STALE_VHOST_SECONDS = 3600
-
-
-def stale_test_vhost(name: str) -> bool:
-    """A vhost an earlier, interrupted run left behind (runs going on at the same time keep theirs)."""
-    if not name.startswith(TEST_VHOST_PREFIX):
-        return False
-    stamp = name[len(TEST_VHOST_PREFIX):].split("_")[0]
-    return not stamp.isdigit() or time.time() - int(stamp) > STALE_VHOST_SECONDS
-
-
-@dataclass
-class Infrastructure:
-    amqp_uri: str  # broker root (default vhost); tests add their own vhost
-    management_uri: str
-    mongo_uri: str
-    kind: str
+from tests.support.infrastructure import (  # noqa: E402
+    Infrastructure,
+    docker_answers,
+    own_vhost,
+    stale_test_vhost,
+)
 
 
 @pytest.fixture(scope="session")
@@ -129,14 +81,8 @@ def infrastructure() -> Iterator[Infrastructure]:
 @pytest.fixture
 def vhost_uri(infrastructure: Infrastructure) -> Iterator[str]:
     """An AMQP URI on a vhost of this test's own, deleted afterwards."""
-    admin = RabbitAdmin(infrastructure.management_uri)
-    vhost = f"{TEST_VHOST_PREFIX}{int(time.time())}_{uuid.uuid4().hex[:8]}"
-    admin.create_vhost(vhost)
-    user = urlsplit(infrastructure.amqp_uri).username or "guest"
-    admin.set_vhost_permissions(vhost, user, ".*", ".*", ".*")
-    base = infrastructure.amqp_uri.rstrip("/")
-    yield f"{base}/{quote(vhost, safe='')}"
-    admin.delete_vhost(vhost)
+    with own_vhost(infrastructure) as uri:
+        yield uri
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from alliance.cli import main
 from services.config import load_config
 from services.contracts import CONTRACTS, parse_event
 from services.contracts.asyncapi import asyncapi_document, broker_server
+from tests.support.cli import alliance_in_process
 
 ASYNCAPI_SCHEMA = json.loads(Path(__file__).with_name("asyncapi-3.0.0.schema.json").read_text("utf-8"))
 URI = "amqp://guest:secret-password@rabbit.example:5673/alliance"
@@ -116,8 +116,9 @@ def test_the_server_names_the_broker_without_its_credentials(document):
     assert broker_server("amqp://guest:guest@localhost:5672/")["pathname"] == "/"
 
 
-def test_alliance_contract_prints_the_document(capsys):
-    assert main(["contract"]) == 0
-    printed = json.loads(capsys.readouterr().out)
+def test_alliance_contract_prints_the_document():
+    result = alliance_in_process("contract")
+    assert result.returncode == 0
+    printed = json.loads(result.stdout)
     assert printed == asyncapi_document(str(load_config()["AMQP_URI"]))
     assert asyncapi_errors(printed) == []

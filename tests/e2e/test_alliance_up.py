@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 
 import pytest
 import requests
 
-from tests.conftest import free_port, wait_for
-from tests.e2e.conftest import ALLIANCE, RunningSystem, alive, descendants
+from alliance.embedded_db import free_port
+from tests.support.cli import alliance
+from tests.support.system import RunningSystem, alive, descendants
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -18,7 +19,7 @@ def test_alliance_up_runs_the_slice_stops_cleanly_and_keeps_data(system_env, tmp
     system = RunningSystem(system_env, port, tmp_path / "up.log")
     try:
         system.wait_ready()
-        admin = {"Authorization": f"Bearer {system.token('--role', 'alliance_admin')}"}
+        admin = system.admin()
         assert requests.get(f"{system.url}/ready", timeout=10).status_code == 200
 
         school = requests.post(f"{system.url}/api/v1/organisations", headers=admin, timeout=30, json={
@@ -57,7 +58,7 @@ def test_alliance_up_runs_the_slice_stops_cleanly_and_keeps_data(system_env, tmp
     again = RunningSystem(system_env, port, tmp_path / "up-again.log")
     try:
         again.wait_ready()
-        admin = {"Authorization": f"Bearer {again.token('--role', 'alliance_admin')}"}
+        admin = again.admin()
         kept = requests.get(f"{again.url}/api/v1/organisations/{school['id']}", headers=admin, timeout=10)
         assert kept.status_code == 200
         assert kept.json()["name"] == "武隆职业教育中心"
@@ -67,8 +68,7 @@ def test_alliance_up_runs_the_slice_stops_cleanly_and_keeps_data(system_env, tmp
 
 def test_alliance_up_without_a_broker_says_how_to_start_one(system_env):
     env = dict(system_env, AMQP_URI=f"amqp://guest:guest@127.0.0.1:{free_port()}/")
-    result = subprocess.run([*ALLIANCE, "up", "--port", str(free_port())], env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = alliance("up", "--port", str(free_port()), env=env)
     assert result.returncode == 2
     assert "rabbitmq-server -detached" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

@@ -10,8 +10,9 @@ import pytest
 import requests
 from pymongo import MongoClient
 
-from tests.conftest import free_port, wait_for
-from tests.e2e.conftest import RunningSystem, descendants
+from alliance.embedded_db import free_port
+from tests.support.system import RunningSystem, descendants
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +40,7 @@ def test_sigkill_of_one_instance_mid_cohort_loses_and_doubles_nothing(system_env
     try:
         system.wait_ready()
         session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {system.token('--role', 'alliance_admin')}"
+        session.headers.update(system.admin())
         wait_for(lambda: len(certificates_instances(system.process.pid)) == 2, message="two instances")
 
         school = session.post(f"{system.url}/api/v1/organisations", timeout=30, json={

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from datetime import date
 
 import pytest
-import requests
 
 from alliance import demo
-from tests.conftest import free_port
-from tests.e2e.conftest import ALLIANCE, RunningSystem
+from alliance.embedded_db import free_port
+from tests.support.cli import alliance
+from tests.support.system import RunningSystem
 
 pytestmark = pytest.mark.e2e
 
@@ -20,40 +19,27 @@ COHORT = 40  # 39 pass: the demo's 97.6 % at a size that seeds in seconds
 
 
 def seed(system: RunningSystem, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*ALLIANCE, "seed", "--demo", "--url", system.url, *args], env=system.env,
-                          capture_output=True, text=True, timeout=300)
+    return alliance("seed", "--demo", "--url", system.url, *args, env=system.env, timeout=300)
 
 
 def snapshot(system: RunningSystem) -> dict[str, list]:
     """What the demo put there, as a client sees it."""
-    headers = {"Authorization": f"Bearer {system.token('--role', 'alliance_admin')}"}
-
-    def every(path: str, **params) -> list[dict]:
-        items, cursor = [], None
-        while True:
-            page = requests.get(system.url + path, headers=headers, timeout=30,
-                                params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})}).json()
-            items += page["items"]
-            if not (cursor := page["next_cursor"]):
-                return items
-
-    organisations = every("/api/v1/organisations")
-    (alliance,) = every("/api/v1/alliances")
-    events = every("/api/v1/events")
+    organisations = system.all("/api/v1/organisations")
+    (demo_alliance,) = system.all("/api/v1/alliances")
+    events = system.all("/api/v1/events")
     return {
         "organisations": sorted(o["name"] for o in organisations),
         "memberships": sorted((m["organisation_id"], m["role"], m["status"])
-                              for m in every(f"/api/v1/alliances/{alliance['id']}/memberships")),
+                              for m in system.all(f"/api/v1/alliances/{demo_alliance['id']}/memberships")),
         "people": sorted(p["student_number"] for o in organisations
-                         for p in every(f"/api/v1/organisations/{o['id']}/people")),
+                         for p in system.all(f"/api/v1/organisations/{o['id']}/people")),
         "events": sorted((e["title"], e["status"]) for e in events),
         "registrations": sorted(r["team_name"] for e in events if e["kind"] == "skills_competition"
-                                for r in every(f"/api/v1/events/{e['id']}/registrations")),
-        "certificates": sorted((c["kind"], c["holder_id"], c["title"]) for c in every("/api/v1/certificates")),
-        "lead": [alliance["lead_organisation_id"]],
-        "wulong_2022": [requests.get(system.url + "/api/v1/stats/attainment", headers=headers, timeout=30, params={
-            "organisation_id": next(o["id"] for o in organisations if o["name"] == demo.WULONG),
-            "year": 2022}).json()],
+                                for r in system.all(f"/api/v1/events/{e['id']}/registrations")),
+        "certificates": sorted((c["kind"], c["holder_id"], c["title"]) for c in system.all("/api/v1/certificates")),
+        "lead": [demo_alliance["lead_organisation_id"]],
+        "wulong_2022": [system.get("/api/v1/stats/attainment", year=2022, organisation_id=next(
+            o["id"] for o in organisations if o["name"] == demo.WULONG))],
     }
 
 
@@ -96,8 +82,7 @@ def test_seed_loads_the_demo_alliance_and_a_second_run_changes_nothing(system):
 
 
 def test_seed_says_how_to_start_the_gateway_when_none_answers(tmp_path):
-    env = dict(os.environ, ALLIANCE_DATA_DIR=str(tmp_path / "var"))
-    result = subprocess.run([*ALLIANCE, "seed", "--demo", "--url", f"http://127.0.0.1:{free_port()}"],
-                            env=env, capture_output=True, text=True, timeout=60)
+    result = alliance("seed", "--demo", "--url", f"http://127.0.0.1:{free_port()}",
+                      ALLIANCE_DATA_DIR=str(tmp_path / "var"))
     assert result.returncode == 2
     assert "alliance up" in result.stderr and "Traceback" not in result.stderr

@@ -16,8 +16,8 @@ from typing import Any
 
 import gateway.service  # noqa: F401 - importing the gateway declares every route
 from gateway.api import ADMIN, PUBLIC, ROUTES, Route
-from tests.conftest import wait_for
-from tests.interface.conftest import Api
+from tests.support.api import Api, ok
+from tests.support.waiting import wait_for
 
 NO_TOKEN, OTHER_ORG, OWN_ORG, ALLIANCE_ADMIN = "no token", "other org_admin", "own org_admin", "alliance_admin"
 CALLERS = (NO_TOKEN, OTHER_ORG, OWN_ORG, ALLIANCE_ADMIN)
@@ -52,11 +52,6 @@ class Case:
     params: dict[str, Any] | None = None
     override: dict[str, Outcome] = field(default_factory=dict)
     secret: str | None = None  # must not appear in what the other org or the public reads
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def event_body(alliance_id: str, organiser_id: str, title: str) -> dict[str, Any]:

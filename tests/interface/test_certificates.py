@@ -12,20 +12,19 @@ from urllib.parse import urlsplit
 import base58
 import eventlet
 import pytest
-import requests
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from alliance.cli import main as alliance
 from certificates_svc.keys import load_or_create_keys
 from certificates_svc.service import CertificatesService
 from certificates_svc.status_list import read_status
 from events_svc.service import EventsService
 from gateway.service import GatewayService
 from members_svc.service import MembersService
-from tests.conftest import wait_for
-from tests.interface.conftest import Api
+from tests.support.api import Api, create
+from tests.support.cli import alliance_in_process
+from tests.support.waiting import wait_for
 
 EVALUATOR = {"name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school", "region": "重庆",
              "accredited_evaluator": True,
@@ -34,25 +33,18 @@ HOLDER_NAME = "张三丰"
 
 
 def register_evaluator(api: Api, **overrides) -> dict:
-    response = api.post("/api/v1/organisations", json={**EVALUATOR, **overrides})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, "/api/v1/organisations", {**EVALUATOR, **overrides})
 
 
 def register_person(api: Api, organisation_id: str, name: str = HOLDER_NAME, **extra) -> dict:
-    response = api.post(f"/api/v1/organisations/{organisation_id}/people",
-                        json={"name": name, "kind": "student", **extra})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, f"/api/v1/organisations/{organisation_id}/people", {"name": name, "kind": "student", **extra})
 
 
 def issue(api: Api, holder_id: str, issuer_id: str, **overrides) -> dict:
     body = {"kind": "skill_level", "holder_id": holder_id, "issuer_id": issuer_id,
             "title": "网络与信息安全管理员 职业技能等级证书", "occupation": "网络与信息安全管理员",
             "level": 4, **overrides}
-    response = api.post("/api/v1/certificates", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, "/api/v1/certificates", body)
 
 
 def public_documents(api: Api, number: str) -> tuple[dict, dict, list[dict]]:
@@ -73,14 +65,13 @@ def write(tmp_path: Path, name: str, document: dict) -> str:
     return str(path)
 
 
-def cli_verify(tmp_path: Path, capsys, credential: dict, did: dict, lists: list[dict],
-               *extra: str) -> tuple[int, str]:
+def cli_verify(tmp_path: Path, credential: dict, did: dict, lists: list[dict], *extra: str) -> tuple[int, str]:
     args = ["verify", write(tmp_path, "credential.json", credential),
             "--did", write(tmp_path, "did.json", did)]
     for position, status_list in enumerate(lists):
         args += ["--status-list", write(tmp_path, f"list-{position}.json", status_list)]
-    code = alliance([*args, *extra])
-    return code, capsys.readouterr().out
+    result = alliance_in_process(*args, *extra)
+    return result.returncode, result.stdout
 
 
 def independently_verify(credential: dict, did: dict) -> None:
@@ -134,38 +125,38 @@ def test_skill_level_needs_an_accredited_evaluator(api):
     assert unknown.status_code == 404
 
 
-def test_credential_verifies_offline_and_one_altered_character_fails(api, tmp_path, capsys):
+def test_credential_verifies_offline_and_one_altered_character_fails(api, tmp_path):
     school = register_evaluator(api)
     person = register_person(api, school["id"], national_id="11010519491231002X")
     certificate = issue(api, person["id"], school["id"])
     credential, did, lists = public_documents(api, certificate["number"])
 
     independently_verify(credential, did)
-    code, out = cli_verify(tmp_path, capsys, credential, did, lists, "--name", HOLDER_NAME)
+    code, out = cli_verify(tmp_path, credential, did, lists, "--name", HOLDER_NAME)
     assert code == 0, out
     assert out.startswith(f"VALID: {certificate['number']} (active)")
     serialised = json.dumps(credential, ensure_ascii=False)
     assert HOLDER_NAME not in serialised and "11010519491231002X" not in serialised
 
-    wrong_name, out = cli_verify(tmp_path, capsys, credential, did, lists, "--name", "张三")
+    wrong_name, out = cli_verify(tmp_path, credential, did, lists, "--name", "张三")
     assert wrong_name == 1
     assert "not issued to the name given" in out
 
     altered = copy.deepcopy(credential)
     number = certificate["number"]
     altered["credentialSubject"]["licenseNumber"] = number[:-1] + str((int(number[-1]) + 1) % 10)
-    code, out = cli_verify(tmp_path, capsys, altered, did, lists)
+    code, out = cli_verify(tmp_path, altered, did, lists)
     assert code == 1
     assert out.startswith("INVALID") and "altered" in out
     with pytest.raises(InvalidSignature):
         independently_verify(altered, did)
 
-    missing = alliance(["verify", str(tmp_path / "nope.json"), "--did", str(tmp_path / "did.json")])
-    assert missing == 2
-    assert "cannot read the credential" in capsys.readouterr().err
+    missing = alliance_in_process("verify", str(tmp_path / "nope.json"), "--did", str(tmp_path / "did.json"))
+    assert missing.returncode == 2
+    assert "cannot read the credential" in missing.stderr
 
 
-def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_path, capsys):
+def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_path):
     school = register_evaluator(api)
     person = register_person(api, school["id"])
     number = issue(api, person["id"], school["id"])["number"]
@@ -178,7 +169,7 @@ def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_pat
     assert suspended.json()["status"] == "suspended"
     credential, did, lists = public_documents(api, number)
     assert read_status(entry["suspension"], lists[1]) is True
-    out = cli_verify(tmp_path, capsys, credential, did, lists)[1]
+    out = cli_verify(tmp_path, credential, did, lists)[1]
     assert out.startswith(f"INVALID: {number} (suspended)")
     assert api.post(f"/api/v1/certificates/{number}/reinstate", json={}).json()["status"] == "active"
 
@@ -194,7 +185,7 @@ def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_pat
     credential, did, lists = public_documents(api, number)
     assert read_status(entry["revocation"], lists[0]) is True
     assert read_status(entry["suspension"], lists[1]) is False
-    code, out = cli_verify(tmp_path, capsys, credential, did, lists)
+    code, out = cli_verify(tmp_path, credential, did, lists)
     assert code == 1 and "revoked" in out
     answer = api.get(f"/api/v1/verify/{number}", params={"name": HOLDER_NAME}, role=None).json()
     assert answer["valid"] is False and answer["status"] == "revoked"
@@ -239,11 +230,10 @@ def test_public_verification_gives_an_unknown_number_and_a_wrong_name_the_same_a
     assert api.get(f"/api/v1/verify/{number}", role=None).status_code == 400
 
 
-def test_a_rotated_key_signs_new_credentials_and_old_ones_still_verify(start_services, config, tmp_path,
-                                                                      capsys):
+def test_a_rotated_key_signs_new_credentials_and_old_ones_still_verify(start_services, config, tmp_path):
     start_services(MembersService, EventsService, GatewayService)
     certificates = start_services(CertificatesService)
-    api = Api(f"http://{config['WEB_SERVER_ADDRESS']}", config["JWT_SECRET"], requests.Session())
+    api = Api.for_config(config)
     school = register_evaluator(api)
     person = register_person(api, school["id"])
     old = issue(api, person["id"], school["id"])["number"]
@@ -260,5 +250,5 @@ def test_a_rotated_key_signs_new_credentials_and_old_ones_still_verify(start_ser
     assert len(did["verificationMethod"]) == 2
     assert old_credential["proof"]["verificationMethod"] != credential["proof"]["verificationMethod"]
     independently_verify(old_credential, did)
-    assert cli_verify(tmp_path, capsys, old_credential, did, lists)[0] == 0
-    assert cli_verify(tmp_path, capsys, credential, did, lists)[0] == 0
+    assert cli_verify(tmp_path, old_credential, did, lists)[0] == 0
+    assert cli_verify(tmp_path, credential, did, lists)[0] == 0

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 
-from kombu import Connection, Exchange
-
 from services.contracts import build_event
-from tests.conftest import wait_for
-from tests.interface.conftest import Api
 from tests.interface.test_certificates import register_evaluator, register_person
+from tests.support.api import Api, all_items, create
+from tests.support.events import publish_event
+from tests.support.waiting import wait_for
 
 CANDIDATES = 2_114
 PASSED = 2_063
@@ -17,20 +16,12 @@ PASSED = 2_063
 
 def register_cohort(api: Api, organisation_id: str, size: int) -> list[str]:
     people = [{"name": f"学生{i:04d}", "kind": "student", "student_number": f"2022{i:05d}"} for i in range(size)]
-    response = api.post(f"/api/v1/organisations/{organisation_id}/people/batch", json={"people": people})
-    assert response.status_code == 201, response.text
-    return [person["id"] for person in response.json()["items"]]
+    created = create(api, f"/api/v1/organisations/{organisation_id}/people/batch", {"people": people})
+    return [person["id"] for person in created["items"]]
 
 
 def all_certificates(api: Api) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
-        page = api.get("/api/v1/certificates", params=params).json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
+    return all_items(lambda query: api.get("/api/v1/certificates", params=query).json())
 
 
 def finished_job(api: Api, job_id: str, snapshots: list[dict] | None = None,
@@ -119,11 +110,7 @@ def test_a_batch_issues_the_rest_when_one_holder_is_unknown_and_a_resend_issues_
 
 
 def publish_results(config: dict, data: dict) -> None:
-    envelope = build_event("events", "results_published", data, None)
-    with Connection(config["AMQP_URI"]) as connection:
-        connection.Producer().publish(
-            envelope, exchange=Exchange("events.events", type="topic", durable=True),
-            routing_key="results_published", serializer="json", declare=[], retry=True)
+    publish_event(config, build_event("events", "results_published", data, None))
 
 
 def test_competition_winners_get_award_certificates_and_a_correction_changes_only_what_changed(api, config):

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from kombu import Connection, Exchange, Queue
@@ -14,10 +10,11 @@ from pymongo import MongoClient
 
 from alliance.backfill import UnknownQueue, replay_events
 from services.contracts import ContractViolation
-from tests.conftest import wait_for
 from tests.interface.test_slice import register_school, register_student
+from tests.support.cli import alliance, config_env
+from tests.support.waiting import wait_for
 
-ALLIANCE = str(Path(sys.executable).with_name("alliance"))
+DATABASE_SETTINGS = ("AMQP_URI", "MONGO_URI", "DATABASE_PREFIX")
 EXCHANGE = Exchange("certificates.events", type="topic", durable=True)
 
 
@@ -34,12 +31,6 @@ def take_all(amqp_uri: str, name: str) -> list:
         while (message := queue.get(no_ack=True, accept=["json"])) is not None:
             messages.append(message)
     return messages
-
-
-def alliance(config: dict, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, AMQP_URI=config["AMQP_URI"], MONGO_URI=config["MONGO_URI"],
-               DATABASE_PREFIX=config["DATABASE_PREFIX"])
-    return subprocess.run([ALLIANCE, *args], env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_replay_delivers_the_history_to_the_new_queue_only(api, config):
@@ -60,8 +51,8 @@ def test_replay_delivers_the_history_to_the_new_queue_only(api, config):
     assert [m.payload["data"]["number"] for m in live] == numbers
 
     declare_subscriber_queue(uri, "student-records.late")
-    result = alliance(config, "events", "replay", "certificates.certificate_issued",
-                      "--since", "2022-01-01", "--to-queue", "student-records.late")
+    result = alliance("events", "replay", "certificates.certificate_issued", "--since", "2022-01-01",
+                      "--to-queue", "student-records.late", **config_env(config, *DATABASE_SETTINGS))
     assert result.returncode == 0, result.stderr
     assert "replayed 3 certificates.certificate_issued event(s) to queue student-records.late" in result.stdout
 
@@ -80,7 +71,7 @@ def test_replay_delivers_the_history_to_the_new_queue_only(api, config):
 
 
 def test_replay_to_a_missing_queue_says_so(config):
-    result = alliance(config, "events", "replay", "certificates.certificate_issued",
-                      "--since", "2022-01-01", "--to-queue", "nobody-declared-this")
+    result = alliance("events", "replay", "certificates.certificate_issued", "--since", "2022-01-01",
+                      "--to-queue", "nobody-declared-this", **config_env(config, *DATABASE_SETTINGS))
     assert result.returncode == 1
     assert "queue 'nobody-declared-this' does not exist; declare it first" in result.stderr

@@ -8,11 +8,12 @@ import sys
 from pathlib import Path
 
 from amqp.exceptions import NotFound
-from kombu import Connection, Exchange
+from kombu import Connection
 
 from services.contracts.asyncapi import asyncapi_document
-from tests.conftest import wait_for
 from tests.interface.test_slice import register_school, register_student
+from tests.support.events import publish_message
+from tests.support.waiting import wait_for
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "certificate_subscriber.py"
 QUEUE = "student-records.certificates"
@@ -59,11 +60,9 @@ def test_standalone_subscriber_receives_and_validates_a_batch_of_certificates(ap
                 "title": f"网络搭建与应用 师资培训 第{serial + 1}期"})
             assert response.status_code == 201, response.text
             numbers.add(response.json()["number"])
-        with Connection(uri) as connection:  # a message no certificate_issued can look like
-            connection.Producer().publish(
-                {"event_type": "certificate_issued", "data": {"number": "forged"}},
-                exchange=Exchange("certificates.events", type="topic", durable=True),
-                routing_key="certificate_issued", message_id="forged-1")
+        # a message no certificate_issued can look like
+        publish_message(config, "certificates", "certificate_issued",
+                        {"event_type": "certificate_issued", "data": {"number": "forged"}}, message_id="forged-1")
 
         wait_for(lambda: subscriber.poll() is not None, timeout=60, message="the subscriber to stop")
     finally:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from kombu import Connection, Exchange
 
 from services.contracts import build_event
 from services.dead_letters import list_dead_letters, purge_dead_letters
 from services.messaging import event_handler
-from tests.conftest import wait_for
+from tests.support.cli import alliance
+from tests.support.events import publish_event, publish_message
+from tests.support.waiting import wait_for
 
-ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 POISONED: set[str] = set()
 HANDLED: list[str] = []
 ATTEMPTS: dict[str, int] = {}
@@ -51,26 +47,13 @@ def issued(number: str) -> dict:
         "credential_id": f"https://example.test/{number}", "status": "active"}, "trace-1")
 
 
-def publish(amqp_uri: str, body, **options) -> None:
-    exchange = Exchange("certificates.events", type="topic", durable=True)
-    with Connection(amqp_uri) as connection:
-        producer = connection.Producer()
-        producer.publish(body, exchange=exchange, routing_key="certificate_issued", declare=[exchange],
-                         retry=True, **options)
-
-
-def alliance(amqp_uri: str, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, AMQP_URI=amqp_uri)
-    return subprocess.run([ALLIANCE, *args], env=env, capture_output=True, text=True, timeout=60)
-
-
 def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_services, config):
     start_services(Probe, overrides={"EVENT_MAX_ATTEMPTS": 3, "EVENT_RETRY_BASE_SECONDS": 0.05})
     uri = config["AMQP_URI"]
     POISONED.add("PA-2026-000001")
-    publish(uri, issued("PA-2026-000001"))
+    publish_event(config, issued("PA-2026-000001"))
     for serial in range(2, 5):
-        publish(uri, issued(f"PA-2026-00000{serial}"))
+        publish_event(config, issued(f"PA-2026-00000{serial}"))
 
     wait_for(lambda: len(HANDLED) == 3, message="the healthy events")
     letters = wait_for(lambda: list_dead_letters(uri, "probe"), message="the dead letter")
@@ -79,12 +62,12 @@ def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_service
     assert letters[0].attempts == 3 and "cannot record PA-2026-000001" in letters[0].error
     assert letters[0].event_type == "certificate_issued"
 
-    listed = alliance(uri, "dlq", "list", "probe", "--json")
+    listed = alliance("dlq", "list", "probe", "--json", AMQP_URI=uri)
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout.splitlines()[0])["attempts"] == 3
 
     POISONED.clear()
-    replayed = alliance(uri, "dlq", "replay", "probe")
+    replayed = alliance("dlq", "replay", "probe", AMQP_URI=uri)
     assert replayed.returncode == 0 and "replayed 1" in replayed.stdout
     wait_for(lambda: "PA-2026-000001" in HANDLED, message="the replayed event")
     assert list_dead_letters(uri, "probe") == []
@@ -93,11 +76,12 @@ def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_service
 def test_malformed_messages_are_dead_lettered_and_the_worker_goes_on(start_services, config):
     start_services(Probe, overrides={"EVENT_MAX_ATTEMPTS": 3, "EVENT_RETRY_BASE_SECONDS": 0.05})
     uri = config["AMQP_URI"]
-    publish(uri, b"{not json", content_type="application/json", content_encoding="utf-8")
+    publish_message(config, "certificates", "certificate_issued", b"{not json",
+                    content_type="application/json", content_encoding="utf-8")
     wrong_schema = issued("PA-2026-000009")
     del wrong_schema["data"]["holder_id"]
-    publish(uri, wrong_schema)
-    publish(uri, issued("PA-2026-000010"))
+    publish_event(config, wrong_schema)
+    publish_event(config, issued("PA-2026-000010"))
 
     wait_for(lambda: HANDLED == ["PA-2026-000010"], message="the valid event after the bad ones")
     letters = wait_for(lambda: (lambda ls: ls if len(ls) == 2 else None)(list_dead_letters(uri, "probe")),
@@ -107,7 +91,7 @@ def test_malformed_messages_are_dead_lettered_and_the_worker_goes_on(start_servi
     assert any("holder_id" in error for error in errors)
     assert ATTEMPTS.get("PA-2026-000009") is None  # never reached the handler
 
-    purged = alliance(uri, "dlq", "purge", "probe")
+    purged = alliance("dlq", "purge", "probe", AMQP_URI=uri)
     assert purged.returncode == 0 and "purged 2" in purged.stdout
     assert purge_dead_letters(uri, "probe") == 0
 
@@ -128,8 +112,8 @@ def test_quorum_queues_when_configured(start_services, config, infrastructure):
     assert queues["probe.retry.1"] == "quorum"
 
     POISONED.add("PA-2026-000077")
-    publish(config["AMQP_URI"], issued("PA-2026-000077"))
-    publish(config["AMQP_URI"], issued("PA-2026-000078"))
+    publish_event(config, issued("PA-2026-000077"))
+    publish_event(config, issued("PA-2026-000078"))
     wait_for(lambda: HANDLED == ["PA-2026-000078"], message="the healthy event")
     letters = wait_for(lambda: list_dead_letters(config["AMQP_URI"], "probe"), message="the dead letter")
     assert [letter.attempts for letter in letters] == [2]

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
 from icalendar import Calendar
-from kombu import Connection, Exchange, Queue, binding
 
 from events_svc.service import EventsService
 from gateway.service import GatewayService
 from services.contracts import build_event
-from tests.conftest import wait_for
-from tests.interface.conftest import Api
+from tests.support.api import Api
+from tests.support.events import EventTap, publish_event
 
 CST = timezone(timedelta(hours=8))
 ALLIANCE = "alliance-chengyu"
@@ -50,7 +47,7 @@ def competition(**changes) -> dict:
 def start_events_api(start_services, config) -> Api:
     """events_svc and the gateway only: the members data arrives as events the test publishes."""
     start_services(EventsService, GatewayService)
-    return Api(f"http://{config['WEB_SERVER_ADDRESS']}", config["JWT_SECRET"], requests.Session())
+    return Api.for_config(config)
 
 
 @pytest.fixture
@@ -78,53 +75,19 @@ def published_event(api: Api, **changes) -> dict:
 def publish_member_event(config: dict, event_type: str, data: dict) -> dict:
     """Publish as members_svc does: nameko's event exchange, routing key = event type."""
     envelope = build_event("members", event_type, data, None)
-    exchange = Exchange("members.events", type="topic", durable=True)
-    with Connection(config["AMQP_URI"]) as connection:
-        connection.Producer(serializer="json").publish(
-            envelope, exchange=exchange, routing_key=event_type, declare=[exchange],
-            delivery_mode=2, headers={"event_id": envelope["event_id"]}, retry=True)
+    publish_event(config, envelope, delivery_mode=2, headers={"event_id": envelope["event_id"]})
     return envelope
 
 
-@contextmanager
-def event_tap(config: dict, *event_types: str):
-    """Receive events_svc's events on a queue of the test's own, as an outside subscriber would."""
-    exchange = Exchange("events.events", type="topic", durable=True)
-    received: list[dict] = []
-    with Connection(config["AMQP_URI"]) as connection:
-        queue = Queue(f"tap-{uuid.uuid4().hex}", exclusive=True,
-                      bindings=[binding(exchange, routing_key=t) for t in event_types])
-        channel = connection.channel()
-        exchange(channel).declare()
-        bound = queue(channel)
-        bound.declare()
-
-        def drain() -> list[dict]:
-            while (message := bound.get(no_ack=True)) is not None:
-                received.append(message.decode())
-            return received
-
-        yield drain
-        channel.close()
-
-
-def wait_for_event(drain, predicate, message: str) -> dict:
-    def found():
-        return next((e for e in drain() if predicate(e)), None)
-
-    return wait_for(found, timeout=10, message=message)
-
-
 def test_event_lifecycle_with_conflicts_naming_allowed_actions(events_api, config):
-    with event_tap(config, "event_published") as drain:
+    with EventTap(config, "events", "event_published") as tap:
         event = create_event(events_api)
         assert event["status"] == "draft"
 
         published = act(events_api, event["id"], "publish")
         assert published.status_code == 200
         assert published.json()["status"] == "published"
-        announced = wait_for_event(drain, lambda e: e["data"]["event_id"] == event["id"],
-                                   "event_published")
+        announced = tap.first(lambda e: e["data"]["event_id"] == event["id"], "event_published")
     assert announced["data"]["title"] == "网络搭建与应用 技能竞赛"
     assert announced["data"]["starts_at"].endswith("Z")
 

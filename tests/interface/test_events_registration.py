@@ -9,17 +9,17 @@ import pytest
 import requests
 
 from events_svc.service import EventsService
-from tests.conftest import wait_for
-from tests.interface.conftest import Api
 from tests.interface.test_events import (
     ALLIANCE,
     act,
-    event_tap,
     in_days,
     publish_member_event,
     published_event,
     start_events_api,
 )
+from tests.support.api import Api
+from tests.support.events import EventTap
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def cancel(api: Api, event: dict, registration: dict, **kwargs) -> requests.Resp
 def test_waitlist_past_capacity_and_promotion_on_cancellation(events_api, members, config):
     event = published_event(events_api, capacity=1)
     teams = {org: members.school(org) for org in ("org-a", "org-b", "org-c")}
-    with event_tap(config, "registration_changed") as drain:
+    with EventTap(config, "events", "registration_changed") as tap:
         first = register_when_known(events_api, event, "org-a", teams["org-a"], "一队")
         second = register_when_known(events_api, event, "org-b", teams["org-b"], "二队")
         third = register_when_known(events_api, event, "org-c", teams["org-c"][:1])
@@ -108,7 +108,7 @@ def test_waitlist_past_capacity_and_promotion_on_cancellation(events_api, member
         assert listed[second["id"]]["status"] == "confirmed"
         assert listed[third["id"]]["waitlist_position"] == 1
 
-        received = wait_for(lambda: len(drain()) == 5 and drain(),
+        received = wait_for(lambda: len(tap.drain()) == 5 and tap.drain(),
                             message="five registration changes")
     changes = [(e["data"]["registration_id"], e["data"]["change"]) for e in received]
     assert changes == [(first["id"], "confirmed"), (second["id"], "waitlisted"),
@@ -267,7 +267,7 @@ def test_results_publish_with_revisions_and_awards(events_api, members, config):
     stranger = events_api.post(path, json={"results": rows}, role="org_admin", org="org-a")
     assert stranger.status_code == 403
 
-    with event_tap(config, "results_published") as drain:
+    with EventTap(config, "events", "results_published") as tap:
         first = events_api.post(path, json={"results": rows}, role="org_admin",
                                 org=event["organiser_id"])
         assert first.status_code == 201, first.text
@@ -276,7 +276,7 @@ def test_results_publish_with_revisions_and_awards(events_api, members, config):
                                                              "rank": 2}]})
         assert corrected.status_code == 201
         assert corrected.json()["revision"] == 2
-        first_event, second_event = wait_for(lambda: len(drain()) == 2 and drain(),
+        first_event, second_event = wait_for(lambda: len(tap.drain()) == 2 and tap.drain(),
                                              message="two results_published events")
     assert first_event["data"]["revision"] == 1
     (row,) = first_event["data"]["results"]

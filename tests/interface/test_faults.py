@@ -7,38 +7,27 @@ import subprocess
 import time
 
 import pytest
-import requests
 
 from alliance.embedded_db import EmbeddedDatabase, free_port
-from gateway.auth import mint_token
-from tests.conftest import wait_for
+from tests.support.api import Api
+from tests.support.waiting import wait_for
 
 
-class Client:
-    def __init__(self, config: dict) -> None:
-        self.base = f"http://{config['WEB_SERVER_ADDRESS']}"
-        self.headers = {"Authorization": f"Bearer {mint_token(config['JWT_SECRET'], 'alliance_admin')}"}
-
-    def get(self, path: str) -> requests.Response:
-        return requests.get(self.base + path, headers=self.headers, timeout=30)
-
-    def post(self, path: str, body: dict) -> requests.Response:
-        return requests.post(self.base + path, json=body, headers=self.headers, timeout=30)
-
-
-def issue_training_certificate(client: Client) -> tuple[str, str]:
-    school = client.post("/api/v1/organisations", {"name": "重庆市工业学校", "kind": "secondary_vocational_school"})
+def issue_training_certificate(client: Api) -> tuple[str, str]:
+    school = client.post("/api/v1/organisations", json={"name": "重庆市工业学校",
+                                                        "kind": "secondary_vocational_school"})
     assert school.status_code == 201, school.text
-    person = client.post(f"/api/v1/organisations/{school.json()['id']}/people", {"name": "刘洋", "kind": "teacher"})
+    person = client.post(f"/api/v1/organisations/{school.json()['id']}/people",
+                         json={"name": "刘洋", "kind": "teacher"})
     assert person.status_code == 201, person.text
-    issued = client.post("/api/v1/certificates", {
+    issued = client.post("/api/v1/certificates", json={
         "kind": "training_completion", "holder_id": person.json()["id"],
         "issuer_id": school.json()["id"], "title": "双师型教师培训"})
     assert issued.status_code == 201, issued.text
     return person.json()["id"], issued.json()["number"]
 
 
-def portfolio_numbers(client: Client, person_id: str) -> list[str]:
+def portfolio_numbers(client: Api, person_id: str) -> list[str]:
     response = client.get(f"/api/v1/people/{person_id}")
     return [c["number"] for c in response.json()["certificates"]] if response.status_code == 200 else []
 
@@ -48,7 +37,7 @@ def test_database_outage_answers_503_fast_and_recovers(start_services, config, t
     database.start()
     try:
         start_services(overrides={"MONGO_URI": database.uri, "DATABASE_TIMEOUT_SECONDS": 1})
-        client = Client(config)
+        client = Api.for_config(config)
         person_id, number = issue_training_certificate(client)
         wait_for(lambda: portfolio_numbers(client, person_id) == [number], message="the first certificate")
 
@@ -59,7 +48,7 @@ def test_database_outage_answers_503_fast_and_recovers(start_services, config, t
         assert during.status_code == 503, during.text
         assert during.headers["Content-Type"].startswith("application/problem+json")
         assert elapsed < 5, f"took {elapsed:.1f} s"
-        refused = client.post("/api/v1/certificates", {
+        refused = client.post("/api/v1/certificates", json={
             "kind": "participation", "holder_id": person_id, "issuer_id": "x", "title": "开放日"})
         assert refused.status_code == 503
 
@@ -82,7 +71,7 @@ def test_broker_restart_during_issuance_every_event_delivered_once(start_service
     if infrastructure.kind != "local":
         pytest.skip("stops the broker: only against the local RabbitMQ")
     start_services()
-    client = Client(config)
+    client = Api.for_config(config)
     person_id, first = issue_training_certificate(client)
     wait_for(lambda: portfolio_numbers(client, person_id) == [first], message="the first certificate")
     try:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import requests
-from kombu import Connection, Queue
 from nameko.runners import ServiceRunner
-from nameko.standalone.events import get_event_exchange
 
 from gateway.service import GatewayService
 from members_svc.service import MembersService
-from tests.conftest import wait_for
-from tests.interface.conftest import Api
+from tests.support.api import Api, create
+from tests.support.events import EventTap
+from tests.support.waiting import wait_for
 
 ALL_ACTIONS = ("approve", "reject", "suspend", "reinstate", "leave")
 ALLOWED = {
@@ -26,40 +23,10 @@ ALLOWED = {
 }
 
 
-class EventTap:
-    """A queue of the test's own, bound to every routing key of a service's event exchange."""
-
-    def __init__(self, config: dict, producer: str) -> None:
-        self.connection = Connection(config["AMQP_URI"])
-        queue = Queue(f"test-tap-{uuid.uuid4().hex[:8]}", get_event_exchange(producer, config),
-                      routing_key="#", exclusive=True)
-        self.queue = self.connection.SimpleQueue(queue)
-        self.received: list[dict] = []
-
-    def drain(self) -> list[dict]:
-        while True:
-            try:
-                message = self.queue.get(block=False)
-            except self.queue.Empty:
-                return self.received
-            self.received.append(message.payload)
-            message.ack()
-
-    def of_type(self, event_type: str) -> list[dict]:
-        return [e for e in self.drain() if e["event_type"] == event_type]
-
-    def __enter__(self) -> EventTap:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.queue.close()
-        self.connection.release()
-
-
 def serve_members(start_services, config) -> tuple[ServiceRunner, Api]:
     """The gateway in front of members_svc alone: members tests need no other service."""
     runner = start_services(MembersService, GatewayService)
-    return runner, Api(f"http://{config['WEB_SERVER_ADDRESS']}", config["JWT_SECRET"], requests.Session())
+    return runner, Api.for_config(config)
 
 
 @pytest.fixture
@@ -71,12 +38,6 @@ def api(start_services, config) -> Api:
 def members_events(config) -> Iterator[EventTap]:
     with EventTap(config, "members") as tap:
         yield tap
-
-
-def create(api, path: str, body: dict, **kwargs) -> dict:
-    response = api.post(path, json=body, **kwargs)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def alliance(api) -> dict:

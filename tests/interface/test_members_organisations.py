@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import wait_for
-from tests.interface.conftest import Api
-from tests.interface.test_members_memberships import EventTap, create, school, serve_members
+from tests.interface.test_members_memberships import school, serve_members
+from tests.support.api import Api, create
+from tests.support.events import EventTap
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -6,16 +6,15 @@ import json
 import logging
 
 import pytest
-from kombu import Connection
-from nameko.standalone.events import get_event_exchange
 from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import get_container
 
 from members_svc.service import MembersService
 from services.contracts import build_event
-from tests.conftest import wait_for
-from tests.interface.conftest import Api
-from tests.interface.test_members_memberships import EventTap, create, school, serve_members
+from tests.interface.test_members_memberships import school, serve_members
+from tests.support.api import Api, create
+from tests.support.events import EventTap, publish_event
+from tests.support.waiting import wait_for
 
 NATIONAL_ID = "11010519491231002X"
 # The check digit is wrong: refused, and never echoed either.
@@ -101,14 +100,6 @@ def test_national_id_never_leaves_in_responses_events_or_logs(api, config, caplo
         assert leaked not in caplog.text
 
 
-def publish_certificate_event(config: dict, envelope: dict) -> None:
-    """Publish as certificates_svc does: its event exchange, routing key = event type."""
-    exchange = get_event_exchange("certificates", config)
-    with Connection(config["AMQP_URI"]) as connection:
-        connection.Producer().publish(envelope, exchange=exchange, routing_key=envelope["event_type"],
-                                      serializer="json", declare=[exchange])
-
-
 def test_portfolio_follows_certificate_events_and_ignores_redelivery(start_services, config):
     runner, api = serve_members(start_services, config)
     organisation = school(api, "重庆市两江职业教育中心")
@@ -128,10 +119,10 @@ def test_portfolio_follows_certificate_events_and_ignores_redelivery(start_servi
     def portfolio() -> list[dict]:
         return api.get(f"/api/v1/people/{person['id']}").json()["certificates"]
 
-    publish_certificate_event(config, issued)
+    publish_event(config, issued)
     entries = wait_for(portfolio, message="the issued certificate in the portfolio")
     assert [(e["number"], e["status"], e["level"]) for e in entries] == [(number, "active", 4)]
-    publish_certificate_event(config, revoked)
+    publish_event(config, revoked)
     entries = wait_for(lambda: portfolio()[0]["status"] == "revoked" and portfolio(),
                        message="the revocation in the portfolio")
     assert entries[0]["status_reason"] == "考核材料不实"

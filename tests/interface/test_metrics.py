@@ -5,8 +5,9 @@ from __future__ import annotations
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import free_port, wait_for
-from tests.interface.conftest import Api
+from alliance.embedded_db import free_port
+from tests.support.api import Api
+from tests.support.waiting import wait_for
 
 
 def scrape(port: int) -> dict[tuple[str, tuple], float]:
@@ -25,7 +26,7 @@ def value(samples: dict, name: str, **labels: str) -> float:
 def test_counters_and_histograms_follow_a_flow(start_services, config):
     port = free_port()
     start_services(overrides={"METRICS_PORT": port})
-    api = Api(f"http://{config['WEB_SERVER_ADDRESS']}", config["JWT_SECRET"], requests.Session())
+    api = Api.for_config(config)
     before = scrape(port)
 
     school = api.post("/api/v1/organisations",

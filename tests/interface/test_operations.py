@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
+from alliance.embedded_db import free_port
 from certificates_svc.keys import load_or_create_keys, public_key_multibase
 from certificates_svc.service import CertificatesService
 from gateway.service import GatewayService
 from services import healthcheck
 from services.rpc import ConsumerCounter
-from tests.conftest import free_port, wait_for
+from tests.support.cli import ALLIANCE, alliance, config_env, run_together
+from tests.support.system import RunningSystem, system_environment
+from tests.support.waiting import wait_for
 
-ALLIANCE = str(Path(sys.executable).with_name("alliance"))  # the installed console script
 HEALTHCHECK = [sys.executable, "-m", "alliance.healthcheck"]
-
-
-def run(command: list[str], **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
-
-
-def run_together(commands: list[list[str]], **env: str) -> list[subprocess.CompletedProcess]:
-    """Run independent commands at the same time (each pays the interpreter's start-up)."""
-    processes = [subprocess.Popen(c, env={**os.environ, **env}, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for c in commands]
-    results = []
-    for command, process in zip(commands, processes, strict=True):
-        stdout, stderr = process.communicate(timeout=60)
-        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
-    return results
-
-
-def alliance(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return run([ALLIANCE, *args], **env)
 
 
 def rotated_key_id(result: subprocess.CompletedProcess) -> str:
@@ -84,7 +64,7 @@ def test_a_rotated_key_signs_after_a_restart_and_the_old_key_stays_published(sta
 
 def test_health_checks_pass_while_services_answer_and_fail_fast_when_they_stop(start_services, config):
     runner = start_services()
-    env = {"AMQP_URI": config["AMQP_URI"], "WEB_SERVER_ADDRESS": config["WEB_SERVER_ADDRESS"]}
+    env = config_env(config, "AMQP_URI", "WEB_SERVER_ADDRESS")
     domain = ("members", "events", "certificates")
     *answers, gateway = run_together([[*HEALTHCHECK, s, "--timeout", "5"] for s in (*domain, "gateway")], **env)
     for service, result in zip(domain, answers, strict=True):
@@ -134,21 +114,12 @@ def rpc_consumers(amqp_uri: str, service: str) -> int:
 
 @pytest.mark.e2e
 def test_alliance_up_scale_runs_competing_instances_of_a_service(vhost_uri, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
-    env.update(AMQP_URI=vhost_uri, ALLIANCE_DATA_DIR=str(tmp_path / "var"), EMBEDDED_DB_PORT=str(free_port()))
-    log = tmp_path / "up.log"
-    with open(log, "ab") as output:
-        process = subprocess.Popen([ALLIANCE, "up", "--port", str(free_port()), "--scale", "certificates=2"],
-                                   env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    system = RunningSystem(system_environment(vhost_uri, tmp_path / "var"), free_port(), tmp_path / "up.log",
+                           "--scale", "certificates=2")
     try:
-        def ready() -> bool:
-            assert process.poll() is None, log.read_text()[-3000:]
-            return "ready at" in log.read_text()
-
-        wait_for(ready, timeout=120, interval=0.2, message="alliance up to be ready")
+        system.wait_ready()
         # both instances consume the one certificates queue; members runs its default single instance
         wait_for(lambda: rpc_consumers(vhost_uri, "certificates") == 2, message="two certificates consumers")
         assert rpc_consumers(vhost_uri, "members") == 1
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=60) == 0, log.read_text()[-3000:]
+        assert system.stop() == 0, system.log.read_text()[-3000:]

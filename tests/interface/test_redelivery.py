@@ -4,23 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kombu import Connection
-from nameko.standalone.events import get_event_exchange
 from prometheus_client import REGISTRY
 from pymongo import MongoClient
 
 from services.messaging import ReliableEventHandler
 from services.mongo import PROCESSED_EVENTS
 from services.outbox import OUTBOX
-from tests.conftest import wait_for
-from tests.interface.conftest import RUNNERS
+from tests.support.api import ok
+from tests.support.events import publish_event
+from tests.support.waiting import wait_for
 
 PRODUCERS = ("members", "events", "certificates")
-
-
-def ok(response, status: int = 200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def consumed_total() -> float:
@@ -81,13 +75,13 @@ def run_every_flow(api) -> None:
     wait_for(portfolios_complete, timeout=20, message="every certificate in the portfolios")
 
 
-def test_redelivering_every_published_event_changes_nothing(api, config):
+def test_redelivering_every_published_event_changes_nothing(api, config, runners):
     run_every_flow(api)
     client = MongoClient(config["MONGO_URI"], tz_aware=True)
     prefix = config["DATABASE_PREFIX"]
     wait_for(lambda: all(client[f"{prefix}{s}"][OUTBOX].count_documents({"status": {"$ne": "sent"}}) == 0
                          for s in PRODUCERS), message="every outbox to be relayed")
-    handlers = [(e.source_service, e.event_type) for container in RUNNERS[-1].containers
+    handlers = [(e.source_service, e.event_type) for container in runners[-1].containers
                 for e in container.entrypoints if isinstance(e, ReliableEventHandler)]
     envelopes = [record["envelope"] for s in PRODUCERS
                  for record in client[f"{prefix}{s}"][OUTBOX].find({"status": "sent"})]
@@ -97,12 +91,9 @@ def test_redelivering_every_published_event_changes_nothing(api, config):
 
     before_state = snapshot(client, prefix)
     before_count = consumed_total()
-    with Connection(config["AMQP_URI"]) as connection:
-        producer = connection.Producer()
-        for envelope in envelopes:
-            producer.publish(envelope, exchange=get_event_exchange(envelope["producer"], config),
-                             routing_key=envelope["event_type"], message_id=envelope["event_id"],
-                             headers={"nameko.request_id": envelope["correlation_id"]}, retry=True)
+    for envelope in envelopes:
+        publish_event(config, envelope, message_id=envelope["event_id"],
+                      headers={"nameko.request_id": envelope["correlation_id"]})
     wait_for(lambda: consumed_total() - before_count >= expected, timeout=30,
              message=f"{expected} redeliveries to be handled")
     assert snapshot(client, prefix) == before_state

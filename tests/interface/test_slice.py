@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from kombu import Connection, Exchange, Queue
-
-from tests.conftest import wait_for
+from tests.support.api import create
+from tests.support.events import EventTap
+from tests.support.waiting import wait_for
 
 SCHOOL = {"name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school",
           "region": "重庆", "district": "渝中区"}
 
 
 def register_school(api, **overrides) -> dict:
-    response = api.post("/api/v1/organisations", json={**SCHOOL, **overrides})
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, "/api/v1/organisations", {**SCHOOL, **overrides})
 
 
 def register_student(api, organisation_id: str, **overrides) -> dict:
     body = {"name": "张三丰", "kind": "student", "student_number": "2022001",
             "national_id": "11010519491231002X", **overrides}
-    response = api.post(f"/api/v1/organisations/{organisation_id}/people", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+    return create(api, f"/api/v1/organisations/{organisation_id}/people", body)
 
 
 def test_certificate_reaches_the_persons_portfolio(api):
@@ -80,31 +76,14 @@ def test_bad_input_is_refused_and_changes_nothing(api):
 def test_request_id_follows_the_call_into_the_certificate_issued_event(api, config):
     school = register_school(api)
     person = register_student(api, school["id"])
-    received: list[dict] = []
-    exchange = Exchange("certificates.events", type="topic", durable=True)
-    with Connection(config["AMQP_URI"]) as connection:
-        queue = Queue("test-correlation", exchange, routing_key="certificate_issued", exclusive=True)
-        def collect(body, message) -> None:
-            received.append(body)
-            message.ack()
+    with EventTap(config, "certificates", "certificate_issued") as tap:
+        response = api.post("/api/v1/certificates", headers={"X-Request-ID": "trace-cert-42"}, json={
+            "kind": "participation", "holder_id": person["id"], "issuer_id": school["id"],
+            "title": "职业教育活动周 开放日"})
+        assert response.status_code == 201
+        assert response.headers["X-Request-ID"] == "trace-cert-42"
 
-        with connection.Consumer(queue, callbacks=[collect]):
-            response = api.post("/api/v1/certificates", headers={"X-Request-ID": "trace-cert-42"}, json={
-                "kind": "participation", "holder_id": person["id"], "issuer_id": school["id"],
-                "title": "职业教育活动周 开放日"})
-            assert response.status_code == 201
-            assert response.headers["X-Request-ID"] == "trace-cert-42"
-
-            wait_for(lambda: _drain(connection, received), timeout=10, message="certificate_issued")
-    event = received[0]
+        event = wait_for(tap.drain, timeout=10, message="certificate_issued")[0]
     assert event["correlation_id"] == "trace-cert-42"
     assert event["event_type"] == "certificate_issued" and event["producer"] == "certificates"
     assert event["data"]["number"] == response.json()["number"]
-
-
-def _drain(connection, received: list) -> bool:
-    try:
-        connection.drain_events(timeout=0.2)
-    except TimeoutError:
-        pass
-    return bool(received)
