@@ -98,7 +98,8 @@ def config(infrastructure: Infrastructure, vhost_uri: str, tmp_path) -> dict:
         JWT_SECRET="test-secret-" + uuid.uuid4().hex,
         OUTBOX_POLL_SECONDS=0.2,
         EVENT_RETRY_BASE_SECONDS=0.2,
-        RPC_TIMEOUT_SECONDS=5,
+        # A cohort of 2,114 people registered in one call must fit on a busy 2-core machine.
+        RPC_TIMEOUT_SECONDS=15,
         max_workers=10,
     )
     return base

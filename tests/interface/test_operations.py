@@ -10,11 +10,11 @@ import time
 import pytest
 import requests
 
+from alliance import healthcheck
 from alliance.embedded_db import free_port
 from certificates_svc.keys import load_or_create_keys, public_key_multibase
 from certificates_svc.service import CertificatesService
 from gateway.service import GatewayService
-from services import healthcheck
 from services.rpc import ConsumerCounter
 from tests.support.cli import ALLIANCE, alliance, config_env, run_together
 from tests.support.system import RunningSystem, system_environment
