@@ -10,8 +10,9 @@ from urllib.parse import quote, urlsplit
 
 from nameko.extensions import DependencyProvider
 
-from certificates_svc.credentials import build_credential, sign_credential
+from certificates_svc.credential import build_credential
 from certificates_svc.keys import KeyRing, did_document, load_or_create_keys
+from certificates_svc.proof import sign_document
 from certificates_svc.status_list import BitstringStatusList, status_list_credential
 from services.config import data_dir, public_base_url
 
@@ -41,7 +42,7 @@ class Signer:
 
     def sign(self, credential: dict[str, Any], now: datetime) -> dict[str, Any]:
         key = self.keyring.current
-        return sign_credential(credential, key, f"{self.did}#{key.key_id}", now)
+        return sign_document(credential, key, f"{self.did}#{key.key_id}", now)
 
     def credential_for(self, *, number: str, issuer_name: str, holder: dict[str, Any],
                        achievement: dict[str, Any], valid_from: datetime,
