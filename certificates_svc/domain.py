@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from certificates_svc.lifecycle import ACTIVE, effective_status
+from certificates_svc.lifecycle import CertificateStatus, effective_status
 from certificates_svc.numbers import (
     SKILL_LEVELS,
     counter_key,
@@ -16,12 +16,10 @@ from certificates_svc.numbers import (
     format_skill_level_number,
     skill_level_counter_key,
 )
-from certificates_svc.status_list import MIN_LIST_SIZE, status_entry
+from certificates_svc.status_list import MIN_LIST_SIZE, STATUS_PURPOSES, status_entry
 from services.clock import rfc3339
 from services.errors import Forbidden, NotFound, Unprocessable
 from services.identity import mask_name, normalise_name
-
-STATUS_PURPOSES = ("revocation", "suspension")
 
 
 def check_may_issue(kind: str, issuer: dict[str, Any]) -> None:
@@ -121,7 +119,7 @@ def new_certificate(request: dict[str, Any], number: str, holder: dict[str, Any]
         "evidence": request.get("evidence") or [],
         "issued_at": now,
         "valid_until": request.get("valid_until"),
-        "status": ACTIVE,
+        "status": CertificateStatus.ACTIVE.value,
         "status_index": status_index,
     }
 
@@ -158,7 +156,7 @@ def issued_event(certificate: dict[str, Any]) -> dict[str, Any]:
 
 def current_view(certificate: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The certificate as answered: its status is ``expired`` once past ``valid_until``."""
-    return {**certificate, "status": effective_status(certificate, now)}
+    return {**certificate, "status": effective_status(certificate, now).value}
 
 
 def list_number(list_id: str) -> tuple[str, int] | None:
@@ -183,8 +181,8 @@ def public_verification(certificate: dict[str, Any] | None, name: str, now: date
     status = effective_status(certificate, now)
     level = certificate.get("level")
     return {
-        "valid": status == ACTIVE,
-        "status": status,
+        "valid": status is CertificateStatus.ACTIVE,
+        "status": status.value,
         "number": certificate["number"],
         "holder": mask_name(certificate["holder_name"]),
         "kind": certificate["kind"],

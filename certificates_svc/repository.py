@@ -10,7 +10,9 @@ from pymongo import ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from certificates_svc import assessments, lifecycle
+from certificates_svc import assessments
+from certificates_svc.assessments import ItemState
+from certificates_svc.lifecycle import CertificateStatus
 from certificates_svc.status_list import MIN_LIST_SIZE
 from services.clock import utcnow
 from services.errors import Conflict, NotFound
@@ -164,8 +166,8 @@ class CertificatesRepository(Repository):
         now = utcnow()
         items = self.db[JOB_ITEMS]
         # Equality on the indexed state (never an $or, which scans every item ever queued).
-        pending = {"state": assessments.ITEM_PENDING}
-        expired = {"state": assessments.ITEM_CLAIMED, "lease_until": {"$lt": now}}
+        pending = {"state": ItemState.PENDING.value}
+        expired = {"state": ItemState.CLAIMED.value, "lease_until": {"$lt": now}}
         first = (items.find_one(pending, {"job_id": 1}, sort=[("job_id", 1), ("index", 1)])
                  or items.find_one(expired, {"job_id": 1}))
         if first is None:
@@ -177,7 +179,7 @@ class CertificatesRepository(Repository):
             groups.append((expired, [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1})
                                      .limit(chunk - len(ids))]))
         token = uuid.uuid4().hex
-        claim = {"$set": {"state": assessments.ITEM_CLAIMED, "claim": token,
+        claim = {"$set": {"state": ItemState.CLAIMED.value, "claim": token,
                           "lease_until": now + timedelta(seconds=lease_seconds)}}
 
         def take(session: ClientSession) -> None:
@@ -189,8 +191,9 @@ class CertificatesRepository(Repository):
         # is a WriteConflict that is retried until the server aborts the orphan (60 s), where a
         # plain update would wait on it inside the server.
         self.transaction(take)
-        self.db[JOBS].update_one({"_id": job_id, "status": assessments.QUEUED},
-                                 {"$set": {"status": assessments.RUNNING, "started_at": now}})
+        sources, running = assessments.job_transition("start")
+        self.db[JOBS].update_one({"_id": job_id, "status": {"$in": sources}},
+                                 {"$set": {"status": running, "started_at": now}})
         return token, list(self.db[JOB_ITEMS].find({"claim": token}).sort("index", 1))
 
     def complete_chunk(self, job_id: str, token: str, certificates: list[dict[str, Any]],
@@ -201,15 +204,15 @@ class CertificatesRepository(Repository):
         def work(session: ClientSession) -> None:
             failed_ids = [e["item_id"] for e in errors]
             marked = self.db[JOB_ITEMS].update_many(
-                {"_id": {"$in": done_ids + failed_ids}, "claim": token, "state": assessments.ITEM_CLAIMED},
-                {"$set": {"state": assessments.ITEM_DONE}, "$unset": {"lease_until": ""}},
+                {"_id": {"$in": done_ids + failed_ids}, "claim": token, "state": ItemState.CLAIMED.value},
+                {"$set": {"state": ItemState.DONE.value}, "$unset": {"lease_until": ""}},
                 session=session,
             )
             if marked.modified_count != len(done_ids) + len(failed_ids):
                 raise LeaseLost(f"job {job_id}: the chunk's lease ran out")
             if failed_ids:
                 self.db[JOB_ITEMS].update_many({"_id": {"$in": failed_ids}},
-                                               {"$set": {"state": assessments.ITEM_FAILED}},
+                                               {"$set": {"state": ItemState.FAILED.value}},
                                                session=session)
             self._insert_certificates(session, certificates, events)
             if outcomes:
@@ -229,21 +232,21 @@ class CertificatesRepository(Repository):
 
     def items_left(self, job_id: str) -> int:
         return self.db[JOB_ITEMS].count_documents(
-            {"job_id": job_id, "state": {"$in": [assessments.ITEM_PENDING, assessments.ITEM_CLAIMED]}})
+            {"job_id": job_id, "state": {"$in": [ItemState.PENDING.value, ItemState.CLAIMED.value]}})
 
     def finish_job(self, job_id: str) -> None:
         """Mark a job finished and publish ``batch_completed``, once, whoever gets there first."""
 
         def work(session: ClientSession) -> None:
             job = self.db[JOBS].find_one({"_id": job_id}, session=session)
-            if job["status"] not in (assessments.QUEUED, assessments.RUNNING):
-                return
-            self.db[JOBS].update_one(
-                {"_id": job_id, "status": job["status"]},
-                {"$set": {"status": assessments.finished_status(job), "finished_at": utcnow()}},
+            sources, finished = assessments.job_transition(assessments.finishing_action(job))
+            moved = self.db[JOBS].update_one(
+                {"_id": job_id, "status": {"$in": sources}},
+                {"$set": {"status": finished, "finished_at": utcnow()}},
                 session=session,
             )
-            self.emit(session, "batch_completed", assessments.completed_event(job))
+            if moved.matched_count:
+                self.emit(session, "batch_completed", assessments.completed_event(job))
 
         self.transaction(work)
 
@@ -262,7 +265,7 @@ class CertificatesRepository(Repository):
     def standing_awards(self, event_id: str) -> dict[str, dict[str, Any]]:
         """``{holder_id: {number, award}}`` of the event's certificates that are not revoked."""
         found = self.db[CERTIFICATES].find(
-            {"source.event_id": event_id, "status": {"$ne": lifecycle.REVOKED}},
+            {"source.event_id": event_id, "status": {"$ne": CertificateStatus.REVOKED.value}},
             {"holder_id": 1, "number": 1, "source.award": 1, "status": 1, "status_index": 1,
              "valid_until": 1},
         )

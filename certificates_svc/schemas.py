@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from certificates_svc.assessments import ASSESSMENT, BATCH, DONE, FAILED, QUEUED, RUNNING
-from certificates_svc.lifecycle import ACTIONS, ACTIVE, EXPIRED, REVOKED, SUSPENDED
+from certificates_svc.assessments import JobKind, JobStatus
+from certificates_svc.lifecycle import ACTIONS, CertificateStatus
 from certificates_svc.numbers import CERTIFICATE_KINDS
 from services.validation import StrictSchema
 
@@ -108,9 +108,9 @@ class JobError(Schema):
 
 class Job(Schema):
     id = fields.String(attribute="_id")
-    kind = fields.String(metadata={"enum": [ASSESSMENT, BATCH]})
+    kind = fields.String(metadata={"enum": [kind.value for kind in JobKind]})
     issuer_id = fields.String()
-    status = fields.String(metadata={"enum": [QUEUED, RUNNING, DONE, FAILED]})
+    status = fields.String(metadata={"enum": [status.value for status in JobStatus]})
     total = fields.Integer()
     done = fields.Integer(metadata={"description": "items finished without error"})
     failed = fields.Integer()
@@ -133,7 +133,7 @@ class Issuer(Schema):
 
 class Verification(Schema):
     valid = fields.Boolean()
-    status = fields.String(metadata={"enum": [ACTIVE, SUSPENDED, REVOKED, EXPIRED]})
+    status = fields.String(metadata={"enum": [status.value for status in CertificateStatus]})
     number = fields.String()
     holder = fields.String(metadata={"description": "masked holder name"})
     kind = fields.String()

@@ -85,7 +85,7 @@ class CertificatesService(DomainService):
         request = load(schemas.AssessmentCreate, payload)
         assessments.check_assessment(request)
         domain.check_may_issue("skill_level", self._directory().issuer(request["issuer_id"]))
-        return self._submit(assessments.ASSESSMENT, request)
+        return self._submit(assessments.JobKind.ASSESSMENT, request)
 
     @rpc
     def submit_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +94,7 @@ class CertificatesService(DomainService):
         issuer = self._directory().issuer(request["issuer_id"])
         for kind in {item["kind"] for item in request["items"]}:
             domain.check_may_issue(kind, issuer)
-        return self._submit(assessments.BATCH, request)
+        return self._submit(assessments.JobKind.BATCH, request)
 
     @rpc
     def get_job(self, job_id: str) -> dict[str, Any]:
@@ -134,7 +134,7 @@ class CertificatesService(DomainService):
     def on_results_published(self, event: dict[str, Any]) -> None:
         workflows.apply_results(self.repository, self._factory(), self._directory(), event)
 
-    def _submit(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
+    def _submit(self, kind: assessments.JobKind, request: dict[str, Any]) -> dict[str, Any]:
         job_id = str(ObjectId())
         key = assessments.job_key(kind, request["issuer_id"], request)
         items = assessments.job_items(job_id, kind, key, request)

@@ -41,6 +41,22 @@ def test_illegal_transitions_are_conflicts_that_name_the_allowed_actions(status,
     assert raised.value.details == {"current_state": status, "allowed_actions": allowed}
 
 
+def test_a_refused_transition_says_what_the_certificate_is_and_what_was_asked():
+    with pytest.raises(Conflict) as raised:
+        lifecycle.plan_transition(certificate("revoked"), "reinstate", None, NOW)
+
+    assert raised.value.message == "a revoked certificate cannot be reinstated"
+
+
+def test_statuses_are_stored_and_published_as_plain_strings():
+    change = lifecycle.plan_transition(certificate(), "suspend", "audit", NOW)
+    event = lifecycle.status_changed_event(change)
+
+    assert [type(v) for v in (change["old_status"], change["new_status"], event["new_status"])] == [str] * 3
+    assert type(domain.current_view(certificate(), NOW)["status"]) is str
+    assert type(domain.public_verification(certificate(), "张三丰", NOW)["status"]) is str
+
+
 def test_revoking_or_suspending_needs_a_reason_but_reinstating_does_not():
     with pytest.raises(InvalidInput):
         lifecycle.plan_transition(certificate(), "revoke", "  ", NOW)
@@ -136,6 +152,19 @@ def test_assessment_items_issue_skill_levels_to_those_who_passed_and_record_ever
     assert passed["issuance_key"] == f"{key}|a"
     outcome = assessments.outcome_of(job, failed, {"organisation_id": "school"}, certified=False)
     assert (outcome["organisation_id"], outcome["year"], outcome["passed"]) == ("school", 2022, False)
+
+
+def test_jobs_start_from_queued_and_end_failed_only_when_every_item_failed():
+    job = assessments.new_job("j1", "assessment", "k", ASSESSMENT, 2, NOW)
+
+    assert (job["kind"], job["status"]) == ("assessment", "queued")
+    assert type(job["status"]) is str and type(job["kind"]) is str
+    assert assessments.job_transition("start") == (["queued"], "running")
+    assert assessments.job_transition(assessments.finishing_action({**job, "failed": 1})) == \
+        (["queued", "running"], "done")
+    assert assessments.job_transition(assessments.finishing_action({**job, "failed": 2})) == \
+        (["queued", "running"], "failed")
+    assert assessments.finishing_action({**job, "total": 0}) == "complete"
 
 
 def test_a_candidate_listed_twice_is_refused():
