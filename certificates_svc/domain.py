@@ -54,6 +54,11 @@ def status_list_id(list_number: str, purpose: str) -> str:
     return f"{purpose}-{list_number}"
 
 
+def status_list_in_use(list_number: int, reserved: int) -> bool:
+    """Whether list ``list_number`` holds any of the first ``reserved`` status-list slots."""
+    return list_number * MIN_LIST_SIZE < reserved
+
+
 def status_entries(signer: Any, status_index: int) -> list[dict[str, Any]]:
     list_number, bit = status_location(status_index)
     return [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
 from nameko.timer import timer
 
 from certificates_svc import assessments, domain, schemas, workflows
@@ -32,17 +31,13 @@ class CertificatesService(DomainService):
 
     @rpc
     def did_document(self) -> dict[str, Any]:
+        """The issuer's DID document, publishing every signing key."""
         return self.signer.did_document()
 
     @rpc
     def issue_certificate(self, payload: dict[str, Any]) -> dict[str, Any]:
         request = load(schemas.CertificateCreate, payload)
-        directory = self._directory()
-        holder = directory.holder(request["holder_id"])
-        issuer = directory.issuer(request["issuer_id"])
-        domain.check_may_issue(request["kind"], issuer)
-        (certificate,) = self._factory().build([(request, holder)], issuer, utcnow())
-        self.repository.insert_certificate(certificate, domain.issued_event(certificate))
+        certificate = workflows.issue_certificate(self.repository, self._factory(), self._directory(), request)
         return schemas.Certificate().dump(certificate)
 
     @rpc
@@ -52,13 +47,14 @@ class CertificatesService(DomainService):
 
     @rpc
     def get_credential(self, number: str) -> dict[str, Any]:
+        """The signed verifiable credential of a certificate."""
         return self.repository.get_certificate(number)["credential"]
 
     @rpc
     def list_certificates(self, filters: dict[str, Any], limit: int | None = None,
                           cursor: str | None = None) -> dict[str, Any]:
         query = {k: v for k, v in filters.items() if k in ("holder_id", "issuer_id", "kind", "status")}
-        items, next_cursor = self.repository.list_certificates(query, limit, cursor)
+        items, next_cursor = self.repository.list_certificates({**query, "limit": limit, "cursor": cursor})
         now = utcnow()
         return {"items": schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]),
                 "next_cursor": next_cursor}
@@ -72,6 +68,7 @@ class CertificatesService(DomainService):
 
     @rpc
     def status_list(self, list_id: str) -> dict[str, Any]:
+        """A freshly signed Bitstring Status List credential."""
         return workflows.signed_status_list(self.repository, self.signer, list_id)
 
     @rpc
@@ -83,18 +80,12 @@ class CertificatesService(DomainService):
     @rpc
     def submit_assessment(self, payload: dict[str, Any]) -> dict[str, Any]:
         request = load(schemas.AssessmentCreate, payload)
-        assessments.check_assessment(request)
-        domain.check_may_issue("skill_level", self._directory().issuer(request["issuer_id"]))
-        return self._submit(assessments.JobKind.ASSESSMENT, request)
+        return schemas.Job().dump(workflows.submit_assessment(self.repository, self._directory(), request))
 
     @rpc
     def submit_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
         request = load(schemas.BatchCreate, payload)
-        assessments.check_batch(request)
-        issuer = self._directory().issuer(request["issuer_id"])
-        for kind in {item["kind"] for item in request["items"]}:
-            domain.check_may_issue(kind, issuer)
-        return self._submit(assessments.JobKind.BATCH, request)
+        return schemas.Job().dump(workflows.submit_batch(self.repository, self._directory(), request))
 
     @rpc
     def get_job(self, job_id: str) -> dict[str, Any]:
@@ -133,14 +124,6 @@ class CertificatesService(DomainService):
     @event_handler("events", "results_published")
     def on_results_published(self, event: dict[str, Any]) -> None:
         workflows.apply_results(self.repository, self._factory(), self._directory(), event)
-
-    def _submit(self, kind: assessments.JobKind, request: dict[str, Any]) -> dict[str, Any]:
-        job_id = str(ObjectId())
-        key = assessments.job_key(kind, request["issuer_id"], request)
-        items = assessments.job_items(job_id, kind, key, request)
-        job = assessments.new_job(job_id, kind, key, request, len(items), utcnow())
-        self.repository.create_job(job, items)
-        return schemas.Job().dump(job)
 
     def _factory(self) -> CertificateFactory:
         return CertificateFactory(self.repository, self.signer)
