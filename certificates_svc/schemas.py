@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from certificates_svc.assessments import JobKind, JobStatus
 from certificates_svc.lifecycle import ACTIONS, CertificateStatus
 from certificates_svc.numbers import CERTIFICATE_KINDS
+from services.pagination import PageQuery
 from services.validation import StrictSchema
 
 MAX_JOB_ITEMS = 20_000
@@ -61,6 +62,17 @@ class Certificate(Schema):
     status_reason = fields.String(allow_none=True)
     status_changed_at = fields.DateTime(allow_none=True)
     credential_id = fields.String(attribute="credential.id")
+
+
+class CertificateQuery(PageQuery):
+    """A page of certificates; a filter left out matches every certificate."""
+
+    holder_id = fields.String(validate=validate.Length(min=1, max=64))
+    issuer_id = fields.String(validate=validate.Length(min=1, max=64))
+    kind = fields.String(validate=validate.OneOf(CERTIFICATE_KINDS))
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in CertificateStatus if s is not CertificateStatus.EXPIRED]),
+        metadata={"description": "the stored status; expiry is worked out when answering, not stored"})
 
 
 class StatusChange(StrictSchema):

@@ -14,6 +14,7 @@ from services.base import DomainService
 from services.clock import utcnow
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
+from services.pagination import page
 from services.rpc import TimedRpcProxy, rpc
 from services.validation import load
 
@@ -51,13 +52,12 @@ class CertificatesService(DomainService):
         return self.repository.get_certificate(number)["credential"]
 
     @rpc
-    def list_certificates(self, filters: dict[str, Any], limit: int | None = None,
-                          cursor: str | None = None) -> dict[str, Any]:
-        query = {k: v for k, v in filters.items() if k in ("holder_id", "issuer_id", "kind", "status")}
-        items, next_cursor = self.repository.list_certificates({**query, "limit": limit, "cursor": cursor})
+    def list_certificates(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Certificates by holder, issuer, kind and stored status; ``query`` also carries limit and cursor."""
+        items, next_cursor = self.repository.list_certificates(load(schemas.CertificateQuery, query))
         now = utcnow()
-        return {"items": schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]),
-                "next_cursor": next_cursor}
+        return page(schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]),
+                    next_cursor)
 
     @rpc
     def change_status(self, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:

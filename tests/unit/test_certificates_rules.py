@@ -2,8 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from certificates_svc import assessments, awards, domain, lifecycle
+from certificates_svc import assessments, awards, domain, lifecycle, schemas
 from services.errors import Conflict, InvalidInput, NotFound
+from services.validation import load
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -184,3 +185,16 @@ def test_attainment_rate_is_certified_over_assessed_to_three_decimals():
     assert groups["电工"] == {"occupation": "电工", "level": 4, "assessed": 2114,
                                                    "certified": 2063, "attainment_rate": 0.976}
     assert assessments.attainment("o", 2022, [])["attainment_rate"] is None
+
+
+def test_a_certificate_query_pages_by_default_and_filters_only_on_what_it_is_given():
+    assert load(schemas.CertificateQuery, {}) == {"limit": 50, "cursor": None}
+    assert load(schemas.CertificateQuery, {"issuer_id": "o1", "limit": 5, "cursor": None}) == \
+        {"issuer_id": "o1", "limit": 5, "cursor": None}
+
+
+@pytest.mark.parametrize("query", [{"issuer_id": None}, {"issuer_id": ""}, {"status": "expired"},
+                                   {"kind": "diploma"}, {"name": "张三丰"}, {"limit": 0}])
+def test_a_certificate_query_refuses_a_filter_it_cannot_apply_rather_than_listing_everything(query):
+    with pytest.raises(InvalidInput):
+        load(schemas.CertificateQuery, query)
