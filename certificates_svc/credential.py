@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from certificates_svc.numbers import CERTIFICATE_KINDS, SKILL_LEVELS
+from certificates_svc.numbers import CERTIFICATE_KINDS, SKILL_LEVELS, level_name
 from services.clock import rfc3339
 from services.identity import contains_national_id, name_hash, normalise_name
 
@@ -164,10 +164,7 @@ def _achievement(achievement: dict[str, Any], issuer_id: str) -> dict[str, Any]:
         if achievement.get("work_type"):
             extra["workType"] = achievement["work_type"]
         extra["level"] = level
-        extra["levelName"] = {
-            "zh": SKILL_LEVELS[level].zh,
-            "en": SKILL_LEVELS[level].en,
-        }
+        extra["levelName"] = level_name(level)
         work = f" ({extra['workType']})" if "workType" in extra else ""
         default_description = f"{occupation}{work}, {SKILL_LEVELS[level].zh}"
         default_criteria = (

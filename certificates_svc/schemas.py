@@ -1,10 +1,12 @@
 """What certificates_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
 from certificates_svc.assessments import JobKind, JobStatus
 from certificates_svc.lifecycle import ACTIONS, CertificateStatus
-from certificates_svc.numbers import CERTIFICATE_KINDS
+from certificates_svc.numbers import CERTIFICATE_KINDS, level_name
 from services.pagination import PageQuery
 from services.validation import StrictSchema
 
@@ -43,6 +45,11 @@ class CertificateCreate(StrictSchema):
                 raise ValidationError(errors)
 
 
+class LevelName(Schema):
+    zh = fields.String(metadata={"description": "e.g. 四级/中级工"})
+    en = fields.String(metadata={"description": "e.g. Level 4 / intermediate worker"})
+
+
 class Certificate(Schema):
     number = fields.String()
     kind = fields.String()
@@ -55,6 +62,8 @@ class Certificate(Schema):
     occupation = fields.String(allow_none=True)
     work_type = fields.String(allow_none=True)
     level = fields.Integer(allow_none=True)
+    level_name = fields.Nested(LevelName, allow_none=True,
+                               metadata={"description": "the skill level's names; null without a level"})
     evidence = fields.List(fields.Dict())
     issued_at = fields.DateTime()
     valid_until = fields.DateTime(allow_none=True)
@@ -62,6 +71,10 @@ class Certificate(Schema):
     status_reason = fields.String(allow_none=True)
     status_changed_at = fields.DateTime(allow_none=True)
     credential_id = fields.String(attribute="credential.id")
+
+    @pre_dump
+    def name_the_level(self, certificate: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {**certificate, "level_name": level_name(certificate.get("level"))}
 
 
 class CertificateQuery(PageQuery):

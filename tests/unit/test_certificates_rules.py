@@ -187,6 +187,16 @@ def test_attainment_rate_is_certified_over_assessed_to_three_decimals():
     assert assessments.attainment("o", 2022, [])["attainment_rate"] is None
 
 
+def test_a_certificate_answer_names_its_skill_level_in_both_languages():
+    skill = schemas.Certificate().dump(certificate(kind="skill_level", level=4))
+    training = schemas.Certificate().dump(certificate())
+
+    assert skill["level_name"] == {"zh": "四级/中级工", "en": "Level 4 / intermediate worker"}
+    assert training["level_name"] is None
+    assert [c["level_name"] for c in schemas.Certificate(many=True).dump([certificate(level=1)])] == \
+        [{"zh": "一级/高级技师", "en": "Level 1 / senior technician"}]
+
+
 def test_a_certificate_query_pages_by_default_and_filters_only_on_what_it_is_given():
     assert load(schemas.CertificateQuery, {}) == {"limit": 50, "cursor": None}
     assert load(schemas.CertificateQuery, {"issuer_id": "o1", "limit": 5, "cursor": None}) == \
