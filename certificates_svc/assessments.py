@@ -90,12 +90,14 @@ def check_batch(request: dict[str, Any]) -> None:
 
 
 def skill_level_title(occupation: str, work_type: str | None, level: int) -> str:
+    """The default title of a skill-level certificate, e.g. ``电工 四级/中级工 职业技能等级证书``."""
     work = f"（{work_type}）" if work_type else ""
     return f"{occupation}{work} {SKILL_LEVELS[level].zh} 职业技能等级证书"
 
 
 def new_job(job_id: str, kind: str, key: str, request: dict[str, Any], total: int,
             now: datetime) -> dict[str, Any]:
+    """A queued job as stored: the request without its items, and zeroed progress."""
     spec = {k: v for k, v in request.items() if k not in ("results", "items")}
     if isinstance(spec.get("assessed_on"), date):
         spec["assessed_on"] = spec["assessed_on"].isoformat()

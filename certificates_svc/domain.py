@@ -51,6 +51,7 @@ def status_location(status_index: int) -> tuple[str, int]:
 
 
 def status_list_id(list_number: str, purpose: str) -> str:
+    """The public id of a status list, e.g. ``revocation-0``."""
     return f"{purpose}-{list_number}"
 
 
@@ -60,6 +61,7 @@ def status_list_in_use(list_number: int, reserved: int) -> bool:
 
 
 def status_entries(signer: Any, status_index: int) -> list[dict[str, Any]]:
+    """The ``credentialStatus`` entries (revocation and suspension) of a certificate's slot."""
     list_number, bit = status_location(status_index)
     return [
         status_entry(signer.status_list_url(status_list_id(list_number, purpose)), bit, purpose)
@@ -86,6 +88,7 @@ def holder_from_person(person: dict[str, Any]) -> dict[str, Any]:
 
 
 def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
+    """The read-model record of an organisation, from its events or members' RPC."""
     return {
         "_id": organisation["organisation_id"],
         "name": organisation["name"],
@@ -96,6 +99,7 @@ def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
 
 
 def credential_holder(holder: dict[str, Any]) -> dict[str, Any]:
+    """A holder as :func:`certificates_svc.credential.build_credential` takes it."""
     return {
         "identityHash": holder["identity_hash"],
         "salt": holder["identity_salt"],
@@ -130,6 +134,7 @@ def new_certificate(request: dict[str, Any], number: str, holder: dict[str, Any]
 
 
 def achievement_of(certificate: dict[str, Any]) -> dict[str, Any]:
+    """A stored certificate's achievement as :func:`certificates_svc.credential.build_credential` takes it."""
     achievement = {"kind": certificate["kind"], "name": certificate["title"]}
     if certificate.get("description"):
         achievement["description"] = certificate["description"]

@@ -32,6 +32,8 @@ CERTIFICATE_FILTERS = ("holder_id", "issuer_id", "kind", "status")
 
 
 class CertificatesRepository(Repository):
+    """Certificates, their number counters and status lists, jobs, outcomes and the read models."""
+
     INDEXES = [
         (CERTIFICATES, [("number", 1)], {"unique": True}),
         (CERTIFICATES, [("holder_id", 1)], {}),
@@ -71,6 +73,7 @@ class CertificatesRepository(Repository):
         return int(counter["value"]) - count + 1
 
     def reserve_status_indices(self, count: int) -> int:
+        """The first of ``count`` consecutive status-list slots (numbered from 0)."""
         return self.reserve_serials(STATUS_INDEX_COUNTER, count) - 1
 
     def status_indices_reserved(self) -> int:
@@ -79,6 +82,7 @@ class CertificatesRepository(Repository):
         return int(counter["value"])
 
     def set_indices(self, list_id: str) -> list[int]:
+        """The bits set in a status list."""
         stored = self.db[STATUS_LISTS].find_one({"_id": list_id}) or {}
         return list(stored.get("set", []))
 
@@ -105,6 +109,7 @@ class CertificatesRepository(Repository):
                         projection={"credential": 0})
 
     def issued_keys(self, keys: list[str]) -> set[str]:
+        """Those of ``keys`` a stored certificate was already issued under."""
         found = self.db[CERTIFICATES].find({"issuance_key": {"$in": keys}}, {"issuance_key": 1})
         return {c["issuance_key"] for c in found}
 
@@ -121,6 +126,7 @@ class CertificatesRepository(Repository):
         return updated.matched_count == 1
 
     def set_status_bit(self, session: ClientSession, list_id: str, bit: int, value: bool) -> None:
+        """Set or clear one bit of a status list."""
         operator = {"$addToSet": {"set": bit}} if value else {"$pull": {"set": bit}}
         self.db[STATUS_LISTS].update_one({"_id": list_id}, operator, upsert=True, session=session)
 
@@ -197,6 +203,7 @@ class CertificatesRepository(Repository):
         )
 
     def items_left(self, job_id: str) -> int:
+        """How many of a job's items are not finished yet."""
         return self.db[JOB_ITEMS].count_documents(
             {"job_id": job_id, "state": {"$in": [ItemState.PENDING.value, ItemState.CLAIMED.value]}})
 
@@ -221,12 +228,14 @@ class CertificatesRepository(Repository):
             )
 
     def outcomes(self, organisation_id: str, year: int) -> list[dict[str, Any]]:
+        """The assessment outcomes of an organisation's people in a year."""
         return list(self.db[OUTCOMES].find({"organisation_id": organisation_id, "year": year},
                                            {"occupation": 1, "level": 1, "certified": 1}))
 
     # awards from event results
 
     def award_revision(self, event_id: str) -> int:
+        """The latest results revision of an event that certificates were issued for (0 for none)."""
         record = self.db[AWARD_EVENTS].find_one({"_id": event_id}) or {"revision": 0}
         return int(record["revision"])
 
@@ -240,5 +249,6 @@ class CertificatesRepository(Repository):
         return {c["holder_id"]: {**c, "award": c["source"]["award"]} for c in found}
 
     def set_award_revision(self, session: ClientSession, event_id: str, revision: int) -> None:
+        """Record the results revision of an event that its certificates now follow."""
         self.db[AWARD_EVENTS].update_one({"_id": event_id}, {"$set": {"revision": revision}},
                                          upsert=True, session=session)

@@ -74,6 +74,7 @@ class Certificate(Schema):
 
     @pre_dump
     def name_the_level(self, certificate: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Name the level here, so that clients such as the printable certificate need no level table."""
         return {**certificate, "level_name": level_name(certificate.get("level"))}
 
 

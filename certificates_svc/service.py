@@ -24,6 +24,8 @@ JOB_TICK_BUDGET_SECONDS = 2.0
 
 
 class CertificatesService(DomainService):
+    """Issues, lists, verifies and revokes certificates; works through assessment and batch jobs."""
+
     name = "certificates"
 
     repository: CertificatesRepository = MongoDatabase(CertificatesRepository)
@@ -37,12 +39,14 @@ class CertificatesService(DomainService):
 
     @rpc
     def issue_certificate(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Number, sign and store one certificate."""
         request = load(schemas.CertificateCreate, payload)
         certificate = workflows.issue_certificate(self.repository, self._factory(), self._directory(), request)
         return schemas.Certificate().dump(certificate)
 
     @rpc
     def get_certificate(self, number: str) -> dict[str, Any]:
+        """A certificate with its current (effective) status."""
         certificate = self.repository.get_certificate(number)
         return schemas.Certificate().dump(domain.current_view(certificate, utcnow()))
 
@@ -61,6 +65,7 @@ class CertificatesService(DomainService):
 
     @rpc
     def change_status(self, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Revoke, suspend or reinstate a certificate (``payload`` carries the reason)."""
         load(schemas.StatusAction, {"action": action})
         reason = load(schemas.StatusChange, payload)["reason"]
         certificate = workflows.change_status(self.repository, number, action, reason)
@@ -73,26 +78,31 @@ class CertificatesService(DomainService):
 
     @rpc
     def verify_certificate(self, number: str, name: str) -> dict[str, Any]:
+        """Public verification by number and the holder's full name."""
         name = load(schemas.VerifyQuery, {"name": name})["name"]
         answer = domain.public_verification(self.repository.find_certificate(number), name, utcnow())
         return schemas.Verification().dump(answer)
 
     @rpc
     def submit_assessment(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an assessment as a job issuing skill levels to those who passed."""
         request = load(schemas.AssessmentCreate, payload)
         return schemas.Job().dump(workflows.submit_assessment(self.repository, self._directory(), request))
 
     @rpc
     def submit_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue a batch of certificates as a job."""
         request = load(schemas.BatchCreate, payload)
         return schemas.Job().dump(workflows.submit_batch(self.repository, self._directory(), request))
 
     @rpc
     def get_job(self, job_id: str) -> dict[str, Any]:
+        """A job's status, progress and per-item errors."""
         return schemas.Job().dump(self.repository.get_job(job_id))
 
     @rpc
     def attainment(self, organisation_id: str, year: int) -> dict[str, Any]:
+        """Assessed, certified and attainment rate of an organisation's people in a year."""
         query = load(schemas.AttainmentQuery, {"organisation_id": organisation_id, "year": year})
         outcomes = self.repository.outcomes(query["organisation_id"], query["year"])
         return schemas.Attainment().dump(
@@ -100,6 +110,7 @@ class CertificatesService(DomainService):
 
     @timer(interval=JOB_POLL_SECONDS)
     def work_on_jobs(self) -> None:
+        """Work on queued job items for one tick's budget."""
         workflows.JobWorker(
             self.repository, self._factory(), self._directory(),
             chunk_size=int(self.config.get("JOB_CHUNK_SIZE", 250)),

@@ -43,6 +43,7 @@ class Directory:
         self.members_rpc = members_rpc
 
     def holder(self, person_id: str) -> dict[str, Any]:
+        """A registered person as a holder; NotFound for anyone else."""
         holder = self.holders([person_id]).get(person_id)
         if holder is None:
             raise NotFound(f"holder {person_id} is not a registered person",
@@ -67,6 +68,7 @@ class Directory:
             return None
 
     def issuer(self, organisation_id: str) -> dict[str, Any]:
+        """A registered organisation as an issuer; NotFound for anything else."""
         issuer = self.repository.find_issuer(organisation_id)
         if issuer is None:
             try:
@@ -157,6 +159,12 @@ def _queue_job(repository: CertificatesRepository, kind: JobKind, request: dict[
     return job
 
 
+def start_job(repository: CertificatesRepository, job_id: str) -> None:
+    """Mark a queued job running; a job already running or finished stays as it is."""
+    sources, running = assessments.job_transition("start")
+    repository.move_job(None, job_id, sources, running, started_at=utcnow())
+
+
 def finish_job(repository: CertificatesRepository, job_id: str) -> None:
     """Mark a job finished and publish ``batch_completed``, once, whoever gets there first."""
 
@@ -191,8 +199,7 @@ class JobWorker:
             if not items:
                 continue
             job_id = items[0]["job_id"]
-            sources, running = assessments.job_transition("start")
-            self.repository.move_job(None, job_id, sources, running, started_at=utcnow())
+            start_job(self.repository, job_id)
             job = self.repository.get_job(job_id)
             try:
                 self.process_chunk(job, token, items)
@@ -203,6 +210,7 @@ class JobWorker:
                 finish_job(self.repository, job_id)
 
     def process_chunk(self, job: dict[str, Any], token: str, items: list[dict[str, Any]]) -> None:
+        """Issue a claimed chunk's certificates and record its progress; LeaseLost if it was taken over."""
         holders = self.directory.holders([item["holder_id"] for item in items])
         try:
             issuer = self.directory.issuer(job["issuer_id"])
