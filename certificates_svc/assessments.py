@@ -5,23 +5,51 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from certificates_svc.numbers import SKILL_LEVELS
 from services.errors import InvalidInput
+from services.lifecycle import Lifecycle
 
-ASSESSMENT = "assessment"
-BATCH = "batch"
 
-QUEUED = "queued"
-RUNNING = "running"
-DONE = "done"
-FAILED = "failed"
+class JobKind(str, Enum):
+    ASSESSMENT = "assessment"
+    BATCH = "batch"
 
-ITEM_PENDING = "pending"
-ITEM_CLAIMED = "claimed"
-ITEM_DONE = "done"
-ITEM_FAILED = "failed"
+
+class JobStatus(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ItemState(str, Enum):
+    """Where one job item stands: waiting, leased to a worker, or finished either way."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+
+
+UNFINISHED = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
+
+# action -> (statuses it may start from, status it leads to)
+JOB_ACTIONS: dict[str, tuple[frozenset[JobStatus], JobStatus]] = {
+    "start": (frozenset({JobStatus.QUEUED}), JobStatus.RUNNING),
+    "complete": (UNFINISHED, JobStatus.DONE),
+    "fail": (UNFINISHED, JobStatus.FAILED),
+}
+
+JOB_LIFECYCLE = Lifecycle("job", JobStatus, JOB_ACTIONS)
+
+
+def job_transition(action: str) -> tuple[list[str], str]:
+    """The stored statuses a job may leave by ``action``, and the one it reaches."""
+    sources, target = JOB_LIFECYCLE.actions[action]
+    return sorted(status.value for status in sources), target.value
 
 
 def _digest(value: Any) -> str:
@@ -31,10 +59,11 @@ def _digest(value: Any) -> str:
 
 def job_key(kind: str, issuer_id: str, request: dict[str, Any]) -> str:
     """What makes two submissions the same: their external reference, else their content."""
+    kind = JobKind(kind).value
     if request.get("external_ref"):
         return f"{kind}:{issuer_id}:ref:{request['external_ref']}"
     content = {k: v for k, v in request.items() if k != "external_ref"}
-    if kind == ASSESSMENT:
+    if kind == JobKind.ASSESSMENT:
         content["results"] = sorted(content["results"], key=lambda r: r["person_id"])
     return f"{kind}:{issuer_id}:sha256:{_digest(content)}"
 
@@ -61,22 +90,24 @@ def check_batch(request: dict[str, Any]) -> None:
 
 
 def skill_level_title(occupation: str, work_type: str | None, level: int) -> str:
+    """The default title of a skill-level certificate, e.g. ``电工 四级/中级工 职业技能等级证书``."""
     work = f"（{work_type}）" if work_type else ""
     return f"{occupation}{work} {SKILL_LEVELS[level].zh} 职业技能等级证书"
 
 
 def new_job(job_id: str, kind: str, key: str, request: dict[str, Any], total: int,
             now: datetime) -> dict[str, Any]:
+    """A queued job as stored: the request without its items, and zeroed progress."""
     spec = {k: v for k, v in request.items() if k not in ("results", "items")}
     if isinstance(spec.get("assessed_on"), date):
         spec["assessed_on"] = spec["assessed_on"].isoformat()
     return {
         "_id": job_id,
-        "kind": kind,
+        "kind": JobKind(kind).value,
         "key": key,
         "issuer_id": request["issuer_id"],
         "spec": spec,
-        "status": QUEUED,
+        "status": JobStatus.QUEUED.value,
         "total": total,
         "done": 0,
         "failed": 0,
@@ -91,22 +122,22 @@ def new_job(job_id: str, kind: str, key: str, request: dict[str, Any], total: in
 def job_items(job_id: str, kind: str, key: str, request: dict[str, Any]) -> list[dict[str, Any]]:
     """One work item per candidate or certificate, each with the key that stops a second issue."""
     items = []
-    if kind == ASSESSMENT:
+    if kind == JobKind.ASSESSMENT:
         for index, result in enumerate(request["results"]):
             items.append({"_id": f"{job_id}:{index:06d}", "job_id": job_id, "index": index,
-                          "state": ITEM_PENDING, "holder_id": result["person_id"],
+                          "state": ItemState.PENDING.value, "holder_id": result["person_id"],
                           "result": result, "issuance_key": f"{key}|{result['person_id']}"})
     else:
         for index, body in enumerate(request["items"]):
             items.append({"_id": f"{job_id}:{index:06d}", "job_id": job_id, "index": index,
-                          "state": ITEM_PENDING, "holder_id": body["holder_id"],
+                          "state": ItemState.PENDING.value, "holder_id": body["holder_id"],
                           "request": body, "issuance_key": f"{key}|{_digest(body)}"})
     return items
 
 
 def item_request(job: dict[str, Any], item: dict[str, Any]) -> dict[str, Any] | None:
     """The certificate an item asks for; None for a candidate who did not pass."""
-    if job["kind"] == BATCH:
+    if job["kind"] == JobKind.BATCH:
         return item["request"]
     result = item["result"]
     if not result["passed"]:
@@ -132,7 +163,7 @@ def item_request(job: dict[str, Any], item: dict[str, Any]) -> dict[str, Any] | 
 def outcome_of(job: dict[str, Any], item: dict[str, Any], holder: dict[str, Any],
                certified: bool) -> dict[str, Any] | None:
     """The statistics record of one assessed candidate (None for batch items)."""
-    if job["kind"] != ASSESSMENT:
+    if job["kind"] != JobKind.ASSESSMENT:
         return None
     spec = job["spec"]
     return {
@@ -174,11 +205,12 @@ def attainment(organisation_id: str, year: int, outcomes: list[dict[str, Any]]) 
     }
 
 
-def finished_status(job: dict[str, Any]) -> str:
+def finishing_action(job: dict[str, Any]) -> str:
     """A job ends ``failed`` only when none of its items succeeded."""
-    return FAILED if job["total"] and job["failed"] == job["total"] else DONE
+    return "fail" if job["total"] and job["failed"] == job["total"] else "complete"
 
 
 def completed_event(job: dict[str, Any]) -> dict[str, Any]:
+    """The ``batch_completed`` payload of a finished job."""
     return {"job_id": job["_id"], "issuer_id": job["issuer_id"], "total": job["total"],
             "issued": job["issued"], "failed": job["failed"]}

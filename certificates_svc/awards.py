@@ -44,6 +44,7 @@ def plan_award_changes(desired: dict[str, dict[str, Any]],
 
 
 def award_title(event: dict[str, Any], row: dict[str, Any]) -> str:
+    """The certificate title of a result row, e.g. ``网络搭建与应用 团体一等奖``."""
     if row["award"] == PARTICIPATION:
         return f"{event['title']} 参与证书"
     team = "团体" if row.get("team_name") else ""
@@ -78,4 +79,5 @@ def award_source(event: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
 
 
 def award_issuance_key(event: dict[str, Any], person_id: str, award: str) -> str:
+    """What stops a second certificate for the same award of the same results revision."""
     return f"award:{event['event_id']}:{person_id}:{award}:r{event['revision']}"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from certificates_svc.lifecycle import ACTIVE, effective_status
+from certificates_svc.lifecycle import CertificateStatus, effective_status
 from certificates_svc.numbers import (
     SKILL_LEVELS,
     counter_key,
@@ -16,12 +16,10 @@ from certificates_svc.numbers import (
     format_skill_level_number,
     skill_level_counter_key,
 )
-from certificates_svc.status_list import MIN_LIST_SIZE, status_entry
+from certificates_svc.status_list import MIN_LIST_SIZE, STATUS_PURPOSES, status_entry
 from services.clock import rfc3339
 from services.errors import Forbidden, NotFound, Unprocessable
 from services.identity import mask_name, normalise_name
-
-STATUS_PURPOSES = ("revocation", "suspension")
 
 
 def check_may_issue(kind: str, issuer: dict[str, Any]) -> None:
@@ -53,10 +51,17 @@ def status_location(status_index: int) -> tuple[str, int]:
 
 
 def status_list_id(list_number: str, purpose: str) -> str:
+    """The public id of a status list, e.g. ``revocation-0``."""
     return f"{purpose}-{list_number}"
 
 
+def status_list_in_use(list_number: int, reserved: int) -> bool:
+    """Whether list ``list_number`` holds any of the first ``reserved`` status-list slots."""
+    return list_number * MIN_LIST_SIZE < reserved
+
+
 def status_entries(signer: Any, status_index: int) -> list[dict[str, Any]]:
+    """The ``credentialStatus`` entries (revocation and suspension) of a certificate's slot."""
     list_number, bit = status_location(status_index)
     return [
         status_entry(signer.status_list_url(status_list_id(list_number, purpose)), bit, purpose)
@@ -83,6 +88,7 @@ def holder_from_person(person: dict[str, Any]) -> dict[str, Any]:
 
 
 def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
+    """The read-model record of an organisation, from its events or members' RPC."""
     return {
         "_id": organisation["organisation_id"],
         "name": organisation["name"],
@@ -93,6 +99,7 @@ def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
 
 
 def credential_holder(holder: dict[str, Any]) -> dict[str, Any]:
+    """A holder as :func:`certificates_svc.credential.build_credential` takes it."""
     return {
         "identityHash": holder["identity_hash"],
         "salt": holder["identity_salt"],
@@ -121,12 +128,13 @@ def new_certificate(request: dict[str, Any], number: str, holder: dict[str, Any]
         "evidence": request.get("evidence") or [],
         "issued_at": now,
         "valid_until": request.get("valid_until"),
-        "status": ACTIVE,
+        "status": CertificateStatus.ACTIVE.value,
         "status_index": status_index,
     }
 
 
 def achievement_of(certificate: dict[str, Any]) -> dict[str, Any]:
+    """A stored certificate's achievement as :func:`certificates_svc.credential.build_credential` takes it."""
     achievement = {"kind": certificate["kind"], "name": certificate["title"]}
     if certificate.get("description"):
         achievement["description"] = certificate["description"]
@@ -158,7 +166,7 @@ def issued_event(certificate: dict[str, Any]) -> dict[str, Any]:
 
 def current_view(certificate: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The certificate as answered: its status is ``expired`` once past ``valid_until``."""
-    return {**certificate, "status": effective_status(certificate, now)}
+    return {**certificate, "status": effective_status(certificate, now).value}
 
 
 def list_number(list_id: str) -> tuple[str, int] | None:
@@ -183,8 +191,8 @@ def public_verification(certificate: dict[str, Any] | None, name: str, now: date
     status = effective_status(certificate, now)
     level = certificate.get("level")
     return {
-        "valid": status == ACTIVE,
-        "status": status,
+        "valid": status is CertificateStatus.ACTIVE,
+        "status": status.value,
         "number": certificate["number"],
         "holder": mask_name(certificate["holder_name"]),
         "kind": certificate["kind"],

@@ -34,6 +34,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from services.clock import utcnow
+
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 ED25519_MULTICODEC = b"\xed\x01"
@@ -236,7 +238,7 @@ def _read_keys(directory: Path) -> list[SigningKey]:
 
 
 def _create_key(directory: Path, now: datetime | None, after: str | None) -> SigningKey:
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    stamp = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
     if after is not None:
         # Keep ids in creation order even if the clock went back or two
         # rotations fall in the same second.

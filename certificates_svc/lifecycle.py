@@ -3,28 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from services.clock import rfc3339
 from services.errors import Conflict, InvalidInput
+from services.lifecycle import Lifecycle
 
-ACTIVE = "active"
-SUSPENDED = "suspended"
-REVOKED = "revoked"
-EXPIRED = "expired"
+
+class CertificateStatus(str, Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
 
 REVOKE = "revoke"
 SUSPEND = "suspend"
 REINSTATE = "reinstate"
-ACTIONS = (REVOKE, SUSPEND, REINSTATE)
 
-# action -> status it leads to, per effective status. Revoked is final.
-TRANSITIONS: dict[str, dict[str, str]] = {
-    ACTIVE: {REVOKE: REVOKED, SUSPEND: SUSPENDED},
-    SUSPENDED: {REVOKE: REVOKED, REINSTATE: ACTIVE},
-    EXPIRED: {REVOKE: REVOKED},
-    REVOKED: {},
+# action -> (effective statuses it may start from, status it leads to). Revoked is final.
+CERTIFICATE_ACTIONS: dict[str, tuple[frozenset[CertificateStatus], CertificateStatus]] = {
+    REVOKE: (
+        frozenset({CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED, CertificateStatus.EXPIRED}),
+        CertificateStatus.REVOKED,
+    ),
+    SUSPEND: (frozenset({CertificateStatus.ACTIVE}), CertificateStatus.SUSPENDED),
+    REINSTATE: (frozenset({CertificateStatus.SUSPENDED}), CertificateStatus.ACTIVE),
 }
+ACTIONS = tuple(CERTIFICATE_ACTIONS)
+
+CERTIFICATE_LIFECYCLE = Lifecycle("certificate", CertificateStatus, CERTIFICATE_ACTIONS)
 
 # What each action does to the certificate's bits in the two status lists.
 STATUS_BITS: dict[str, dict[str, bool]] = {
@@ -36,17 +45,18 @@ STATUS_BITS: dict[str, dict[str, bool]] = {
 ACTIONS_NEEDING_REASON = (REVOKE, SUSPEND)
 
 
-def effective_status(certificate: dict[str, Any], now: datetime) -> str:
+def effective_status(certificate: dict[str, Any], now: datetime) -> CertificateStatus:
     """The stored status, or ``expired`` once ``valid_until`` has passed (revoked stays revoked)."""
-    status = certificate["status"]
+    status = CertificateStatus(certificate["status"])
     valid_until = certificate.get("valid_until")
-    if status != REVOKED and valid_until is not None and now >= valid_until:
-        return EXPIRED
+    if status is not CertificateStatus.REVOKED and valid_until is not None and now >= valid_until:
+        return CertificateStatus.EXPIRED
     return status
 
 
 def allowed_actions(status: str) -> list[str]:
-    return list(TRANSITIONS.get(status, {}))
+    """Actions a certificate in (effective) ``status`` accepts, in lifecycle order."""
+    return CERTIFICATE_LIFECYCLE.allowed(status)
 
 
 def plan_transition(certificate: dict[str, Any], action: str, reason: str | None,
@@ -57,12 +67,11 @@ def plan_transition(certificate: dict[str, Any], action: str, reason: str | None
     does not allow, InvalidInput when a revocation or suspension has no reason.
     """
     current = effective_status(certificate, now)
-    target = TRANSITIONS.get(current, {}).get(action)
-    if target is None:
-        raise Conflict(
-            f"a {current} certificate cannot be {action}d",
-            {"current_state": current, "allowed_actions": allowed_actions(current)},
-        )
+    try:
+        target = CERTIFICATE_LIFECYCLE.next(current, action)
+    except Conflict as refused:
+        # Certificate refusals have always been worded this way; the lifecycle decides, the wording stays.
+        raise Conflict(f"a {current.value} certificate cannot be {action}d", refused.details) from None
     if action in ACTIONS_NEEDING_REASON and not (reason or "").strip():
         raise InvalidInput(f"a reason is required to {action} a certificate",
                            {"reason": ["required to " + action]})
@@ -71,8 +80,8 @@ def plan_transition(certificate: dict[str, Any], action: str, reason: str | None
         "holder_id": certificate["holder_id"],
         "status_index": certificate["status_index"],
         "stored_status": certificate["status"],
-        "old_status": current,
-        "new_status": target,
+        "old_status": current.value,
+        "new_status": target.value,
         "reason": (reason or "").strip() or None,
         "changed_at": now,
         "bits": STATUS_BITS[action],

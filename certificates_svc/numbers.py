@@ -61,6 +61,14 @@ SKILL_LEVELS: dict[int, SkillLevel] = {
     1: SkillLevel("一级/高级技师", "Level 1 / senior technician"),
 }
 
+
+
+def level_name(level: int | None) -> dict[str, str] | None:
+    """The Chinese and English names of a skill level (``{"zh", "en"}``); None without a level."""
+    names = SKILL_LEVELS.get(level) if isinstance(level, int) and not isinstance(level, bool) else None
+    return names._asdict() if names is not None else None
+
+
 # The design's pattern, for schemas and documents (ECMAScript and JSON Schema
 # read \d as ASCII digits).
 SKILL_LEVEL_NUMBER_PATTERN = r"^[YS]\d{21}$"

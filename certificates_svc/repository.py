@@ -8,12 +8,11 @@ from typing import Any
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
-from pymongo.errors import DuplicateKeyError
 
-from certificates_svc import assessments, lifecycle
-from certificates_svc.status_list import MIN_LIST_SIZE
+from certificates_svc.assessments import ItemState
+from certificates_svc.lifecycle import CertificateStatus
 from services.clock import utcnow
-from services.errors import Conflict, NotFound
+from services.errors import NotFound
 from services.mongo import Repository
 from services.pagination import paginate
 
@@ -28,13 +27,13 @@ OUTCOMES = "assessment_outcomes"
 AWARD_EVENTS = "award_events"  # the latest results revision applied per event
 
 STATUS_INDEX_COUNTER = "status-list-index"
-
-
-class LeaseLost(RuntimeError):
-    """Another worker claimed the items after this one's lease ran out."""
+# The CertificateQuery fields that narrow a listing, each matched as stored.
+CERTIFICATE_FILTERS = ("holder_id", "issuer_id", "kind", "status")
 
 
 class CertificatesRepository(Repository):
+    """Certificates, their number counters and status lists, jobs, outcomes and the read models."""
+
     INDEXES = [
         (CERTIFICATES, [("number", 1)], {"unique": True}),
         (CERTIFICATES, [("holder_id", 1)], {}),
@@ -58,9 +57,6 @@ class CertificatesRepository(Repository):
     def save_issuer(self, session: ClientSession | None, issuer: dict[str, Any]) -> None:
         self.db[ISSUERS].replace_one({"_id": issuer["_id"]}, issuer, upsert=True, session=session)
 
-    def find_holder(self, person_id: str) -> dict[str, Any] | None:
-        return self.db[HOLDERS].find_one({"_id": person_id})
-
     def find_holders(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
         return {h["_id"]: h for h in self.db[HOLDERS].find({"_id": {"$in": list(set(person_ids))}})}
 
@@ -77,31 +73,25 @@ class CertificatesRepository(Repository):
         return int(counter["value"]) - count + 1
 
     def reserve_status_indices(self, count: int) -> int:
+        """The first of ``count`` consecutive status-list slots (numbered from 0)."""
         return self.reserve_serials(STATUS_INDEX_COUNTER, count) - 1
 
-    def status_list_in_use(self, number: int) -> bool:
+    def status_indices_reserved(self) -> int:
+        """How many status-list slots have been handed out so far."""
         counter = self.db[COUNTERS].find_one({"_id": STATUS_INDEX_COUNTER}) or {"value": 0}
-        return number * MIN_LIST_SIZE < int(counter["value"])
+        return int(counter["value"])
 
     def set_indices(self, list_id: str) -> list[int]:
+        """The bits set in a status list."""
         stored = self.db[STATUS_LISTS].find_one({"_id": list_id}) or {}
         return list(stored.get("set", []))
 
     # certificates
 
-    def _insert_certificates(self, session: ClientSession, certificates: list[dict[str, Any]],
-                             events: list[dict[str, Any]]) -> None:
+    def insert_certificates(self, session: ClientSession, certificates: list[dict[str, Any]]) -> None:
+        """Store signed certificates; a taken number or issuance key raises DuplicateKeyError."""
         if certificates:
             self.db[CERTIFICATES].insert_many(certificates, ordered=True, session=session)
-        self.emit_many(session, "certificate_issued", events)
-
-    def insert_certificate(self, certificate: dict[str, Any], issued_event: dict[str, Any]) -> None:
-        """Store a signed certificate and its ``certificate_issued`` event together."""
-        try:
-            self.transaction(lambda session: self._insert_certificates(session, [certificate],
-                                                                       [issued_event]))
-        except DuplicateKeyError:
-            raise Conflict(f"certificate number {certificate['number']} is taken") from None
 
     def get_certificate(self, number: str) -> dict[str, Any]:
         certificate = self.find_certificate(number)
@@ -112,49 +102,47 @@ class CertificatesRepository(Repository):
     def find_certificate(self, number: str) -> dict[str, Any] | None:
         return self.db[CERTIFICATES].find_one({"_id": number})
 
-    def list_certificates(self, query: dict[str, Any], limit: int | None, cursor: str | None):
-        return paginate(self.db[CERTIFICATES], query, limit, cursor, projection={"credential": 0})
+    def list_certificates(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of certificates (without their credentials) matching a loaded CertificateQuery."""
+        filters = {name: query[name] for name in CERTIFICATE_FILTERS if name in query}
+        return paginate(self.db[CERTIFICATES], filters, query["limit"], query["cursor"],
+                        projection={"credential": 0})
 
     def issued_keys(self, keys: list[str]) -> set[str]:
+        """Those of ``keys`` a stored certificate was already issued under."""
         found = self.db[CERTIFICATES].find({"issuance_key": {"$in": keys}}, {"issuance_key": 1})
         return {c["issuance_key"] for c in found}
 
     # status
 
-    def _apply_status_change(self, session: ClientSession, change: dict[str, Any],
-                             list_ids: dict[str, str], event: dict[str, Any]) -> None:
+    def update_status(self, session: ClientSession, change: dict[str, Any]) -> bool:
+        """Record a planned status change, if the stored status is still the one it was planned on."""
         updated = self.db[CERTIFICATES].update_one(
             {"_id": change["number"], "status": change["stored_status"]},
             {"$set": {"status": change["new_status"], "status_reason": change["reason"],
                       "status_changed_at": change["changed_at"]}},
             session=session,
         )
-        if updated.matched_count != 1:
-            raise Conflict(f"certificate {change['number']} changed meanwhile; try again",
-                           {"current_state": "changed"})
-        bit = change["status_index"] % MIN_LIST_SIZE
-        for purpose, value in change["bits"].items():
-            operator = {"$addToSet": {"set": bit}} if value else {"$pull": {"set": bit}}
-            self.db[STATUS_LISTS].update_one({"_id": list_ids[purpose]}, operator, upsert=True,
-                                             session=session)
-        self.emit(session, "certificate_status_changed", event)
+        return updated.matched_count == 1
 
-    def change_status(self, change: dict[str, Any], list_ids: dict[str, str],
-                      event: dict[str, Any]) -> None:
-        """Update the status, flip its status-list bits and record the event, in one transaction."""
-        self.transaction(lambda session: self._apply_status_change(session, change, list_ids, event))
+    def set_status_bit(self, session: ClientSession, list_id: str, bit: int, value: bool) -> None:
+        """Set or clear one bit of a status list."""
+        operator = {"$addToSet": {"set": bit}} if value else {"$pull": {"set": bit}}
+        self.db[STATUS_LISTS].update_one({"_id": list_id}, operator, upsert=True, session=session)
 
     # jobs
 
     def create_job(self, job: dict[str, Any], items: list[dict[str, Any]]) -> None:
+        """Store a job with all its items, or neither."""
+
         def work(session: ClientSession) -> None:
             self.db[JOBS].insert_one(job, session=session)
             self.db[JOB_ITEMS].insert_many(items, ordered=False, session=session)
 
         self.transaction(work)
 
-    def get_job(self, job_id: str) -> dict[str, Any]:
-        job = self.db[JOBS].find_one({"_id": job_id})
+    def get_job(self, job_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        job = self.db[JOBS].find_one({"_id": job_id}, session=session)
         if job is None:
             raise NotFound(f"job {job_id} not found")
         return job
@@ -164,8 +152,8 @@ class CertificatesRepository(Repository):
         now = utcnow()
         items = self.db[JOB_ITEMS]
         # Equality on the indexed state (never an $or, which scans every item ever queued).
-        pending = {"state": assessments.ITEM_PENDING}
-        expired = {"state": assessments.ITEM_CLAIMED, "lease_until": {"$lt": now}}
+        pending = {"state": ItemState.PENDING.value}
+        expired = {"state": ItemState.CLAIMED.value, "lease_until": {"$lt": now}}
         first = (items.find_one(pending, {"job_id": 1}, sort=[("job_id", 1), ("index", 1)])
                  or items.find_one(expired, {"job_id": 1}))
         if first is None:
@@ -177,7 +165,7 @@ class CertificatesRepository(Repository):
             groups.append((expired, [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1})
                                      .limit(chunk - len(ids))]))
         token = uuid.uuid4().hex
-        claim = {"$set": {"state": assessments.ITEM_CLAIMED, "claim": token,
+        claim = {"$set": {"state": ItemState.CLAIMED.value, "claim": token,
                           "lease_until": now + timedelta(seconds=lease_seconds)}}
 
         def take(session: ClientSession) -> None:
@@ -189,91 +177,78 @@ class CertificatesRepository(Repository):
         # is a WriteConflict that is retried until the server aborts the orphan (60 s), where a
         # plain update would wait on it inside the server.
         self.transaction(take)
-        self.db[JOBS].update_one({"_id": job_id, "status": assessments.QUEUED},
-                                 {"$set": {"status": assessments.RUNNING, "started_at": now}})
         return token, list(self.db[JOB_ITEMS].find({"claim": token}).sort("index", 1))
 
-    def complete_chunk(self, job_id: str, token: str, certificates: list[dict[str, Any]],
-                       events: list[dict[str, Any]], outcomes: list[dict[str, Any]],
-                       done_ids: list[str], errors: list[dict[str, Any]], counts: dict[str, int]) -> None:
-        """Store a chunk's certificates, events, outcomes and progress in one transaction."""
+    def release_items(self, session: ClientSession, token: str, done_ids: list[str],
+                      failed_ids: list[str]) -> int:
+        """Mark claimed items finished (done or failed); how many were still held under ``token``."""
+        marked = self.db[JOB_ITEMS].update_many(
+            {"_id": {"$in": done_ids + failed_ids}, "claim": token, "state": ItemState.CLAIMED.value},
+            {"$set": {"state": ItemState.DONE.value}, "$unset": {"lease_until": ""}},
+            session=session,
+        )
+        if failed_ids:
+            self.db[JOB_ITEMS].update_many({"_id": {"$in": failed_ids}},
+                                           {"$set": {"state": ItemState.FAILED.value}},
+                                           session=session)
+        return marked.modified_count
 
-        def work(session: ClientSession) -> None:
-            failed_ids = [e["item_id"] for e in errors]
-            marked = self.db[JOB_ITEMS].update_many(
-                {"_id": {"$in": done_ids + failed_ids}, "claim": token, "state": assessments.ITEM_CLAIMED},
-                {"$set": {"state": assessments.ITEM_DONE}, "$unset": {"lease_until": ""}},
-                session=session,
-            )
-            if marked.modified_count != len(done_ids) + len(failed_ids):
-                raise LeaseLost(f"job {job_id}: the chunk's lease ran out")
-            if failed_ids:
-                self.db[JOB_ITEMS].update_many({"_id": {"$in": failed_ids}},
-                                               {"$set": {"state": assessments.ITEM_FAILED}},
-                                               session=session)
-            self._insert_certificates(session, certificates, events)
-            if outcomes:
-                self.db[OUTCOMES].bulk_write(
-                    [UpdateOne({"_id": o["_id"]}, {"$set": o}, upsert=True) for o in outcomes],
-                    ordered=False, session=session,
-                )
-            public_errors = [{k: v for k, v in e.items() if k != "item_id"} for e in errors]
-            self.db[JOBS].update_one(
-                {"_id": job_id},
-                {"$inc": counts, "$push": {"errors": {"$each": public_errors}},
-                 "$set": {"updated_at": utcnow()}},
-                session=session,
-            )
-
-        self.transaction(work)
+    def record_progress(self, session: ClientSession, job_id: str, counts: dict[str, int],
+                        errors: list[dict[str, Any]]) -> None:
+        """Add a chunk's counts and per-item errors to its job."""
+        self.db[JOBS].update_one(
+            {"_id": job_id},
+            {"$inc": counts, "$push": {"errors": {"$each": errors}}, "$set": {"updated_at": utcnow()}},
+            session=session,
+        )
 
     def items_left(self, job_id: str) -> int:
+        """How many of a job's items are not finished yet."""
         return self.db[JOB_ITEMS].count_documents(
-            {"job_id": job_id, "state": {"$in": [assessments.ITEM_PENDING, assessments.ITEM_CLAIMED]}})
+            {"job_id": job_id, "state": {"$in": [ItemState.PENDING.value, ItemState.CLAIMED.value]}})
 
-    def finish_job(self, job_id: str) -> None:
-        """Mark a job finished and publish ``batch_completed``, once, whoever gets there first."""
-
-        def work(session: ClientSession) -> None:
-            job = self.db[JOBS].find_one({"_id": job_id}, session=session)
-            if job["status"] not in (assessments.QUEUED, assessments.RUNNING):
-                return
-            self.db[JOBS].update_one(
-                {"_id": job_id, "status": job["status"]},
-                {"$set": {"status": assessments.finished_status(job), "finished_at": utcnow()}},
-                session=session,
-            )
-            self.emit(session, "batch_completed", assessments.completed_event(job))
-
-        self.transaction(work)
+    def move_job(self, session: ClientSession | None, job_id: str, sources: list[str], target: str,
+                 **fields: Any) -> bool:
+        """Set a job's status to ``target`` if it is one of ``sources``; whether it moved."""
+        moved = self.db[JOBS].update_one(
+            {"_id": job_id, "status": {"$in": sources}},
+            {"$set": {"status": target, **fields}},
+            session=session,
+        )
+        return moved.matched_count == 1
 
     # statistics
 
+    def save_outcomes(self, session: ClientSession, outcomes: list[dict[str, Any]]) -> None:
+        """Store assessed candidates' outcomes; a re-run replaces, never doubles, a candidate's record."""
+        if outcomes:
+            self.db[OUTCOMES].bulk_write(
+                [UpdateOne({"_id": o["_id"]}, {"$set": o}, upsert=True) for o in outcomes],
+                ordered=False, session=session,
+            )
+
     def outcomes(self, organisation_id: str, year: int) -> list[dict[str, Any]]:
+        """The assessment outcomes of an organisation's people in a year."""
         return list(self.db[OUTCOMES].find({"organisation_id": organisation_id, "year": year},
                                            {"occupation": 1, "level": 1, "certified": 1}))
 
     # awards from event results
 
     def award_revision(self, event_id: str) -> int:
+        """The latest results revision of an event that certificates were issued for (0 for none)."""
         record = self.db[AWARD_EVENTS].find_one({"_id": event_id}) or {"revision": 0}
         return int(record["revision"])
 
     def standing_awards(self, event_id: str) -> dict[str, dict[str, Any]]:
         """``{holder_id: {number, award}}`` of the event's certificates that are not revoked."""
         found = self.db[CERTIFICATES].find(
-            {"source.event_id": event_id, "status": {"$ne": lifecycle.REVOKED}},
+            {"source.event_id": event_id, "status": {"$ne": CertificateStatus.REVOKED.value}},
             {"holder_id": 1, "number": 1, "source.award": 1, "status": 1, "status_index": 1,
              "valid_until": 1},
         )
         return {c["holder_id"]: {**c, "award": c["source"]["award"]} for c in found}
 
-    def apply_results(self, session: ClientSession, event_id: str, revision: int,
-                      revocations: list[tuple[dict[str, Any], dict[str, str], dict[str, Any]]],
-                      certificates: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-        """Within a consumed event's transaction: revoke what changed, issue what is new."""
-        for change, list_ids, event in revocations:
-            self._apply_status_change(session, change, list_ids, event)
-        self._insert_certificates(session, certificates, events)
+    def set_award_revision(self, session: ClientSession, event_id: str, revision: int) -> None:
+        """Record the results revision of an event that its certificates now follow."""
         self.db[AWARD_EVENTS].update_one({"_id": event_id}, {"$set": {"revision": revision}},
                                          upsert=True, session=session)

@@ -1,10 +1,13 @@
 """What certificates_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from typing import Any
 
-from certificates_svc.assessments import ASSESSMENT, BATCH, DONE, FAILED, QUEUED, RUNNING
-from certificates_svc.lifecycle import ACTIONS, ACTIVE, EXPIRED, REVOKED, SUSPENDED
-from certificates_svc.numbers import CERTIFICATE_KINDS
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
+
+from certificates_svc.assessments import JobKind, JobStatus
+from certificates_svc.lifecycle import ACTIONS, CertificateStatus
+from certificates_svc.numbers import CERTIFICATE_KINDS, level_name
+from services.pagination import PageQuery
 from services.validation import StrictSchema
 
 MAX_JOB_ITEMS = 20_000
@@ -42,6 +45,11 @@ class CertificateCreate(StrictSchema):
                 raise ValidationError(errors)
 
 
+class LevelName(Schema):
+    zh = fields.String(metadata={"description": "e.g. 四级/中级工"})
+    en = fields.String(metadata={"description": "e.g. Level 4 / intermediate worker"})
+
+
 class Certificate(Schema):
     number = fields.String()
     kind = fields.String()
@@ -54,6 +62,8 @@ class Certificate(Schema):
     occupation = fields.String(allow_none=True)
     work_type = fields.String(allow_none=True)
     level = fields.Integer(allow_none=True)
+    level_name = fields.Nested(LevelName, allow_none=True,
+                               metadata={"description": "the skill level's names; null without a level"})
     evidence = fields.List(fields.Dict())
     issued_at = fields.DateTime()
     valid_until = fields.DateTime(allow_none=True)
@@ -61,6 +71,22 @@ class Certificate(Schema):
     status_reason = fields.String(allow_none=True)
     status_changed_at = fields.DateTime(allow_none=True)
     credential_id = fields.String(attribute="credential.id")
+
+    @pre_dump
+    def name_the_level(self, certificate: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Name the level here, so that clients such as the printable certificate need no level table."""
+        return {**certificate, "level_name": level_name(certificate.get("level"))}
+
+
+class CertificateQuery(PageQuery):
+    """A page of certificates; a filter left out matches every certificate."""
+
+    holder_id = fields.String(validate=validate.Length(min=1, max=64))
+    issuer_id = fields.String(validate=validate.Length(min=1, max=64))
+    kind = fields.String(validate=validate.OneOf(CERTIFICATE_KINDS))
+    status = fields.String(
+        validate=validate.OneOf([s.value for s in CertificateStatus if s is not CertificateStatus.EXPIRED]),
+        metadata={"description": "the stored status; expiry is worked out when answering, not stored"})
 
 
 class StatusChange(StrictSchema):
@@ -108,9 +134,9 @@ class JobError(Schema):
 
 class Job(Schema):
     id = fields.String(attribute="_id")
-    kind = fields.String(metadata={"enum": [ASSESSMENT, BATCH]})
+    kind = fields.String(metadata={"enum": [kind.value for kind in JobKind]})
     issuer_id = fields.String()
-    status = fields.String(metadata={"enum": [QUEUED, RUNNING, DONE, FAILED]})
+    status = fields.String(metadata={"enum": [status.value for status in JobStatus]})
     total = fields.Integer()
     done = fields.Integer(metadata={"description": "items finished without error"})
     failed = fields.Integer()
@@ -133,7 +159,7 @@ class Issuer(Schema):
 
 class Verification(Schema):
     valid = fields.Boolean()
-    status = fields.String(metadata={"enum": [ACTIVE, SUSPENDED, REVOKED, EXPIRED]})
+    status = fields.String(metadata={"enum": [status.value for status in CertificateStatus]})
     number = fields.String()
     holder = fields.String(metadata={"description": "masked holder name"})
     kind = fields.String()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bson import ObjectId
 from nameko.timer import timer
 
 from certificates_svc import assessments, domain, schemas, workflows
@@ -15,6 +14,7 @@ from services.base import DomainService
 from services.clock import utcnow
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
+from services.pagination import page
 from services.rpc import TimedRpcProxy, rpc
 from services.validation import load
 
@@ -24,6 +24,8 @@ JOB_TICK_BUDGET_SECONDS = 2.0
 
 
 class CertificatesService(DomainService):
+    """Issues, lists, verifies and revokes certificates; works through assessment and batch jobs."""
+
     name = "certificates"
 
     repository: CertificatesRepository = MongoDatabase(CertificatesRepository)
@@ -32,39 +34,38 @@ class CertificatesService(DomainService):
 
     @rpc
     def did_document(self) -> dict[str, Any]:
+        """The issuer's DID document, publishing every signing key."""
         return self.signer.did_document()
 
     @rpc
     def issue_certificate(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Number, sign and store one certificate."""
         request = load(schemas.CertificateCreate, payload)
-        directory = self._directory()
-        holder = directory.holder(request["holder_id"])
-        issuer = directory.issuer(request["issuer_id"])
-        domain.check_may_issue(request["kind"], issuer)
-        (certificate,) = self._factory().build([(request, holder)], issuer, utcnow())
-        self.repository.insert_certificate(certificate, domain.issued_event(certificate))
+        certificate = workflows.issue_certificate(self.repository, self._factory(), self._directory(), request)
         return schemas.Certificate().dump(certificate)
 
     @rpc
     def get_certificate(self, number: str) -> dict[str, Any]:
+        """A certificate with its current (effective) status."""
         certificate = self.repository.get_certificate(number)
         return schemas.Certificate().dump(domain.current_view(certificate, utcnow()))
 
     @rpc
     def get_credential(self, number: str) -> dict[str, Any]:
+        """The signed verifiable credential of a certificate."""
         return self.repository.get_certificate(number)["credential"]
 
     @rpc
-    def list_certificates(self, filters: dict[str, Any], limit: int | None = None,
-                          cursor: str | None = None) -> dict[str, Any]:
-        query = {k: v for k, v in filters.items() if k in ("holder_id", "issuer_id", "kind", "status")}
-        items, next_cursor = self.repository.list_certificates(query, limit, cursor)
+    def list_certificates(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Certificates by holder, issuer, kind and stored status; ``query`` also carries limit and cursor."""
+        items, next_cursor = self.repository.list_certificates(load(schemas.CertificateQuery, query))
         now = utcnow()
-        return {"items": schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]),
-                "next_cursor": next_cursor}
+        return page(schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]),
+                    next_cursor)
 
     @rpc
     def change_status(self, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Revoke, suspend or reinstate a certificate (``payload`` carries the reason)."""
         load(schemas.StatusAction, {"action": action})
         reason = load(schemas.StatusChange, payload)["reason"]
         certificate = workflows.change_status(self.repository, number, action, reason)
@@ -72,36 +73,36 @@ class CertificatesService(DomainService):
 
     @rpc
     def status_list(self, list_id: str) -> dict[str, Any]:
+        """A freshly signed Bitstring Status List credential."""
         return workflows.signed_status_list(self.repository, self.signer, list_id)
 
     @rpc
     def verify_certificate(self, number: str, name: str) -> dict[str, Any]:
+        """Public verification by number and the holder's full name."""
         name = load(schemas.VerifyQuery, {"name": name})["name"]
         answer = domain.public_verification(self.repository.find_certificate(number), name, utcnow())
         return schemas.Verification().dump(answer)
 
     @rpc
     def submit_assessment(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an assessment as a job issuing skill levels to those who passed."""
         request = load(schemas.AssessmentCreate, payload)
-        assessments.check_assessment(request)
-        domain.check_may_issue("skill_level", self._directory().issuer(request["issuer_id"]))
-        return self._submit(assessments.ASSESSMENT, request)
+        return schemas.Job().dump(workflows.submit_assessment(self.repository, self._directory(), request))
 
     @rpc
     def submit_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue a batch of certificates as a job."""
         request = load(schemas.BatchCreate, payload)
-        assessments.check_batch(request)
-        issuer = self._directory().issuer(request["issuer_id"])
-        for kind in {item["kind"] for item in request["items"]}:
-            domain.check_may_issue(kind, issuer)
-        return self._submit(assessments.BATCH, request)
+        return schemas.Job().dump(workflows.submit_batch(self.repository, self._directory(), request))
 
     @rpc
     def get_job(self, job_id: str) -> dict[str, Any]:
+        """A job's status, progress and per-item errors."""
         return schemas.Job().dump(self.repository.get_job(job_id))
 
     @rpc
     def attainment(self, organisation_id: str, year: int) -> dict[str, Any]:
+        """Assessed, certified and attainment rate of an organisation's people in a year."""
         query = load(schemas.AttainmentQuery, {"organisation_id": organisation_id, "year": year})
         outcomes = self.repository.outcomes(query["organisation_id"], query["year"])
         return schemas.Attainment().dump(
@@ -109,6 +110,7 @@ class CertificatesService(DomainService):
 
     @timer(interval=JOB_POLL_SECONDS)
     def work_on_jobs(self) -> None:
+        """Work on queued job items for one tick's budget."""
         workflows.JobWorker(
             self.repository, self._factory(), self._directory(),
             chunk_size=int(self.config.get("JOB_CHUNK_SIZE", 250)),
@@ -133,14 +135,6 @@ class CertificatesService(DomainService):
     @event_handler("events", "results_published")
     def on_results_published(self, event: dict[str, Any]) -> None:
         workflows.apply_results(self.repository, self._factory(), self._directory(), event)
-
-    def _submit(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
-        job_id = str(ObjectId())
-        key = assessments.job_key(kind, request["issuer_id"], request)
-        items = assessments.job_items(job_id, kind, key, request)
-        job = assessments.new_job(job_id, kind, key, request, len(items), utcnow())
-        self.repository.create_job(job, items)
-        return schemas.Job().dump(job)
 
     def _factory(self) -> CertificateFactory:
         return CertificateFactory(self.repository, self.signer)

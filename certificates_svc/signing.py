@@ -10,8 +10,9 @@ from urllib.parse import quote, urlsplit
 
 from nameko.extensions import DependencyProvider
 
-from certificates_svc.credentials import build_credential, sign_credential
+from certificates_svc.credential import build_credential
 from certificates_svc.keys import KeyRing, did_document, load_or_create_keys
+from certificates_svc.proof import sign_document
 from certificates_svc.status_list import BitstringStatusList, status_list_credential
 from services.config import data_dir, public_base_url
 
@@ -31,21 +32,26 @@ class Signer:
         self.base_url = base_url.rstrip("/")
 
     def did_document(self) -> dict[str, Any]:
+        """The issuer's DID document, publishing every key."""
         return did_document(self.did, self.keyring)
 
     def credential_url(self, number: str) -> str:
+        """Where a certificate's credential is published; also the credential's id."""
         return f"{self.base_url}/api/v1/certificates/{number}/credential"
 
     def status_list_url(self, list_id: str) -> str:
+        """Where a status list credential is published; also its id."""
         return f"{self.base_url}/api/v1/status-lists/{list_id}"
 
     def sign(self, credential: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """``credential`` with a proof by the current key."""
         key = self.keyring.current
-        return sign_credential(credential, key, f"{self.did}#{key.key_id}", now)
+        return sign_document(credential, key, f"{self.did}#{key.key_id}", now)
 
     def credential_for(self, *, number: str, issuer_name: str, holder: dict[str, Any],
                        achievement: dict[str, Any], valid_from: datetime,
                        valid_until: datetime | None, status: list[dict[str, Any]]) -> dict[str, Any]:
+        """The signed credential of one certificate."""
         unsigned = build_credential(
             credential_id=self.credential_url(number),
             issuer={"id": self.did, "name": issuer_name},

@@ -18,10 +18,12 @@ import base64
 import binascii
 import gzip
 import zlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
+from certificates_svc.credential import VC_CONTEXT_V2
+from services.clock import rfc3339
+
 STATUS_PURPOSES = ("revocation", "suspension")
 MIN_LIST_SIZE = 131_072
 # Refuse to inflate more than this from an untrusted list (a 16 MiB bitstring
@@ -103,12 +105,6 @@ def _check_purpose(purpose: str) -> str:
     return purpose
 
 
-def _timestamp(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError("datetimes must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def status_entry(list_url: str, index: int, purpose: str) -> dict[str, Any]:
     """Return the ``BitstringStatusListEntry`` pointing at ``index`` of a list."""
     _check_purpose(purpose)
@@ -142,10 +138,10 @@ def status_list_credential(
         "id": list_id_url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer,
-        "validFrom": _timestamp(valid_from),
+        "validFrom": rfc3339(valid_from, "seconds"),
     }
     if valid_until is not None:
-        credential["validUntil"] = _timestamp(valid_until)
+        credential["validUntil"] = rfc3339(valid_until, "seconds")
     credential["credentialSubject"] = {
         "id": f"{list_id_url}#list",
         "type": "BitstringStatusList",

@@ -1,4 +1,8 @@
-"""Work that spans the read models, numbering, signing and storage: jobs, awards, status."""
+"""The use cases of certificates_svc: issuing, status changes, jobs and awards.
+
+Each loads through the repository, applies the domain rules and stores its
+effects in one transaction, written as a closure so pymongo can retry it.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,28 @@ import time
 from typing import Any
 
 import eventlet
+from bson import ObjectId
+from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from certificates_svc import assessments, awards, domain, lifecycle
+from certificates_svc.assessments import JobKind
 from certificates_svc.issuance import CertificateFactory
-from certificates_svc.repository import CertificatesRepository, LeaseLost
+from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import Signer
 from certificates_svc.status_list import BitstringStatusList
 from services.clock import utcnow
-from services.errors import DomainError, NotFound
+from services.errors import Conflict, DomainError, NotFound
 
 log = logging.getLogger(__name__)
 
 HOLDER_LOOKUPS_AT_ONCE = 10
 # A chunk that meets a concurrent issue of the same keys is rebuilt without them.
 CHUNK_ATTEMPTS = 3
+
+
+class LeaseLost(RuntimeError):
+    """Another worker claimed the items after this one's lease ran out."""
 
 
 class Directory:
@@ -32,6 +43,7 @@ class Directory:
         self.members_rpc = members_rpc
 
     def holder(self, person_id: str) -> dict[str, Any]:
+        """A registered person as a holder; NotFound for anyone else."""
         holder = self.holders([person_id]).get(person_id)
         if holder is None:
             raise NotFound(f"holder {person_id} is not a registered person",
@@ -56,6 +68,7 @@ class Directory:
             return None
 
     def issuer(self, organisation_id: str) -> dict[str, Any]:
+        """A registered organisation as an issuer; NotFound for anything else."""
         issuer = self.repository.find_issuer(organisation_id)
         if issuer is None:
             try:
@@ -68,9 +81,35 @@ class Directory:
         return issuer
 
 
-def list_ids_of(certificate: dict[str, Any]) -> dict[str, str]:
-    list_number, _bit = domain.status_location(certificate["status_index"])
-    return {purpose: domain.status_list_id(list_number, purpose) for purpose in domain.STATUS_PURPOSES}
+def _store_issued(repository: CertificatesRepository, session: ClientSession,
+                  certificates: list[dict[str, Any]]) -> None:
+    repository.insert_certificates(session, certificates)
+    repository.emit_many(session, "certificate_issued", [domain.issued_event(c) for c in certificates])
+
+
+def _store_status_change(repository: CertificatesRepository, session: ClientSession,
+                         change: dict[str, Any]) -> None:
+    if not repository.update_status(session, change):
+        raise Conflict(f"certificate {change['number']} changed meanwhile; try again",
+                       {"current_state": "changed"})
+    list_number, bit = domain.status_location(change["status_index"])
+    for purpose, value in change["bits"].items():
+        repository.set_status_bit(session, domain.status_list_id(list_number, purpose), bit, value)
+    repository.emit(session, "certificate_status_changed", lifecycle.status_changed_event(change))
+
+
+def issue_certificate(repository: CertificatesRepository, factory: CertificateFactory,
+                      directory: Directory, request: dict[str, Any]) -> dict[str, Any]:
+    """Number, sign and store the certificate a validated CertificateCreate asks for."""
+    holder = directory.holder(request["holder_id"])
+    issuer = directory.issuer(request["issuer_id"])
+    domain.check_may_issue(request["kind"], issuer)
+    (certificate,) = factory.build([(request, holder)], issuer, utcnow())
+    try:
+        repository.transaction(lambda session: _store_issued(repository, session, [certificate]))
+    except DuplicateKeyError:
+        raise Conflict(f"certificate number {certificate['number']} is taken") from None
+    return certificate
 
 
 def change_status(repository: CertificatesRepository, number: str, action: str,
@@ -78,19 +117,64 @@ def change_status(repository: CertificatesRepository, number: str, action: str,
     """Apply a revoke/suspend/reinstate; returns the updated certificate."""
     certificate = repository.get_certificate(number)
     change = lifecycle.plan_transition(certificate, action, reason, utcnow())
-    repository.change_status(change, list_ids_of(certificate), lifecycle.status_changed_event(change))
+    repository.transaction(lambda session: _store_status_change(repository, session, change))
     return repository.get_certificate(number)
 
 
 def signed_status_list(repository: CertificatesRepository, signer: Signer, list_id: str) -> dict[str, Any]:
     """The current Bitstring Status List credential ``list_id``, freshly signed."""
     parsed = domain.list_number(list_id)
-    if parsed is None or not repository.status_list_in_use(parsed[1]):
+    if parsed is None or not domain.status_list_in_use(parsed[1], repository.status_indices_reserved()):
         raise NotFound(f"status list {list_id} not found")
     bits = BitstringStatusList()
     for index in repository.set_indices(list_id):
         bits.set(index, True)
     return signer.status_list_for(list_id, parsed[0], bits, utcnow())
+
+
+def submit_assessment(repository: CertificatesRepository, directory: Directory,
+                      request: dict[str, Any]) -> dict[str, Any]:
+    """Queue a validated AssessmentCreate: skill-level certificates for those who passed."""
+    assessments.check_assessment(request)
+    domain.check_may_issue("skill_level", directory.issuer(request["issuer_id"]))
+    return _queue_job(repository, JobKind.ASSESSMENT, request)
+
+
+def submit_batch(repository: CertificatesRepository, directory: Directory,
+                 request: dict[str, Any]) -> dict[str, Any]:
+    """Queue a validated BatchCreate: one certificate per item."""
+    assessments.check_batch(request)
+    issuer = directory.issuer(request["issuer_id"])
+    for kind in {item["kind"] for item in request["items"]}:
+        domain.check_may_issue(kind, issuer)
+    return _queue_job(repository, JobKind.BATCH, request)
+
+
+def _queue_job(repository: CertificatesRepository, kind: JobKind, request: dict[str, Any]) -> dict[str, Any]:
+    job_id = str(ObjectId())
+    key = assessments.job_key(kind, request["issuer_id"], request)
+    items = assessments.job_items(job_id, kind, key, request)
+    job = assessments.new_job(job_id, kind, key, request, len(items), utcnow())
+    repository.create_job(job, items)
+    return job
+
+
+def start_job(repository: CertificatesRepository, job_id: str) -> None:
+    """Mark a queued job running; a job already running or finished stays as it is."""
+    sources, running = assessments.job_transition("start")
+    repository.move_job(None, job_id, sources, running, started_at=utcnow())
+
+
+def finish_job(repository: CertificatesRepository, job_id: str) -> None:
+    """Mark a job finished and publish ``batch_completed``, once, whoever gets there first."""
+
+    def finish(session: ClientSession) -> None:
+        job = repository.get_job(job_id, session)
+        sources, finished = assessments.job_transition(assessments.finishing_action(job))
+        if repository.move_job(session, job_id, sources, finished, finished_at=utcnow()):
+            repository.emit(session, "batch_completed", assessments.completed_event(job))
+
+    repository.transaction(finish)
 
 
 class JobWorker:
@@ -114,16 +198,19 @@ class JobWorker:
             token, items = claimed
             if not items:
                 continue
-            job = self.repository.get_job(items[0]["job_id"])
+            job_id = items[0]["job_id"]
+            start_job(self.repository, job_id)
+            job = self.repository.get_job(job_id)
             try:
                 self.process_chunk(job, token, items)
             except LeaseLost as exc:
                 log.warning("%s; another worker has the items", exc)
                 continue
-            if self.repository.items_left(job["_id"]) == 0:
-                self.repository.finish_job(job["_id"])
+            if self.repository.items_left(job_id) == 0:
+                finish_job(self.repository, job_id)
 
     def process_chunk(self, job: dict[str, Any], token: str, items: list[dict[str, Any]]) -> None:
+        """Issue a claimed chunk's certificates and record its progress; LeaseLost if it was taken over."""
         holders = self.directory.holders([item["holder_id"] for item in items])
         try:
             issuer = self.directory.issuer(job["issuer_id"])
@@ -190,10 +277,18 @@ class JobWorker:
             certificate["job_id"] = job["_id"]
             succeed(item, holder, certified=True)
         counts["issued"] = len(certificates)
-        self.repository.complete_chunk(
-            job["_id"], token, certificates, [domain.issued_event(c) for c in certificates],
-            outcomes, done_ids, errors, counts,
-        )
+        failed_ids = [error["item_id"] for error in errors]
+        public_errors = [{k: v for k, v in error.items() if k != "item_id"} for error in errors]
+
+        def store(session: ClientSession) -> None:
+            released = self.repository.release_items(session, token, done_ids, failed_ids)
+            if released != len(done_ids) + len(failed_ids):
+                raise LeaseLost(f"job {job['_id']}: the chunk's lease ran out")
+            _store_issued(self.repository, session, certificates)
+            self.repository.save_outcomes(session, outcomes)
+            self.repository.record_progress(session, job["_id"], counts, public_errors)
+
+        self.repository.transaction(store)
 
 
 def apply_results(repository: CertificatesRepository, factory: CertificateFactory,
@@ -210,10 +305,8 @@ def apply_results(repository: CertificatesRepository, factory: CertificateFactor
     to_revoke, to_issue = awards.plan_award_changes(desired, standing)
     reason = f"results corrected (revision {results['revision']})"
     by_number = {held["number"]: held for held in standing.values()}
-    revocations = []
-    for number in to_revoke:
-        change = lifecycle.plan_transition(by_number[number], lifecycle.REVOKE, reason, now)
-        revocations.append((change, list_ids_of(by_number[number]), lifecycle.status_changed_event(change)))
+    revocations = [lifecycle.plan_transition(by_number[number], lifecycle.REVOKE, reason, now)
+                   for number in to_revoke]
     certificates: list[dict[str, Any]] = []
     if to_issue:
         issuer = directory.issuer(results["organiser_id"])
@@ -229,6 +322,11 @@ def apply_results(repository: CertificatesRepository, factory: CertificateFactor
             row = desired[person_id]
             certificate["source"] = awards.award_source(results, row)
             certificate["issuance_key"] = awards.award_issuance_key(results, person_id, row["award"])
-    repository.consume(event, lambda session: repository.apply_results(
-        session, results["event_id"], results["revision"], revocations, certificates,
-        [domain.issued_event(c) for c in certificates]))
+
+    def record(session: ClientSession) -> None:
+        for change in revocations:
+            _store_status_change(repository, session, change)
+        _store_issued(repository, session, certificates)
+        repository.set_award_revision(session, results["event_id"], results["revision"])
+
+    repository.consume(event, record)

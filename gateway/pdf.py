@@ -25,8 +25,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from certificates_svc.numbers import SKILL_LEVELS
-
 FONT_NAME = "WenQuanYiMicroHei"
 FONT_FILE = Path(paperang_p2_fonts_cjk.__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
 
@@ -66,8 +64,8 @@ def _date(value: str | None) -> str:
 
 
 def _rows(certificate: dict[str, Any], holder: str) -> list[tuple[str, str]]:
-    level = certificate.get("level")
-    level_name = f"{SKILL_LEVELS[level].zh}  {SKILL_LEVELS[level].en}" if level in SKILL_LEVELS else None
+    names = certificate.get("level_name")
+    level_name = f"{names['zh']}  {names['en']}" if names else None
     rows = [
         ("持证人 Holder", holder),
         ("证书名称 Title", certificate["title"]),

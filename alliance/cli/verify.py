@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 import requests
 
-from certificates_svc.credentials import verify_credential
+from certificates_svc.verification import verify_credential
 
 DID_FETCH_TIMEOUT_SECONDS = 10
 

@@ -21,8 +21,10 @@ class CertificatesRoutes:
     @route("GET", "/api/v1/certificates", summary="List certificates", access=AUTHENTICATED,
            tags=("certificates",), query=PageQuery, response=schemas.Certificate, many=True)
     def list_certificates(self, call: Call) -> dict[str, Any]:
-        filters = {} if call.caller.is_admin else {"issuer_id": call.caller.org}
-        return self.certificates_rpc.list_certificates(filters, call.query["limit"], call.query["cursor"])
+        query = dict(call.query)
+        if not call.caller.is_admin:
+            query["issuer_id"] = call.caller.org
+        return self.certificates_rpc.list_certificates(query)
 
     @route("POST", "/api/v1/certificates/batch",
            summary="Issue a batch of certificates as a job (202 with the job)", access=AUTHENTICATED,

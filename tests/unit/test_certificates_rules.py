@@ -2,8 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from certificates_svc import assessments, awards, domain, lifecycle
+from certificates_svc import assessments, awards, domain, lifecycle, schemas
 from services.errors import Conflict, InvalidInput, NotFound
+from services.validation import load
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -39,6 +40,22 @@ def test_illegal_transitions_are_conflicts_that_name_the_allowed_actions(status,
         lifecycle.plan_transition(certificate(status), action, "why", NOW)
 
     assert raised.value.details == {"current_state": status, "allowed_actions": allowed}
+
+
+def test_a_refused_transition_says_what_the_certificate_is_and_what_was_asked():
+    with pytest.raises(Conflict) as raised:
+        lifecycle.plan_transition(certificate("revoked"), "reinstate", None, NOW)
+
+    assert raised.value.message == "a revoked certificate cannot be reinstated"
+
+
+def test_statuses_are_stored_and_published_as_plain_strings():
+    change = lifecycle.plan_transition(certificate(), "suspend", "audit", NOW)
+    event = lifecycle.status_changed_event(change)
+
+    assert [type(v) for v in (change["old_status"], change["new_status"], event["new_status"])] == [str] * 3
+    assert type(domain.current_view(certificate(), NOW)["status"]) is str
+    assert type(domain.public_verification(certificate(), "张三丰", NOW)["status"]) is str
 
 
 def test_revoking_or_suspending_needs_a_reason_but_reinstating_does_not():
@@ -138,6 +155,19 @@ def test_assessment_items_issue_skill_levels_to_those_who_passed_and_record_ever
     assert (outcome["organisation_id"], outcome["year"], outcome["passed"]) == ("school", 2022, False)
 
 
+def test_jobs_start_from_queued_and_end_failed_only_when_every_item_failed():
+    job = assessments.new_job("j1", "assessment", "k", ASSESSMENT, 2, NOW)
+
+    assert (job["kind"], job["status"]) == ("assessment", "queued")
+    assert type(job["status"]) is str and type(job["kind"]) is str
+    assert assessments.job_transition("start") == (["queued"], "running")
+    assert assessments.job_transition(assessments.finishing_action({**job, "failed": 1})) == \
+        (["queued", "running"], "done")
+    assert assessments.job_transition(assessments.finishing_action({**job, "failed": 2})) == \
+        (["queued", "running"], "failed")
+    assert assessments.finishing_action({**job, "total": 0}) == "complete"
+
+
 def test_a_candidate_listed_twice_is_refused():
     with pytest.raises(InvalidInput):
         assessments.check_assessment({**ASSESSMENT, "results": ASSESSMENT["results"] * 2})
@@ -155,3 +185,26 @@ def test_attainment_rate_is_certified_over_assessed_to_three_decimals():
     assert groups["电工"] == {"occupation": "电工", "level": 4, "assessed": 2114,
                                                    "certified": 2063, "attainment_rate": 0.976}
     assert assessments.attainment("o", 2022, [])["attainment_rate"] is None
+
+
+def test_a_certificate_answer_names_its_skill_level_in_both_languages():
+    skill = schemas.Certificate().dump(certificate(kind="skill_level", level=4))
+    training = schemas.Certificate().dump(certificate())
+
+    assert skill["level_name"] == {"zh": "四级/中级工", "en": "Level 4 / intermediate worker"}
+    assert training["level_name"] is None
+    assert [c["level_name"] for c in schemas.Certificate(many=True).dump([certificate(level=1)])] == \
+        [{"zh": "一级/高级技师", "en": "Level 1 / senior technician"}]
+
+
+def test_a_certificate_query_pages_by_default_and_filters_only_on_what_it_is_given():
+    assert load(schemas.CertificateQuery, {}) == {"limit": 50, "cursor": None}
+    assert load(schemas.CertificateQuery, {"issuer_id": "o1", "limit": 5, "cursor": None}) == \
+        {"issuer_id": "o1", "limit": 5, "cursor": None}
+
+
+@pytest.mark.parametrize("query", [{"issuer_id": None}, {"issuer_id": ""}, {"status": "expired"},
+                                   {"kind": "diploma"}, {"name": "张三丰"}, {"limit": 0}])
+def test_a_certificate_query_refuses_a_filter_it_cannot_apply_rather_than_listing_everything(query):
+    with pytest.raises(InvalidInput):
+        load(schemas.CertificateQuery, query)

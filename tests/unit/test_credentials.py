@@ -13,12 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from certificates_svc.credentials import (
-    build_credential,
-    holder_name_matches,
-    sign_credential,
-    verify_credential,
-)
+from certificates_svc.credential import build_credential, holder_name_matches
 from certificates_svc.keys import (
     KeyResolutionError,
     SigningKey,
@@ -31,11 +26,13 @@ from certificates_svc.keys import (
     resolve_verification_method,
 )
 from certificates_svc.numbers import SKILL_LEVELS, format_skill_level_number
+from certificates_svc.proof import sign_document
 from certificates_svc.status_list import (
     BitstringStatusList,
     status_entry,
     status_list_credential,
 )
+from certificates_svc.verification import verify_credential
 from services.identity import identity_hash, new_salt
 
 DID = "did:web:alliance.example"
@@ -82,7 +79,7 @@ def skill_credential(valid_until=ISSUED + timedelta(days=3 * 365), status=None, 
 
 
 def sign(credential, key, created=ISSUED):
-    return sign_credential(credential, key, f"{DID}#{key.key_id}", created)
+    return sign_document(credential, key, f"{DID}#{key.key_id}", created)
 
 
 def signed_status_list(keyring, url, purpose, bits):
@@ -634,7 +631,7 @@ def test_signing_the_w3c_test_vector_reproduces_its_proof_and_it_verifies():
         "assertionMethod": [vm_id],
     }
 
-    signed = sign_credential(W3C_UNSIGNED, key, vm_id, datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC))
+    signed = sign_document(W3C_UNSIGNED, key, vm_id, datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC))
 
     assert public_key_multibase(key.public_key) == W3C_PUBLIC_KEY
     assert signed["proof"]["proofValue"] == W3C_PROOF_VALUE

@@ -8,6 +8,7 @@ from certificates_svc.numbers import (
     format_certificate_number,
     format_skill_level_number,
     kind_of_number,
+    level_name,
     parse_certificate_number,
     parse_skill_level_number,
     skill_level_counter_key,
@@ -217,3 +218,8 @@ def test_skill_levels_run_from_junior_worker_to_senior_technician():
     zh, en = SKILL_LEVELS[2]
     assert "技师" in zh
     assert en.endswith("technician")
+
+
+def test_level_names_come_in_both_languages_and_only_for_levels_1_to_5():
+    assert level_name(5) == {"zh": "五级/初级工", "en": "Level 5 / junior worker"}
+    assert [level_name(level) for level in (None, 0, 6, True)] == [None] * 4
