@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import jwt
 
+from services.clock import utcnow
 from services.config import data_dir
 from services.errors import DomainError, Forbidden
 
@@ -43,7 +44,7 @@ def mint_token(secret: str, role: str, org: str | None = None, subject: str | No
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == ORG_ADMIN and not org:
         raise ValueError("an org_admin token needs --org")
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     claims: dict[str, Any] = {
         "sub": subject or (f"{role}:{org}" if org else role),
         "role": role,
