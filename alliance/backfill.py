@@ -66,8 +66,7 @@ def replay_events(config: dict[str, Any], qualified_event: str, since: datetime,
         replayed = 0
         for record in stored_events(database, event_type, since):
             # Mandatory: should the queue vanish meanwhile, the publish fails instead of losing the event.
-            relay.publish(record["envelope"], exchange=DEFAULT_EXCHANGE, routing_key=queue,
-                          mandatory=True, declare=[])
+            relay.publish(record["envelope"], exchange=DEFAULT_EXCHANGE, routing_key=queue, mandatory=True, declare=[])
             replayed += 1
     finally:
         client.close()

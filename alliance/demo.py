@@ -41,8 +41,7 @@ class Organisation:
     evaluator: dict[str, str] | None = None  # the numbering profile of an accredited evaluator
 
     def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"name": self.name, "kind": self.kind, "region": self.region,
-                                "district": self.district}
+        body: dict[str, Any] = {"name": self.name, "kind": self.kind, "region": self.region, "district": self.district}
         if self.evaluator:
             body.update(accredited_evaluator=True, evaluator=self.evaluator)
         return body
@@ -52,8 +51,14 @@ SCHOOL = "secondary_vocational_school"
 ORGANISATIONS: tuple[Organisation, ...] = (
     Organisation(LEAD, SCHOOL, "重庆", "渝中区", "lead"),
     Organisation(FOUNDING, SCHOOL, "四川", "成都市", "founding"),
-    Organisation(WULONG, SCHOOL, "重庆", "武隆区", "member",
-                 evaluator={"type": "S", "code": "5012", "province": "50", "site": "000156"}),
+    Organisation(
+        WULONG,
+        SCHOOL,
+        "重庆",
+        "武隆区",
+        "member",
+        evaluator={"type": "S", "code": "5012", "province": "50", "site": "000156"},
+    ),
     Organisation(LIANGJIANG, SCHOOL, "重庆", "渝北区", "member"),
     Organisation("重庆市工艺美术学校", SCHOOL, "重庆", "南岸区", "member"),
     Organisation("巫溪县职业教育中心", SCHOOL, "重庆", "巫溪县", "member"),
@@ -91,9 +96,11 @@ TEAMS: tuple[tuple[str, str, tuple[str, ...], str, int, float], ...] = (
 )
 
 PEOPLE: tuple[Person, ...] = (
-    *(Person(school, name, "student", f"NET-{index + 1}-{position + 1}")
-      for index, (school, _, members, *_rest) in enumerate(TEAMS)
-      for position, name in enumerate(members)),
+    *(
+        Person(school, name, "student", f"NET-{index + 1}-{position + 1}")
+        for index, (school, _, members, *_rest) in enumerate(TEAMS)
+        for position, name in enumerate(members)
+    ),
     Person(LEAD, "刘晓燕", "teacher", "T-YZ-001"),
     Person(FOUNDING, "杨帆", "teacher", "T-CC-001"),
     Person("巫溪县职业教育中心", "谭文静", "teacher", "T-WX-001"),
@@ -175,45 +182,85 @@ def events(today: date) -> list[Event]:
     research = today - timedelta(days=20)
     visit = today + timedelta(days=30)
     return [
-        Event("activity_week", LEAD, {
-            "kind": "activity_week",
-            "title": f"{year}年职业教育活动周 · 成渝职教联盟开放周",
-            "description": "五月职业教育活动周：技能展示、校园开放、学生企业面对面、职业体验日。",
-            "starts_at": _at(week, 9), "ends_at": _at(week + timedelta(days=6), 17),
-            "location": "重庆市渝中职业教育中心", "capacity": None}),
-        Event("competition", LEAD, {
-            "kind": "skills_competition",
-            "title": f"{year}年成渝职教联盟学生技能竞赛 · 网络搭建与应用",
-            "description": "中职组团体赛，每队三人：网络搭建、服务器配置与安全防护。",
-            "starts_at": _at(week + timedelta(days=2), 9), "ends_at": _at(week + timedelta(days=2), 17),
-            "registration_closes_at": _at(week - timedelta(days=5), 18),
-            "location": "重庆市渝中职业教育中心 网络实训中心", "capacity": 16,
-            "team_size_min": 3, "team_size_max": 3, "skill": "网络搭建与应用"},
-            actions=("publish", "close")),
-        Event("training", CQNU, {
-            "kind": "teacher_training",
-            "title": f"{training.year}年联盟“双师型”教师培训 · 信息技术类专业",
-            "description": "重庆师范大学承办，面向联盟成员校专业教师，含企业实践半天。",
-            "starts_at": _at(training, 9), "ends_at": _at(training + timedelta(days=2), 17),
-            "location": "重庆师范大学 大学城校区", "capacity": 60},
-            actions=("publish", "close", "complete")),
-        Event("research", RESEARCH_BASE, {
-            "kind": "teaching_research",
-            "title": f"{research.year}年成渝中职专业课教学研讨会",
-            "description": "渝中研究基地组织，专兼职研究员与成员校教师共同研讨课堂教学改革。",
-            "starts_at": _at(research, 14), "ends_at": _at(research, 17, 30),
-            "location": "渝中研究基地", "capacity": 80},
-            actions=("publish", "close", "complete")),
-        Event("visit", LEAD, {
-            "kind": "enterprise_visit",
-            "title": "学生企业面对面 · 走进重庆宗申集团",
-            "description": "参观生产线，与一线技术人员面对面交流。",
-            "starts_at": _at(visit, 9, 30), "ends_at": _at(visit, 16),
-            "location": "重庆宗申集团", "capacity": 40}),
+        Event(
+            "activity_week",
+            LEAD,
+            {
+                "kind": "activity_week",
+                "title": f"{year}年职业教育活动周 · 成渝职教联盟开放周",
+                "description": "五月职业教育活动周：技能展示、校园开放、学生企业面对面、职业体验日。",
+                "starts_at": _at(week, 9),
+                "ends_at": _at(week + timedelta(days=6), 17),
+                "location": "重庆市渝中职业教育中心",
+                "capacity": None,
+            },
+        ),
+        Event(
+            "competition",
+            LEAD,
+            {
+                "kind": "skills_competition",
+                "title": f"{year}年成渝职教联盟学生技能竞赛 · 网络搭建与应用",
+                "description": "中职组团体赛，每队三人：网络搭建、服务器配置与安全防护。",
+                "starts_at": _at(week + timedelta(days=2), 9),
+                "ends_at": _at(week + timedelta(days=2), 17),
+                "registration_closes_at": _at(week - timedelta(days=5), 18),
+                "location": "重庆市渝中职业教育中心 网络实训中心",
+                "capacity": 16,
+                "team_size_min": 3,
+                "team_size_max": 3,
+                "skill": "网络搭建与应用",
+            },
+            actions=("publish", "close"),
+        ),
+        Event(
+            "training",
+            CQNU,
+            {
+                "kind": "teacher_training",
+                "title": f"{training.year}年联盟“双师型”教师培训 · 信息技术类专业",
+                "description": "重庆师范大学承办，面向联盟成员校专业教师，含企业实践半天。",
+                "starts_at": _at(training, 9),
+                "ends_at": _at(training + timedelta(days=2), 17),
+                "location": "重庆师范大学 大学城校区",
+                "capacity": 60,
+            },
+            actions=("publish", "close", "complete"),
+        ),
+        Event(
+            "research",
+            RESEARCH_BASE,
+            {
+                "kind": "teaching_research",
+                "title": f"{research.year}年成渝中职专业课教学研讨会",
+                "description": "渝中研究基地组织，专兼职研究员与成员校教师共同研讨课堂教学改革。",
+                "starts_at": _at(research, 14),
+                "ends_at": _at(research, 17, 30),
+                "location": "渝中研究基地",
+                "capacity": 80,
+            },
+            actions=("publish", "close", "complete"),
+        ),
+        Event(
+            "visit",
+            LEAD,
+            {
+                "kind": "enterprise_visit",
+                "title": "学生企业面对面 · 走进重庆宗申集团",
+                "description": "参观生产线，与一线技术人员面对面交流。",
+                "starts_at": _at(visit, 9, 30),
+                "ends_at": _at(visit, 16),
+                "location": "重庆宗申集团",
+                "capacity": 40,
+            },
+        ),
     ]
 
 
 def training_certificate(title: str) -> dict[str, Any]:
     """What a teacher who completed the training session is certified with (holder and issuer added)."""
-    return {"kind": "training_completion", "title": f"{title} 结业证书",
-            "evidence": [{"name": title, "narrative": "completed all sessions, 24 hours"}]}
+    return {
+        "kind": "training_completion",
+        "title": f"{title} 结业证书",
+        "evidence": [{"name": title, "narrative": "completed all sessions, 24 hours"}],
+    }

@@ -43,8 +43,9 @@ def server_command() -> list[str]:
 class EmbeddedDatabase:
     """A SecantusDB server process on 127.0.0.1."""
 
-    def __init__(self, storage: str, port: int | None = None, log_path: Path | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, storage: str, port: int | None = None, log_path: Path | None = None, extra_args: tuple[str, ...] = ()
+    ) -> None:
         self.storage = storage
         self.port = port or free_port()
         self.log_path = log_path
@@ -60,9 +61,21 @@ class EmbeddedDatabase:
             Path(self.storage).mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            [*server_command(), "--host", "127.0.0.1", "--port", str(self.port),
-             "--storage-path", self.storage, "--log-level", "WARNING", *self.extra_args],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+            [
+                *server_command(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--storage-path",
+                self.storage,
+                "--log-level",
+                "WARNING",
+                *self.extra_args,
+            ],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
             # Its own session: a Ctrl-C meant for the caller must not stop it before its clients.
             start_new_session=True,
             preexec_fn=die_with_parent,

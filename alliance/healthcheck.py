@@ -63,8 +63,11 @@ def check_service(service: str, amqp_uri: str, timeout: float) -> tuple[bool, di
     try:
         # A stopped service leaves its durable queue behind; a ping would just wait there.
         if counter.count(service) == 0:
-            return False, {"service": service, "status": "unavailable",
-                           "error": f"service {service} is not running (its RPC queue has no consumer)"}
+            return False, {
+                "service": service,
+                "status": "unavailable",
+                "error": f"service {service} is not running (its RPC queue has no consumer)",
+            }
     finally:
         counter.close()
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout) as proxy:
@@ -92,8 +95,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         description="Exit 0 when SERVICE answers healthy within the timeout, 1 when not.",
     )
     parser.add_argument("service", choices=(*DOMAIN_SERVICES, GATEWAY))
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS,
-                        help=f"seconds to wait for the answer (default {DEFAULT_TIMEOUT_SECONDS:g})")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        help=f"seconds to wait for the answer (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.timeout <= 300:
         parser.error("--timeout must be more than 0 and at most 300 seconds")
@@ -110,11 +117,15 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 healthy, answer = check_service(args.service, str(config["AMQP_URI"]), args.timeout)
     except (DeadlinePassed, RpcTimeout):
-        healthy, answer = False, {"service": args.service, "status": "timeout",
-                                  "error": f"no answer within {args.timeout:g} s"}
+        healthy, answer = (
+            False,
+            {"service": args.service, "status": "timeout", "error": f"no answer within {args.timeout:g} s"},
+        )
     except Exception as exc:  # noqa: BLE001 - any failure to get an answer means "not healthy"
-        healthy, answer = False, {"service": args.service, "status": "unavailable",
-                                  "error": f"{type(exc).__name__}: {exc}"}
+        healthy, answer = (
+            False,
+            {"service": args.service, "status": "unavailable", "error": f"{type(exc).__name__}: {exc}"},
+        )
     print(json.dumps(answer, ensure_ascii=False))
     return 0 if healthy else 1
 

@@ -35,8 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("ALLIANCE_SERVICE", args.service)
     config = dict(load_config())
     logging.config.dictConfig(
-        logging_config(args.service, str(config.get("LOG_LEVEL") or "INFO"),
-                       str(config.get("LOG_FORMAT") or "json"))
+        logging_config(args.service, str(config.get("LOG_LEVEL") or "INFO"), str(config.get("LOG_FORMAT") or "json"))
     )
     run([service_class(args.service)], config)
     return 0

@@ -41,12 +41,12 @@ class Supervisor:
     def spawn(self, service: str, instance: int) -> subprocess.Popen:
         env = dict(self.env, ALLIANCE_SERVICE=service, ALLIANCE_INSTANCE=str(instance))
         if self.metrics_port:
-            port = self.metrics_ports.setdefault(
-                (service, instance), self.metrics_port + len(self.metrics_ports) + 1)
+            port = self.metrics_ports.setdefault((service, instance), self.metrics_port + len(self.metrics_ports) + 1)
             env["METRICS_PORT"] = str(port)
         return subprocess.Popen(
             [sys.executable, "-m", "alliance.runner", service],
-            env=env, stdin=subprocess.DEVNULL,
+            env=env,
+            stdin=subprocess.DEVNULL,
             # Signals from the terminal reach only `alliance up`, which stops the children in order.
             start_new_session=True,
             preexec_fn=die_with_parent,
@@ -62,11 +62,14 @@ class Supervisor:
             code = child.process.poll()
             if code is None or self.stopping:
                 continue
-            pause = min(2 ** child.restarts, 30)
+            pause = min(2**child.restarts, 30)
             if time.monotonic() - child.started_at < pause:
                 continue
-            print(f"alliance up: {child.service}#{child.instance} exited with code {code}; "
-                  "restarting", file=sys.stderr, flush=True)
+            print(
+                f"alliance up: {child.service}#{child.instance} exited with code {code}; restarting",
+                file=sys.stderr,
+                flush=True,
+            )
             child.restarts += 1
             child.started_at = time.monotonic()
             child.process = self.spawn(child.service, child.instance)

@@ -22,18 +22,28 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
     try:
         rabbit = requests.get(f"{MANAGEMENT_URI}/api/overview", timeout=5).json().get("rabbitmq_version")
     except requests.RequestException:
         rabbit = None
     return {
-        "cpus": os.cpu_count(), "cpu_model": cpu, "memory_gb": round(memory_kb / 1024 / 1024, 1),
-        "python": platform.python_version(), "rabbitmq": rabbit,
-        "packages": {name: version(name) for name in
-                     ("nameko", "eventlet", "kombu", "pymongo", "marshmallow", "SecantusDB")},
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gb": round(memory_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "rabbitmq": rabbit,
+        "packages": {
+            name: version(name) for name in ("nameko", "eventlet", "kombu", "pymongo", "marshmallow", "SecantusDB")
+        },
     }
 
 
@@ -72,7 +82,8 @@ def run(seconds: float) -> dict:
             after = scenarios.process_stats(stack.service_pids())
             figures["scale_out_cpu_s"] = [
                 round(a["cpu_s"] - b["cpu_s"], 2)
-                for b, a in zip(before["certificates"], after["certificates"], strict=True)]
+                for b, a in zip(before["certificates"], after["certificates"], strict=True)
+            ]
         finally:
             stack.stop()
             vhost.delete()
@@ -89,16 +100,34 @@ def table(figures: dict) -> list[tuple[str, str, str, str, str]]:
     cohort_ratio = cohort["throughput_per_s"] / floor["throughput_per_s"]
     verify_ratio = verify["rps"] / verify_floor["rps"]
     return [
-        ("cohort", f"{cohort['throughput_per_s']:.0f} certs/s ({cohort['seconds']:.1f} s)",
-         f"{floor['throughput_per_s']:.0f} docs/s", f"{cohort_ratio:.2f}", f"≥ 0.5 × floor: {cohort_ratio >= 0.5}"),
-        ("verify", f"{verify['rps']:.0f} req/s, p99 {verify['p99_ms']:.0f} ms",
-         f"{verify_floor['rps']:.0f} req/s, p99 {verify_floor['p99_ms']:.0f} ms", f"{verify_ratio:.2f}",
-         f"≥ 0.8 × floor: {verify_ratio >= 0.8}"),
-        ("fan-out", f"p99 {fan['p99_ms']:.0f} ms (p50 {fan['p50_ms']:.0f}) at {fan['achieved_rate_per_s']:.0f}/s",
-         "—", "—", f"p99 ≤ 200 ms: {fan['p99_ms'] <= 200}"),
-        ("scale-out", f"{two['throughput_per_s']:.0f} certs/s with 2 instances", "1 instance",
-         f"{two['throughput_per_s'] / cohort['throughput_per_s']:.2f}",
-         f"CPU split {' / '.join(f'{s:.1f} s' for s in split)}"),
+        (
+            "cohort",
+            f"{cohort['throughput_per_s']:.0f} certs/s ({cohort['seconds']:.1f} s)",
+            f"{floor['throughput_per_s']:.0f} docs/s",
+            f"{cohort_ratio:.2f}",
+            f"≥ 0.5 × floor: {cohort_ratio >= 0.5}",
+        ),
+        (
+            "verify",
+            f"{verify['rps']:.0f} req/s, p99 {verify['p99_ms']:.0f} ms",
+            f"{verify_floor['rps']:.0f} req/s, p99 {verify_floor['p99_ms']:.0f} ms",
+            f"{verify_ratio:.2f}",
+            f"≥ 0.8 × floor: {verify_ratio >= 0.8}",
+        ),
+        (
+            "fan-out",
+            f"p99 {fan['p99_ms']:.0f} ms (p50 {fan['p50_ms']:.0f}) at {fan['achieved_rate_per_s']:.0f}/s",
+            "—",
+            "—",
+            f"p99 ≤ 200 ms: {fan['p99_ms'] <= 200}",
+        ),
+        (
+            "scale-out",
+            f"{two['throughput_per_s']:.0f} certs/s with 2 instances",
+            "1 instance",
+            f"{two['throughput_per_s'] / cohort['throughput_per_s']:.2f}",
+            f"CPU split {' / '.join(f'{s:.1f} s' for s in split)}",
+        ),
         ("memory", f"max RSS {rss:.0f} MB", "—", "—", f"≤ 250 MB each: {rss <= 250}"),
     ]
 
@@ -117,9 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for row in [header, tuple("-" * w for w in widths), *rows]:
         print(" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
-    report = {"machine": machine(), "figures": figures, "table": rows,
-              "duration_s": round(time.monotonic() - started, 1), "when": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                                         time.gmtime())}
+    report = {
+        "machine": machine(),
+        "figures": figures,
+        "table": rows,
+        "duration_s": round(time.monotonic() - started, 1),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     print(f"\nwritten {RESULTS} in {report['duration_s']} s")

@@ -50,18 +50,26 @@ class Client:
 
 def prepare_cohort(stack: Stack, client: Client) -> dict[str, Any]:
     """An accredited evaluator and a cohort of students, known to certificates_svc."""
-    school = client.post("/api/v1/organisations", {
-        "name": "武隆职业教育中心", "kind": "secondary_vocational_school", "region": "重庆",
-        "accredited_evaluator": True,
-        "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"}})
+    school = client.post(
+        "/api/v1/organisations",
+        {
+            "name": "武隆职业教育中心",
+            "kind": "secondary_vocational_school",
+            "region": "重庆",
+            "accredited_evaluator": True,
+            "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"},
+        },
+    )
 
-    cohort = [{"name": person_name(i), "kind": "student", "student_number": f"2022{i:05d}"}
-              for i in range(COHORT_SIZE)]
+    cohort = [{"name": person_name(i), "kind": "student", "student_number": f"2022{i:05d}"} for i in range(COHORT_SIZE)]
     registered = client.post(f"/api/v1/organisations/{school['id']}/people/batch", {"people": cohort})["items"]
     people = [(person["id"], person["name"]) for person in registered]
     holders = stack.mongo["alliance_certificates"]["holders"]
-    wait_until(lambda: holders.count_documents({"organisation_id": school["id"]}) >= COHORT_SIZE, 120,
-         "certificates_svc to know every holder")
+    wait_until(
+        lambda: holders.count_documents({"organisation_id": school["id"]}) >= COHORT_SIZE,
+        120,
+        "certificates_svc to know every holder",
+    )
     return {"school": school, "people": people}
 
 
@@ -73,12 +81,22 @@ def portfolio_total(stack: Stack) -> int:
 def run_cohort(stack: Stack, client: Client, cohort: dict[str, Any]) -> dict[str, Any]:
     """One assessment through the gateway until every certificate is in members' portfolios."""
     before = portfolio_total(stack)
-    results = [{"person_id": pid, "passed": i < COHORT_PASSED, "score": 85 if i < COHORT_PASSED else 40}
-               for i, (pid, _) in enumerate(cohort["people"])]
+    results = [
+        {"person_id": pid, "passed": i < COHORT_PASSED, "score": 85 if i < COHORT_PASSED else 40}
+        for i, (pid, _) in enumerate(cohort["people"])
+    ]
     started = time.monotonic()
-    job = client.post("/api/v1/assessments", {
-        "issuer_id": cohort["school"]["id"], "occupation": "网络与信息安全管理员", "level": 4,
-        "assessed_on": "2022-06-30", "external_ref": f"bench-{time.time_ns()}", "results": results})
+    job = client.post(
+        "/api/v1/assessments",
+        {
+            "issuer_id": cohort["school"]["id"],
+            "occupation": "网络与信息安全管理员",
+            "level": 4,
+            "assessed_on": "2022-06-30",
+            "external_ref": f"bench-{time.time_ns()}",
+            "results": results,
+        },
+    )
     progress: list[tuple[float, int]] = []
 
     def finished() -> bool:
@@ -91,17 +109,24 @@ def run_cohort(stack: Stack, client: Client, cohort: dict[str, Any]) -> dict[str
     wait_until(lambda: portfolio_total(stack) - before >= COHORT_PASSED, 600, "every portfolio update", interval=0.25)
     elapsed = time.monotonic() - started
     issued = stack.mongo["alliance_certificates"]["certificates"].count_documents(
-        {"issuer_id": cohort["school"]["id"], "kind": "skill_level"})
-    return {"seconds": elapsed, "job_seconds": job_seconds, "certificates": issued,
-            "throughput_per_s": COHORT_PASSED / elapsed, "progress_samples": progress[:: max(1, len(progress) // 8)]}
+        {"issuer_id": cohort["school"]["id"], "kind": "skill_level"}
+    )
+    return {
+        "seconds": elapsed,
+        "job_seconds": job_seconds,
+        "certificates": issued,
+        "throughput_per_s": COHORT_PASSED / elapsed,
+        "progress_samples": progress[:: max(1, len(progress) // 8)],
+    }
 
 
 def cohort_floor(stack: Stack, amqp_uri: str) -> dict[str, Any]:
     """The same documents inserted with bare pymongo; messages of the same size through bare kombu."""
     source = stack.mongo["alliance_certificates"]
     documents = list(source["certificates"].find({"kind": "skill_level"}).limit(COHORT_PASSED))
-    envelopes = [r["envelope"] for r in source["outbox"].find({"event_type": "certificate_issued"})
-                 .limit(COHORT_PASSED)]
+    envelopes = [
+        r["envelope"] for r in source["outbox"].find({"event_type": "certificate_issued"}).limit(COHORT_PASSED)
+    ]
     target = stack.mongo["bench_floor"]["certificates"]
     target.drop()
     started = time.monotonic()
@@ -118,8 +143,9 @@ def cohort_floor(stack: Stack, amqp_uri: str) -> dict[str, Any]:
         channel.confirm_select()
         started = time.monotonic()
         for envelope in envelopes:
-            producer.publish(envelope, exchange=exchange, routing_key="certificate_issued",
-                             serializer="json", delivery_mode=2)
+            producer.publish(
+                envelope, exchange=exchange, routing_key="certificate_issued", serializer="json", delivery_mode=2
+            )
 
         def on_message(body, message) -> None:
             nonlocal received
@@ -131,21 +157,34 @@ def cohort_floor(stack: Stack, amqp_uri: str) -> dict[str, Any]:
                 connection.drain_events(timeout=10)
         messaging_seconds = time.monotonic() - started
     total = insert_seconds + messaging_seconds
-    return {"seconds": total, "insert_seconds": insert_seconds, "messaging_seconds": messaging_seconds,
-            "documents": len(documents), "messages": len(envelopes), "throughput_per_s": len(documents) / total}
+    return {
+        "seconds": total,
+        "insert_seconds": insert_seconds,
+        "messaging_seconds": messaging_seconds,
+        "documents": len(documents),
+        "messages": len(envelopes),
+        "throughput_per_s": len(documents) / total,
+    }
 
 
 def verify_load(stack: Stack, client: Client, cohort: dict[str, Any], seconds: float) -> dict[str, Any]:
     names = dict(cohort["people"])
-    certificates = list(stack.mongo["alliance_certificates"]["certificates"].find(
-        {"kind": "skill_level"}, {"number": 1, "holder_id": 1}).limit(500))
+    certificates = list(
+        stack.mongo["alliance_certificates"]["certificates"]
+        .find({"kind": "skill_level"}, {"number": 1, "holder_id": 1})
+        .limit(500)
+    )
     targets = [(c["number"], names[c["holder_id"]]) for c in certificates]
-    sample = client.session.get(f"{stack.url}/api/v1/verify/{targets[0][0]}",
-                                params={"name": targets[0][1]}, timeout=30)
+    sample = client.session.get(
+        f"{stack.url}/api/v1/verify/{targets[0][0]}", params={"name": targets[0][1]}, timeout=30
+    )
     if sample.status_code != 200:
         raise RuntimeError(f"verify answered {sample.status_code}: {sample.text[:200]}")
-    return closed_loop(lambda i: f"{stack.url}/api/v1/verify/{targets[i % len(targets)][0]}"
-                                 f"?name={targets[i % len(targets)][1]}", 16, seconds)
+    return closed_loop(
+        lambda i: f"{stack.url}/api/v1/verify/{targets[i % len(targets)][0]}?name={targets[i % len(targets)][1]}",
+        16,
+        seconds,
+    )
 
 
 def verify_floor(stack: Stack, amqp_uri: str, workdir: Path, seconds: float) -> dict[str, Any]:
@@ -156,14 +195,24 @@ def verify_floor(stack: Stack, amqp_uri: str, workdir: Path, seconds: float) -> 
     numbers = [d["_id"] for d in floor_db.find({}, {"_id": 1})]
     port = free_port()
     config = workdir / "floor.yaml"
-    config.write_text(json.dumps({
-        "AMQP_URI": amqp_uri, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}", "max_workers": 10,
-        "FLOOR_MONGO_URI": f"mongodb://127.0.0.1:{stack.db_port}/?directConnection=true",
-        "FLOOR_DATABASE": "bench_verify_floor"}))
-    process = subprocess.Popen([sys.executable, "-m", "nameko", "run", "--config", str(config),
-                                "bench.floor_services"], cwd=Path(__file__).resolve().parent.parent,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=dict(os.environ, PYTHONWARNINGS="ignore"))
+    config.write_text(
+        json.dumps(
+            {
+                "AMQP_URI": amqp_uri,
+                "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
+                "max_workers": 10,
+                "FLOOR_MONGO_URI": f"mongodb://127.0.0.1:{stack.db_port}/?directConnection=true",
+                "FLOOR_DATABASE": "bench_verify_floor",
+            }
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nameko", "run", "--config", str(config), "bench.floor_services"],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, PYTHONWARNINGS="ignore"),
+    )
     try:
         url = f"http://127.0.0.1:{port}/verify/"
 
@@ -193,8 +242,15 @@ def fan_out(stack: Stack, client: Client, cohort: dict[str, Any], rate: int, sec
         delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        client.post("/api/v1/certificates", {"kind": "training_completion", "holder_id": people[i % len(people)],
-                                             "issuer_id": school, "title": f"师资培训 第{i}期"})
+        client.post(
+            "/api/v1/certificates",
+            {
+                "kind": "training_completion",
+                "holder_id": people[i % len(people)],
+                "issuer_id": school,
+                "title": f"师资培训 第{i}期",
+            },
+        )
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(issue, range(total)))
@@ -202,15 +258,26 @@ def fan_out(stack: Stack, client: Client, cohort: dict[str, Any], rate: int, sec
     outbox = stack.mongo["alliance_certificates"]["outbox"]
     processed = stack.mongo["alliance_members"]["processed_events"]
     since = datetime.fromtimestamp(marker, timezone.utc)
-    committed = {r["_id"]: r["created_at"] for r in outbox.find(
-        {"event_type": "certificate_issued", "created_at": {"$gte": since}}, {"created_at": 1})}
-    wait_until(lambda: processed.count_documents({"_id": {"$in": list(committed)}}) >= len(committed), 120,
-         "members_svc to record every certificate")
-    latencies = [(r["processed_at"] - committed[r["_id"]]).total_seconds() * 1000
-                 for r in processed.find({"_id": {"$in": list(committed)}}, {"processed_at": 1})]
-    return {"issued": len(committed), "achieved_rate_per_s": total / send_seconds,
-            "p50_ms": percentile(latencies, 0.5), "p99_ms": percentile(latencies, 0.99),
-            "max_ms": max(latencies) if latencies else float("nan")}
+    committed = {
+        r["_id"]: r["created_at"]
+        for r in outbox.find({"event_type": "certificate_issued", "created_at": {"$gte": since}}, {"created_at": 1})
+    }
+    wait_until(
+        lambda: processed.count_documents({"_id": {"$in": list(committed)}}) >= len(committed),
+        120,
+        "members_svc to record every certificate",
+    )
+    latencies = [
+        (r["processed_at"] - committed[r["_id"]]).total_seconds() * 1000
+        for r in processed.find({"_id": {"$in": list(committed)}}, {"processed_at": 1})
+    ]
+    return {
+        "issued": len(committed),
+        "achieved_rate_per_s": total / send_seconds,
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies) if latencies else float("nan"),
+    }
 
 
 def process_stats(pids: dict[str, list[int]]) -> dict[str, list[dict[str, float]]]:

@@ -45,15 +45,25 @@ class Stack:
         self.db_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
-        self.env.update(AMQP_URI=amqp_uri, ALLIANCE_DATA_DIR=str(workdir / "var"),
-                        EMBEDDED_DB_PORT=str(self.db_port), LOG_LEVEL="WARNING",
-                        PUBLIC_BASE_URL=self.url)
+        self.env.update(
+            AMQP_URI=amqp_uri,
+            ALLIANCE_DATA_DIR=str(workdir / "var"),
+            EMBEDDED_DB_PORT=str(self.db_port),
+            LOG_LEVEL="WARNING",
+            PUBLIC_BASE_URL=self.url,
+        )
         args = [ALLIANCE, "up", "--port", str(self.port), "--metrics-port", "0"]
         for service, count in (scale or {}).items():
             args += ["--scale", f"{service}={count}"]
         self.log = open(workdir / "stack.log", "ab")
-        self.process = subprocess.Popen(args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, preexec_fn=die_with_parent)
+        self.process = subprocess.Popen(
+            args,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
+        )
         self._wait_ready()
         self.mongo = MongoClient(f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true", tz_aware=True)
 
@@ -71,8 +81,9 @@ class Stack:
         raise RuntimeError("the stack did not become ready")
 
     def token(self, *args: str) -> str:
-        out = subprocess.run([ALLIANCE, "token", *args], env=self.env, capture_output=True, text=True,
-                             check=True, timeout=60)
+        out = subprocess.run(
+            [ALLIANCE, "token", *args], env=self.env, capture_output=True, text=True, check=True, timeout=60
+        )
         return out.stdout.strip()
 
     def service_pids(self) -> dict[str, list[int]]:

@@ -82,9 +82,11 @@ def check_assessment(request: dict[str, Any]) -> None:
 
 def check_batch(request: dict[str, Any]) -> None:
     """Every item of a batch is issued by the batch's issuer."""
-    errors = {f"items.{position}.issuer_id": ["must be the batch's issuer_id"]
-              for position, item in enumerate(request["items"])
-              if item["issuer_id"] != request["issuer_id"]}
+    errors = {
+        f"items.{position}.issuer_id": ["must be the batch's issuer_id"]
+        for position, item in enumerate(request["items"])
+        if item["issuer_id"] != request["issuer_id"]
+    }
     if errors:
         raise InvalidInput("a batch is issued by one issuer", errors)
 
@@ -95,8 +97,7 @@ def skill_level_title(occupation: str, work_type: str | None, level: int) -> str
     return f"{occupation}{work} {SKILL_LEVELS[level].zh} 职业技能等级证书"
 
 
-def new_job(job_id: str, kind: str, key: str, request: dict[str, Any], total: int,
-            now: datetime) -> dict[str, Any]:
+def new_job(job_id: str, kind: str, key: str, request: dict[str, Any], total: int, now: datetime) -> dict[str, Any]:
     """A queued job as stored: the request without its items, and zeroed progress."""
     spec = {k: v for k, v in request.items() if k not in ("results", "items")}
     if isinstance(spec.get("assessed_on"), date):
@@ -124,14 +125,30 @@ def job_items(job_id: str, kind: str, key: str, request: dict[str, Any]) -> list
     items = []
     if kind == JobKind.ASSESSMENT:
         for index, result in enumerate(request["results"]):
-            items.append({"_id": f"{job_id}:{index:06d}", "job_id": job_id, "index": index,
-                          "state": ItemState.PENDING.value, "holder_id": result["person_id"],
-                          "result": result, "issuance_key": f"{key}|{result['person_id']}"})
+            items.append(
+                {
+                    "_id": f"{job_id}:{index:06d}",
+                    "job_id": job_id,
+                    "index": index,
+                    "state": ItemState.PENDING.value,
+                    "holder_id": result["person_id"],
+                    "result": result,
+                    "issuance_key": f"{key}|{result['person_id']}",
+                }
+            )
     else:
         for index, body in enumerate(request["items"]):
-            items.append({"_id": f"{job_id}:{index:06d}", "job_id": job_id, "index": index,
-                          "state": ItemState.PENDING.value, "holder_id": body["holder_id"],
-                          "request": body, "issuance_key": f"{key}|{_digest(body)}"})
+            items.append(
+                {
+                    "_id": f"{job_id}:{index:06d}",
+                    "job_id": job_id,
+                    "index": index,
+                    "state": ItemState.PENDING.value,
+                    "holder_id": body["holder_id"],
+                    "request": body,
+                    "issuance_key": f"{key}|{_digest(body)}",
+                }
+            )
     return items
 
 
@@ -148,20 +165,25 @@ def item_request(job: dict[str, Any], item: dict[str, Any]) -> dict[str, Any] | 
         "kind": "skill_level",
         "holder_id": item["holder_id"],
         "issuer_id": job["issuer_id"],
-        "title": spec.get("title") or skill_level_title(spec["occupation"], spec.get("work_type"),
-                                                        spec["level"]),
+        "title": spec.get("title") or skill_level_title(spec["occupation"], spec.get("work_type"), spec["level"]),
         "description": None,
         "occupation": spec["occupation"],
         "work_type": spec.get("work_type"),
         "level": spec["level"],
         "valid_until": None,
-        "evidence": [{"name": "职业技能等级认定 / skill level assessment", "url": None,
-                      "narrative": f"assessed on {spec['assessed_on']}{score}"}],
+        "evidence": [
+            {
+                "name": "职业技能等级认定 / skill level assessment",
+                "url": None,
+                "narrative": f"assessed on {spec['assessed_on']}{score}",
+            }
+        ],
     }
 
 
-def outcome_of(job: dict[str, Any], item: dict[str, Any], holder: dict[str, Any],
-               certified: bool) -> dict[str, Any] | None:
+def outcome_of(
+    job: dict[str, Any], item: dict[str, Any], holder: dict[str, Any], certified: bool
+) -> dict[str, Any] | None:
     """The statistics record of one assessed candidate (None for batch items)."""
     if job["kind"] != JobKind.ASSESSMENT:
         return None
@@ -198,8 +220,7 @@ def attainment(organisation_id: str, year: int, outcomes: list[dict[str, Any]]) 
         "certified": certified,
         "attainment_rate": _rate(certified, assessed),
         "by_occupation_and_level": [
-            {"occupation": occupation, "level": level, "assessed": a, "certified": c,
-             "attainment_rate": _rate(c, a)}
+            {"occupation": occupation, "level": level, "assessed": a, "certified": c, "attainment_rate": _rate(c, a)}
             for (occupation, level), (a, c) in sorted(groups.items(), key=lambda g: (g[0][0], -g[0][1]))
         ],
     }
@@ -212,5 +233,10 @@ def finishing_action(job: dict[str, Any]) -> str:
 
 def completed_event(job: dict[str, Any]) -> dict[str, Any]:
     """The ``batch_completed`` payload of a finished job."""
-    return {"job_id": job["_id"], "issuer_id": job["issuer_id"], "total": job["total"],
-            "issued": job["issued"], "failed": job["failed"]}
+    return {
+        "job_id": job["_id"],
+        "issuer_id": job["issuer_id"],
+        "total": job["total"],
+        "issued": job["issued"],
+        "failed": job["failed"],
+    }

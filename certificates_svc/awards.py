@@ -29,17 +29,24 @@ def desired_awards(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return chosen
 
 
-def plan_award_changes(desired: dict[str, dict[str, Any]],
-                       current: dict[str, dict[str, Any]]) -> tuple[list[str], list[str]]:
+def plan_award_changes(
+    desired: dict[str, dict[str, Any]], current: dict[str, dict[str, Any]]
+) -> tuple[list[str], list[str]]:
     """Numbers to revoke and people to issue to, so only changed awards are touched.
 
     ``current`` maps person ids to their standing certificate (``number``,
     ``award``) for the event.
     """
-    to_revoke = [held["number"] for person_id, held in current.items()
-                 if person_id not in desired or desired[person_id]["award"] != held["award"]]
-    to_issue = [person_id for person_id, row in desired.items()
-                if person_id not in current or current[person_id]["award"] != row["award"]]
+    to_revoke = [
+        held["number"]
+        for person_id, held in current.items()
+        if person_id not in desired or desired[person_id]["award"] != held["award"]
+    ]
+    to_issue = [
+        person_id
+        for person_id, row in desired.items()
+        if person_id not in current or current[person_id]["award"] != row["award"]
+    ]
     return to_revoke, to_issue
 
 
@@ -74,8 +81,12 @@ def award_request(event: dict[str, Any], row: dict[str, Any], person_id: str) ->
 
 def award_source(event: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     """What the certificate records about where it came from."""
-    return {"type": "event_results", "event_id": event["event_id"], "award": row["award"],
-            "revision": event["revision"]}
+    return {
+        "type": "event_results",
+        "event_id": event["event_id"],
+        "award": row["award"],
+        "revision": event["revision"],
+    }
 
 
 def award_issuance_key(event: dict[str, Any], person_id: str, award: str) -> str:

@@ -78,7 +78,6 @@ _ACHIEVEMENT_KEYS = frozenset(
 )
 
 
-
 def holder_name_matches(credential: dict[str, Any], name: str) -> bool:
     """Whether ``name`` is the holder's name hashed into ``credential``."""
     subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
@@ -168,8 +167,7 @@ def _achievement(achievement: dict[str, Any], issuer_id: str) -> dict[str, Any]:
         work = f" ({extra['workType']})" if "workType" in extra else ""
         default_description = f"{occupation}{work}, {SKILL_LEVELS[level].zh}"
         default_criteria = (
-            f"Passed the vocational skill level assessment for {occupation}{work} "
-            f"at {SKILL_LEVELS[level].en}."
+            f"Passed the vocational skill level assessment for {occupation}{work} at {SKILL_LEVELS[level].en}."
         )
     else:
         for key in ("occupation", "work_type", "level"):

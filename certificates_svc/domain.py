@@ -27,21 +27,25 @@ def check_may_issue(kind: str, issuer: dict[str, Any]) -> None:
     if kind != "skill_level":
         return
     if not issuer.get("accredited_evaluator"):
-        raise Forbidden("only an accredited evaluation organisation may issue skill_level certificates",
-                        {"issuer_id": "not an accredited evaluator"})
+        raise Forbidden(
+            "only an accredited evaluation organisation may issue skill_level certificates",
+            {"issuer_id": "not an accredited evaluator"},
+        )
     if not issuer.get("evaluator"):
-        raise Unprocessable("the issuer has no evaluator numbering profile (type, code, province, site)",
-                            {"issuer_id": "no evaluator profile"})
+        raise Unprocessable(
+            "the issuer has no evaluator numbering profile (type, code, province, site)",
+            {"issuer_id": "no evaluator profile"},
+        )
 
 
-def number_plan(kind: str, level: int | None, issuer: dict[str, Any],
-                year: int) -> tuple[str, Callable[[int], str]]:
+def number_plan(kind: str, level: int | None, issuer: dict[str, Any], year: int) -> tuple[str, Callable[[int], str]]:
     """The counter key to draw a serial from, and how to render the number from it."""
     if kind == "skill_level":
         ev = issuer["evaluator"]
         key = skill_level_counter_key(ev["type"], ev["code"], ev["province"], ev["site"], year, level)
         return key, lambda serial: format_skill_level_number(
-            ev["type"], ev["code"], ev["province"], ev["site"], year, level, serial)
+            ev["type"], ev["code"], ev["province"], ev["site"], year, level, serial
+        )
     return counter_key(kind, year), lambda serial: format_certificate_number(kind, year, serial)
 
 
@@ -108,8 +112,14 @@ def credential_holder(holder: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def new_certificate(request: dict[str, Any], number: str, holder: dict[str, Any],
-                    issuer: dict[str, Any], now: datetime, status_index: int) -> dict[str, Any]:
+def new_certificate(
+    request: dict[str, Any],
+    number: str,
+    holder: dict[str, Any],
+    issuer: dict[str, Any],
+    now: datetime,
+    status_index: int,
+) -> dict[str, Any]:
     """The stored certificate (its credential is added once signed)."""
     return {
         "_id": number,

@@ -17,8 +17,9 @@ class CertificateFactory:
         self.repository = repository
         self.signer = signer
 
-    def build(self, drafts: list[tuple[dict[str, Any], dict[str, Any]]], issuer: dict[str, Any],
-              now: datetime) -> list[dict[str, Any]]:
+    def build(
+        self, drafts: list[tuple[dict[str, Any], dict[str, Any]]], issuer: dict[str, Any], now: datetime
+    ) -> list[dict[str, Any]]:
         """Signed certificates for ``(request, holder)`` pairs of one issuer.
 
         One counter update per number series and one for the status slots, however
@@ -43,8 +44,15 @@ class CertificateFactory:
             for position, (request, holder) in enumerate(drafts)
         ]
 
-    def _signed(self, request: dict[str, Any], holder: dict[str, Any], issuer: dict[str, Any],
-                number: str, status_index: int, now: datetime) -> dict[str, Any]:
+    def _signed(
+        self,
+        request: dict[str, Any],
+        holder: dict[str, Any],
+        issuer: dict[str, Any],
+        number: str,
+        status_index: int,
+        now: datetime,
+    ) -> dict[str, Any]:
         certificate = domain.new_certificate(request, number, holder, issuer, now, status_index)
         certificate["credential"] = self.signer.credential_for(
             number=number,

@@ -132,9 +132,7 @@ def public_key_from_multibase(value: str) -> Ed25519PublicKey:
     except ValueError as exc:
         raise KeyResolutionError(f"publicKeyMultibase is not valid base58btc: {exc}") from None
     if len(raw) != 34 or not raw.startswith(ED25519_MULTICODEC):
-        raise KeyResolutionError(
-            "publicKeyMultibase is not an Ed25519 public key (multicodec 0xed01 + 32 bytes)"
-        )
+        raise KeyResolutionError("publicKeyMultibase is not an Ed25519 public key (multicodec 0xed01 + 32 bytes)")
     return Ed25519PublicKey.from_public_bytes(raw[2:])
 
 
@@ -188,9 +186,7 @@ def resolve_verification_method(
         ref = ref if isinstance(ref, str) else ""
         return doc_id + ref if ref.startswith("#") else ref
 
-    listed = {
-        absolute(m.get("id")): m for m in did_doc.get("verificationMethod") or [] if isinstance(m, dict)
-    }
+    listed = {absolute(m.get("id")): m for m in did_doc.get("verificationMethod") or [] if isinstance(m, dict)}
     authorised = False
     method: dict[str, Any] | None = None
     for entry in did_doc.get(purpose) or []:

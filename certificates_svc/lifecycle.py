@@ -59,8 +59,7 @@ def allowed_actions(status: str) -> list[str]:
     return CERTIFICATE_LIFECYCLE.allowed(status)
 
 
-def plan_transition(certificate: dict[str, Any], action: str, reason: str | None,
-                    now: datetime) -> dict[str, Any]:
+def plan_transition(certificate: dict[str, Any], action: str, reason: str | None, now: datetime) -> dict[str, Any]:
     """The change ``action`` makes: old and new status, the stored status, the list bits.
 
     Raises Conflict (with the allowed actions) for a transition the current status
@@ -73,8 +72,7 @@ def plan_transition(certificate: dict[str, Any], action: str, reason: str | None
         # Certificate refusals have always been worded this way; the lifecycle decides, the wording stays.
         raise Conflict(f"a {current.value} certificate cannot be {action}d", refused.details) from None
     if action in ACTIONS_NEEDING_REASON and not (reason or "").strip():
-        raise InvalidInput(f"a reason is required to {action} a certificate",
-                           {"reason": ["required to " + action]})
+        raise InvalidInput(f"a reason is required to {action} a certificate", {"reason": ["required to " + action]})
     return {
         "number": certificate["number"],
         "holder_id": certificate["holder_id"],

@@ -62,7 +62,6 @@ SKILL_LEVELS: dict[int, SkillLevel] = {
 }
 
 
-
 def level_name(level: int | None) -> dict[str, str] | None:
     """The Chinese and English names of a skill level (``{"zh", "en"}``); None without a level."""
     names = SKILL_LEVELS.get(level) if isinstance(level, int) and not isinstance(level, bool) else None
@@ -113,8 +112,7 @@ def _evaluator_letter(evaluator_type: Any) -> str:
         if evaluator_type == name:
             return letter
     raise ValueError(
-        "evaluator_type must be 'Y' (employer) or 'S' (social evaluation "
-        f"organisation), got {evaluator_type!r}"
+        f"evaluator_type must be 'Y' (employer) or 'S' (social evaluation organisation), got {evaluator_type!r}"
     )
 
 

@@ -28,10 +28,7 @@ PROOF_PURPOSE = "assertionMethod"
 
 
 def _hash_data(unsecured: dict[str, Any], proof_options: dict[str, Any]) -> bytes:
-    return (
-        hashlib.sha256(rfc8785.dumps(proof_options)).digest()
-        + hashlib.sha256(rfc8785.dumps(unsecured)).digest()
-    )
+    return hashlib.sha256(rfc8785.dumps(proof_options)).digest() + hashlib.sha256(rfc8785.dumps(unsecured)).digest()
 
 
 def sign_document(
@@ -86,9 +83,7 @@ def verify_proof(document: dict[str, Any], did_document: dict[str, Any]) -> list
     vm_id = proof.get("verificationMethod")
     signer = issuer_id(document)
     if did_document.get("id") != signer:
-        problems.append(
-            f"the issuer {signer!r} is not the DID document subject {did_document.get('id')!r}"
-        )
+        problems.append(f"the issuer {signer!r} is not the DID document subject {did_document.get('id')!r}")
     try:
         public_key = resolve_verification_method(did_document, vm_id, PROOF_PURPOSE)
     except KeyResolutionError as exc:

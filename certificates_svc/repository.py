@@ -40,8 +40,11 @@ class CertificatesRepository(Repository):
         (CERTIFICATES, [("issuer_id", 1), ("issued_at", 1)], {}),
         (CERTIFICATES, [("status_index", 1)], {"unique": True}),
         # One certificate per (job key, person), per award revision: resends issue nothing twice.
-        (CERTIFICATES, [("issuance_key", 1)],
-         {"unique": True, "partialFilterExpression": {"issuance_key": {"$type": "string"}}}),
+        (
+            CERTIFICATES,
+            [("issuance_key", 1)],
+            {"unique": True, "partialFilterExpression": {"issuance_key": {"$type": "string"}}},
+        ),
         (CERTIFICATES, [("source.event_id", 1)], {}),
         (JOB_ITEMS, [("state", 1), ("job_id", 1), ("index", 1)], {}),
         (JOB_ITEMS, [("claim", 1)], {}),
@@ -105,8 +108,7 @@ class CertificatesRepository(Repository):
     def list_certificates(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         """One page of certificates (without their credentials) matching a loaded CertificateQuery."""
         filters = {name: query[name] for name in CERTIFICATE_FILTERS if name in query}
-        return paginate(self.db[CERTIFICATES], filters, query["limit"], query["cursor"],
-                        projection={"credential": 0})
+        return paginate(self.db[CERTIFICATES], filters, query["limit"], query["cursor"], projection={"credential": 0})
 
     def issued_keys(self, keys: list[str]) -> set[str]:
         """Those of ``keys`` a stored certificate was already issued under."""
@@ -119,8 +121,13 @@ class CertificatesRepository(Repository):
         """Record a planned status change, if the stored status is still the one it was planned on."""
         updated = self.db[CERTIFICATES].update_one(
             {"_id": change["number"], "status": change["stored_status"]},
-            {"$set": {"status": change["new_status"], "status_reason": change["reason"],
-                      "status_changed_at": change["changed_at"]}},
+            {
+                "$set": {
+                    "status": change["new_status"],
+                    "status_reason": change["reason"],
+                    "status_changed_at": change["changed_at"],
+                }
+            },
             session=session,
         )
         return updated.matched_count == 1
@@ -154,19 +161,29 @@ class CertificatesRepository(Repository):
         # Equality on the indexed state (never an $or, which scans every item ever queued).
         pending = {"state": ItemState.PENDING.value}
         expired = {"state": ItemState.CLAIMED.value, "lease_until": {"$lt": now}}
-        first = (items.find_one(pending, {"job_id": 1}, sort=[("job_id", 1), ("index", 1)])
-                 or items.find_one(expired, {"job_id": 1}))
+        first = items.find_one(pending, {"job_id": 1}, sort=[("job_id", 1), ("index", 1)]) or items.find_one(
+            expired, {"job_id": 1}
+        )
         if first is None:
             return None
         job_id = first["job_id"]
         ids = [i["_id"] for i in items.find({**pending, "job_id": job_id}, {"_id": 1}).sort("index", 1).limit(chunk)]
         groups = [(pending, ids)]
         if len(ids) < chunk:
-            groups.append((expired, [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1})
-                                     .limit(chunk - len(ids))]))
+            groups.append(
+                (
+                    expired,
+                    [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1}).limit(chunk - len(ids))],
+                )
+            )
         token = uuid.uuid4().hex
-        claim = {"$set": {"state": ItemState.CLAIMED.value, "claim": token,
-                          "lease_until": now + timedelta(seconds=lease_seconds)}}
+        claim = {
+            "$set": {
+                "state": ItemState.CLAIMED.value,
+                "claim": token,
+                "lease_until": now + timedelta(seconds=lease_seconds),
+            }
+        }
 
         def take(session: ClientSession) -> None:
             for still_claimable, group in groups:
@@ -179,8 +196,7 @@ class CertificatesRepository(Repository):
         self.transaction(take)
         return token, list(self.db[JOB_ITEMS].find({"claim": token}).sort("index", 1))
 
-    def release_items(self, session: ClientSession, token: str, done_ids: list[str],
-                      failed_ids: list[str]) -> int:
+    def release_items(self, session: ClientSession, token: str, done_ids: list[str], failed_ids: list[str]) -> int:
         """Mark claimed items finished (done or failed); how many were still held under ``token``."""
         marked = self.db[JOB_ITEMS].update_many(
             {"_id": {"$in": done_ids + failed_ids}, "claim": token, "state": ItemState.CLAIMED.value},
@@ -188,13 +204,14 @@ class CertificatesRepository(Repository):
             session=session,
         )
         if failed_ids:
-            self.db[JOB_ITEMS].update_many({"_id": {"$in": failed_ids}},
-                                           {"$set": {"state": ItemState.FAILED.value}},
-                                           session=session)
+            self.db[JOB_ITEMS].update_many(
+                {"_id": {"$in": failed_ids}}, {"$set": {"state": ItemState.FAILED.value}}, session=session
+            )
         return marked.modified_count
 
-    def record_progress(self, session: ClientSession, job_id: str, counts: dict[str, int],
-                        errors: list[dict[str, Any]]) -> None:
+    def record_progress(
+        self, session: ClientSession, job_id: str, counts: dict[str, int], errors: list[dict[str, Any]]
+    ) -> None:
         """Add a chunk's counts and per-item errors to its job."""
         self.db[JOBS].update_one(
             {"_id": job_id},
@@ -205,10 +222,12 @@ class CertificatesRepository(Repository):
     def items_left(self, job_id: str) -> int:
         """How many of a job's items are not finished yet."""
         return self.db[JOB_ITEMS].count_documents(
-            {"job_id": job_id, "state": {"$in": [ItemState.PENDING.value, ItemState.CLAIMED.value]}})
+            {"job_id": job_id, "state": {"$in": [ItemState.PENDING.value, ItemState.CLAIMED.value]}}
+        )
 
-    def move_job(self, session: ClientSession | None, job_id: str, sources: list[str], target: str,
-                 **fields: Any) -> bool:
+    def move_job(
+        self, session: ClientSession | None, job_id: str, sources: list[str], target: str, **fields: Any
+    ) -> bool:
         """Set a job's status to ``target`` if it is one of ``sources``; whether it moved."""
         moved = self.db[JOBS].update_one(
             {"_id": job_id, "status": {"$in": sources}},
@@ -224,13 +243,17 @@ class CertificatesRepository(Repository):
         if outcomes:
             self.db[OUTCOMES].bulk_write(
                 [UpdateOne({"_id": o["_id"]}, {"$set": o}, upsert=True) for o in outcomes],
-                ordered=False, session=session,
+                ordered=False,
+                session=session,
             )
 
     def outcomes(self, organisation_id: str, year: int) -> list[dict[str, Any]]:
         """The assessment outcomes of an organisation's people in a year."""
-        return list(self.db[OUTCOMES].find({"organisation_id": organisation_id, "year": year},
-                                           {"occupation": 1, "level": 1, "certified": 1}))
+        return list(
+            self.db[OUTCOMES].find(
+                {"organisation_id": organisation_id, "year": year}, {"occupation": 1, "level": 1, "certified": 1}
+            )
+        )
 
     # awards from event results
 
@@ -243,12 +266,12 @@ class CertificatesRepository(Repository):
         """``{holder_id: {number, award}}`` of the event's certificates that are not revoked."""
         found = self.db[CERTIFICATES].find(
             {"source.event_id": event_id, "status": {"$ne": CertificateStatus.REVOKED.value}},
-            {"holder_id": 1, "number": 1, "source.award": 1, "status": 1, "status_index": 1,
-             "valid_until": 1},
+            {"holder_id": 1, "number": 1, "source.award": 1, "status": 1, "status_index": 1, "valid_until": 1},
         )
         return {c["holder_id"]: {**c, "award": c["source"]["award"]} for c in found}
 
     def set_award_revision(self, session: ClientSession, event_id: str, revision: int) -> None:
         """Record the results revision of an event that its certificates now follow."""
-        self.db[AWARD_EVENTS].update_one({"_id": event_id}, {"$set": {"revision": revision}},
-                                         upsert=True, session=session)
+        self.db[AWARD_EVENTS].update_one(
+            {"_id": event_id}, {"$set": {"revision": revision}}, upsert=True, session=session
+        )

@@ -27,11 +27,13 @@ class CertificateCreate(StrictSchema):
     description = fields.String(load_default=None, validate=validate.Length(max=2000))
     occupation = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
     work_type = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
-    level = fields.Integer(load_default=None, validate=validate.Range(1, 5),
-                           metadata={"description": "5 = 五级/初级工 … 1 = 一级/高级技师"})
+    level = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, 5),
+        metadata={"description": "5 = 五级/初级工 … 1 = 一级/高级技师"},
+    )
     valid_until = fields.AwareDateTime(load_default=None)
-    evidence = fields.List(fields.Nested(Evidence), load_default=list,
-                           validate=validate.Length(max=20))
+    evidence = fields.List(fields.Nested(Evidence), load_default=list, validate=validate.Length(max=20))
 
     @validates_schema
     def skill_level_needs_level_and_occupation(self, data, **kwargs) -> None:
@@ -62,8 +64,9 @@ class Certificate(Schema):
     occupation = fields.String(allow_none=True)
     work_type = fields.String(allow_none=True)
     level = fields.Integer(allow_none=True)
-    level_name = fields.Nested(LevelName, allow_none=True,
-                               metadata={"description": "the skill level's names; null without a level"})
+    level_name = fields.Nested(
+        LevelName, allow_none=True, metadata={"description": "the skill level's names; null without a level"}
+    )
     evidence = fields.List(fields.Dict())
     issued_at = fields.DateTime()
     valid_until = fields.DateTime(allow_none=True)
@@ -86,12 +89,14 @@ class CertificateQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(CERTIFICATE_KINDS))
     status = fields.String(
         validate=validate.OneOf([s.value for s in CertificateStatus if s is not CertificateStatus.EXPIRED]),
-        metadata={"description": "the stored status; expiry is worked out when answering, not stored"})
+        metadata={"description": "the stored status; expiry is worked out when answering, not stored"},
+    )
 
 
 class StatusChange(StrictSchema):
-    reason = fields.String(load_default=None, validate=validate.Length(max=500),
-                           metadata={"description": "required to revoke or suspend"})
+    reason = fields.String(
+        load_default=None, validate=validate.Length(max=500), metadata={"description": "required to revoke or suspend"}
+    )
 
 
 class StatusAction(StrictSchema):
@@ -108,22 +113,27 @@ class AssessmentCreate(StrictSchema):
     issuer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     occupation = fields.String(required=True, validate=validate.Length(min=1, max=100))
     work_type = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
-    level = fields.Integer(required=True, validate=validate.Range(1, 5),
-                           metadata={"description": "5 = 五级/初级工 … 1 = 一级/高级技师"})
+    level = fields.Integer(
+        required=True, validate=validate.Range(1, 5), metadata={"description": "5 = 五级/初级工 … 1 = 一级/高级技师"}
+    )
     assessed_on = fields.Date(required=True)
     title = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
     external_ref = fields.String(
-        load_default=None, validate=validate.Length(min=1, max=200),
-        metadata={"description": "sending the same reference again issues nothing twice"})
-    results = fields.List(fields.Nested(AssessmentResult), required=True,
-                          validate=validate.Length(min=1, max=MAX_JOB_ITEMS))
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "sending the same reference again issues nothing twice"},
+    )
+    results = fields.List(
+        fields.Nested(AssessmentResult), required=True, validate=validate.Length(min=1, max=MAX_JOB_ITEMS)
+    )
 
 
 class BatchCreate(StrictSchema):
     issuer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     external_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
-    items = fields.List(fields.Nested(CertificateCreate), required=True,
-                        validate=validate.Length(min=1, max=MAX_JOB_ITEMS))
+    items = fields.List(
+        fields.Nested(CertificateCreate), required=True, validate=validate.Length(min=1, max=MAX_JOB_ITEMS)
+    )
 
 
 class JobError(Schema):
@@ -148,8 +158,9 @@ class Job(Schema):
 
 
 class VerifyQuery(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                         metadata={"description": "the holder's full name"})
+    name = fields.String(
+        required=True, validate=validate.Length(min=1, max=100), metadata={"description": "the holder's full name"}
+    )
 
 
 class Issuer(Schema):
@@ -192,6 +203,5 @@ class Attainment(Schema):
     year = fields.Integer()
     assessed = fields.Integer()
     certified = fields.Integer()
-    attainment_rate = fields.Float(allow_none=True,
-                                   metadata={"description": "certified ÷ assessed, 3 decimals"})
+    attainment_rate = fields.Float(allow_none=True, metadata={"description": "certified ÷ assessed, 3 decimals"})
     by_occupation_and_level = fields.List(fields.Nested(AttainmentGroup))

@@ -60,8 +60,7 @@ class CertificatesService(DomainService):
         """Certificates by holder, issuer, kind and stored status; ``query`` also carries limit and cursor."""
         items, next_cursor = self.repository.list_certificates(load(schemas.CertificateQuery, query))
         now = utcnow()
-        return page(schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]),
-                    next_cursor)
+        return page(schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]), next_cursor)
 
     @rpc
     def change_status(self, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -105,14 +104,15 @@ class CertificatesService(DomainService):
         """Assessed, certified and attainment rate of an organisation's people in a year."""
         query = load(schemas.AttainmentQuery, {"organisation_id": organisation_id, "year": year})
         outcomes = self.repository.outcomes(query["organisation_id"], query["year"])
-        return schemas.Attainment().dump(
-            assessments.attainment(query["organisation_id"], query["year"], outcomes))
+        return schemas.Attainment().dump(assessments.attainment(query["organisation_id"], query["year"], outcomes))
 
     @timer(interval=JOB_POLL_SECONDS)
     def work_on_jobs(self) -> None:
         """Work on queued job items for one tick's budget."""
         workflows.JobWorker(
-            self.repository, self._factory(), self._directory(),
+            self.repository,
+            self._factory(),
+            self._directory(),
             chunk_size=int(self.config.get("JOB_CHUNK_SIZE", 250)),
             lease_seconds=float(self.config.get("JOB_LEASE_SECONDS", 60)),
         ).run(JOB_TICK_BUDGET_SECONDS)

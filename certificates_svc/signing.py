@@ -48,9 +48,17 @@ class Signer:
         key = self.keyring.current
         return sign_document(credential, key, f"{self.did}#{key.key_id}", now)
 
-    def credential_for(self, *, number: str, issuer_name: str, holder: dict[str, Any],
-                       achievement: dict[str, Any], valid_from: datetime,
-                       valid_until: datetime | None, status: list[dict[str, Any]]) -> dict[str, Any]:
+    def credential_for(
+        self,
+        *,
+        number: str,
+        issuer_name: str,
+        holder: dict[str, Any],
+        achievement: dict[str, Any],
+        valid_from: datetime,
+        valid_until: datetime | None,
+        status: list[dict[str, Any]],
+    ) -> dict[str, Any]:
         """The signed credential of one certificate."""
         unsigned = build_credential(
             credential_id=self.credential_url(number),
@@ -64,8 +72,7 @@ class Signer:
         )
         return self.sign(unsigned, valid_from)
 
-    def status_list_for(self, list_id: str, purpose: str, bits: BitstringStatusList,
-                        now: datetime) -> dict[str, Any]:
+    def status_list_for(self, list_id: str, purpose: str, bits: BitstringStatusList, now: datetime) -> dict[str, Any]:
         """The signed ``BitstringStatusListCredential`` of one list as it stands ``now``."""
         unsigned = status_list_credential(self.status_list_url(list_id), self.did, purpose, bits, now)
         return self.sign(unsigned, now)
@@ -86,8 +93,7 @@ class IssuerKeys(DependencyProvider):
 
     def setup(self) -> None:
         config = self.container.config
-        self.signer = Signer(load_or_create_keys(keys_directory(config)), issuer_did(config),
-                             public_base_url(config))
+        self.signer = Signer(load_or_create_keys(keys_directory(config)), issuer_did(config), public_base_url(config))
 
     def get_dependency(self, worker_ctx) -> Signer:
         return self.signer

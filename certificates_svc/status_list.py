@@ -157,8 +157,7 @@ def read_status(entry: dict[str, Any], list_credential: dict[str, Any]) -> bool:
         raise ValueError(f"unsupported credentialStatus type {entry.get('type')!r}")
     if entry.get("statusListCredential") != list_credential.get("id"):
         raise ValueError(
-            f"status entry points at {entry.get('statusListCredential')!r}, "
-            f"not at {list_credential.get('id')!r}"
+            f"status entry points at {entry.get('statusListCredential')!r}, not at {list_credential.get('id')!r}"
         )
     types = list_credential.get("type") or []
     if "BitstringStatusListCredential" not in types:

@@ -46,8 +46,7 @@ class Directory:
         """A registered person as a holder; NotFound for anyone else."""
         holder = self.holders([person_id]).get(person_id)
         if holder is None:
-            raise NotFound(f"holder {person_id} is not a registered person",
-                           {"holder_id": "unknown person"})
+            raise NotFound(f"holder {person_id} is not a registered person", {"holder_id": "unknown person"})
         return holder
 
     def holders(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -74,32 +73,33 @@ class Directory:
             try:
                 organisation = self.members_rpc.get_organisation(organisation_id)
             except NotFound:
-                raise NotFound(f"issuer {organisation_id} is not a registered organisation",
-                               {"issuer_id": "unknown organisation"}) from None
+                raise NotFound(
+                    f"issuer {organisation_id} is not a registered organisation", {"issuer_id": "unknown organisation"}
+                ) from None
             issuer = domain.issuer_from_organisation({**organisation, "organisation_id": organisation["id"]})
             self.repository.save_issuer(None, issuer)
         return issuer
 
 
-def _store_issued(repository: CertificatesRepository, session: ClientSession,
-                  certificates: list[dict[str, Any]]) -> None:
+def _store_issued(
+    repository: CertificatesRepository, session: ClientSession, certificates: list[dict[str, Any]]
+) -> None:
     repository.insert_certificates(session, certificates)
     repository.emit_many(session, "certificate_issued", [domain.issued_event(c) for c in certificates])
 
 
-def _store_status_change(repository: CertificatesRepository, session: ClientSession,
-                         change: dict[str, Any]) -> None:
+def _store_status_change(repository: CertificatesRepository, session: ClientSession, change: dict[str, Any]) -> None:
     if not repository.update_status(session, change):
-        raise Conflict(f"certificate {change['number']} changed meanwhile; try again",
-                       {"current_state": "changed"})
+        raise Conflict(f"certificate {change['number']} changed meanwhile; try again", {"current_state": "changed"})
     list_number, bit = domain.status_location(change["status_index"])
     for purpose, value in change["bits"].items():
         repository.set_status_bit(session, domain.status_list_id(list_number, purpose), bit, value)
     repository.emit(session, "certificate_status_changed", lifecycle.status_changed_event(change))
 
 
-def issue_certificate(repository: CertificatesRepository, factory: CertificateFactory,
-                      directory: Directory, request: dict[str, Any]) -> dict[str, Any]:
+def issue_certificate(
+    repository: CertificatesRepository, factory: CertificateFactory, directory: Directory, request: dict[str, Any]
+) -> dict[str, Any]:
     """Number, sign and store the certificate a validated CertificateCreate asks for."""
     holder = directory.holder(request["holder_id"])
     issuer = directory.issuer(request["issuer_id"])
@@ -112,8 +112,7 @@ def issue_certificate(repository: CertificatesRepository, factory: CertificateFa
     return certificate
 
 
-def change_status(repository: CertificatesRepository, number: str, action: str,
-                  reason: str | None) -> dict[str, Any]:
+def change_status(repository: CertificatesRepository, number: str, action: str, reason: str | None) -> dict[str, Any]:
     """Apply a revoke/suspend/reinstate; returns the updated certificate."""
     certificate = repository.get_certificate(number)
     change = lifecycle.plan_transition(certificate, action, reason, utcnow())
@@ -132,16 +131,16 @@ def signed_status_list(repository: CertificatesRepository, signer: Signer, list_
     return signer.status_list_for(list_id, parsed[0], bits, utcnow())
 
 
-def submit_assessment(repository: CertificatesRepository, directory: Directory,
-                      request: dict[str, Any]) -> dict[str, Any]:
+def submit_assessment(
+    repository: CertificatesRepository, directory: Directory, request: dict[str, Any]
+) -> dict[str, Any]:
     """Queue a validated AssessmentCreate: skill-level certificates for those who passed."""
     assessments.check_assessment(request)
     domain.check_may_issue("skill_level", directory.issuer(request["issuer_id"]))
     return _queue_job(repository, JobKind.ASSESSMENT, request)
 
 
-def submit_batch(repository: CertificatesRepository, directory: Directory,
-                 request: dict[str, Any]) -> dict[str, Any]:
+def submit_batch(repository: CertificatesRepository, directory: Directory, request: dict[str, Any]) -> dict[str, Any]:
     """Queue a validated BatchCreate: one certificate per item."""
     assessments.check_batch(request)
     issuer = directory.issuer(request["issuer_id"])
@@ -180,8 +179,14 @@ def finish_job(repository: CertificatesRepository, job_id: str) -> None:
 class JobWorker:
     """Works through job items in leased chunks; any instance resumes what a dead one left."""
 
-    def __init__(self, repository: CertificatesRepository, factory: CertificateFactory,
-                 directory: Directory, chunk_size: int, lease_seconds: float) -> None:
+    def __init__(
+        self,
+        repository: CertificatesRepository,
+        factory: CertificateFactory,
+        directory: Directory,
+        chunk_size: int,
+        lease_seconds: float,
+    ) -> None:
         self.repository = repository
         self.factory = factory
         self.directory = directory
@@ -227,9 +232,15 @@ class JobWorker:
                     raise
                 log.info("job %s: some items were issued concurrently; rebuilding the chunk", job["_id"])
 
-    def _store_chunk(self, job: dict[str, Any], token: str, items: list[dict[str, Any]],
-                     holders: dict[str, dict[str, Any]], issuer: dict[str, Any] | None,
-                     issuer_error: str | None) -> None:
+    def _store_chunk(
+        self,
+        job: dict[str, Any],
+        token: str,
+        items: list[dict[str, Any]],
+        holders: dict[str, dict[str, Any]],
+        issuer: dict[str, Any] | None,
+        issuer_error: str | None,
+    ) -> None:
         now = utcnow()
         already = self.repository.issued_keys([item["issuance_key"] for item in items])
         drafts: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -240,8 +251,9 @@ class JobWorker:
         counts = {"done": 0, "failed": 0, "issued": 0, "already_issued": 0}
 
         def fail(item: dict[str, Any], message: str) -> None:
-            errors.append({"item_id": item["_id"], "index": item["index"],
-                           "holder_id": item["holder_id"], "error": message})
+            errors.append(
+                {"item_id": item["_id"], "index": item["index"], "holder_id": item["holder_id"], "error": message}
+            )
             counts["failed"] += 1
 
         def succeed(item: dict[str, Any], holder: dict[str, Any], certified: bool) -> None:
@@ -291,8 +303,9 @@ class JobWorker:
         self.repository.transaction(store)
 
 
-def apply_results(repository: CertificatesRepository, factory: CertificateFactory,
-                  directory: Directory, event: dict[str, Any]) -> None:
+def apply_results(
+    repository: CertificatesRepository, factory: CertificateFactory, directory: Directory, event: dict[str, Any]
+) -> None:
     """Issue award and participation certificates for a results envelope; on a correction,
     revoke and re-issue only the awards that changed."""
     results = event["data"]
@@ -305,16 +318,16 @@ def apply_results(repository: CertificatesRepository, factory: CertificateFactor
     to_revoke, to_issue = awards.plan_award_changes(desired, standing)
     reason = f"results corrected (revision {results['revision']})"
     by_number = {held["number"]: held for held in standing.values()}
-    revocations = [lifecycle.plan_transition(by_number[number], lifecycle.REVOKE, reason, now)
-                   for number in to_revoke]
+    revocations = [lifecycle.plan_transition(by_number[number], lifecycle.REVOKE, reason, now) for number in to_revoke]
     certificates: list[dict[str, Any]] = []
     if to_issue:
         issuer = directory.issuer(results["organiser_id"])
         holders = directory.holders(to_issue)
         unknown = [p for p in to_issue if p not in holders]
         if unknown:
-            log.warning("results of %s name unregistered people %s; no certificates for them",
-                        results["event_id"], unknown)
+            log.warning(
+                "results of %s name unregistered people %s; no certificates for them", results["event_id"], unknown
+            )
         people = [p for p in to_issue if p in holders]
         drafts = [(awards.award_request(results, desired[p], p), holders[p]) for p in people]
         certificates = factory.build(drafts, issuer, now)

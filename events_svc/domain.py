@@ -80,9 +80,7 @@ REGISTRATION_LIFECYCLE = Lifecycle("registration", RegistrationStatus, REGISTRAT
 
 # visibility
 
-PUBLIC_STATUSES = frozenset(
-    {EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.COMPLETED}
-)
+PUBLIC_STATUSES = frozenset({EventStatus.PUBLISHED, EventStatus.CLOSED, EventStatus.COMPLETED})
 
 
 @dataclass(frozen=True)
@@ -120,12 +118,11 @@ def check_visible(event: Mapping[str, Any], viewer: Mapping[str, Any]) -> None:
 
 # events
 
+
 def to_utc(dt: datetime, field: str = "datetime") -> datetime:
     """``dt`` as the same instant in UTC; InvalidInput naming ``field`` if it has no time zone."""
     if not isinstance(dt, datetime):
-        raise InvalidInput(
-            f"{field} is not a date-time", {field: "must be a date-time"}
-        )
+        raise InvalidInput(f"{field} is not a date-time", {field: "must be a date-time"})
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise InvalidInput(
             f"{field} has no time zone",
@@ -134,9 +131,7 @@ def to_utc(dt: datetime, field: str = "datetime") -> datetime:
     return dt.astimezone(UTC)
 
 
-def check_period(
-    start: datetime | None, end: datetime | None
-) -> tuple[datetime | None, datetime | None]:
+def check_period(start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime | None]:
     """A listing period ``[from, to)`` in UTC; InvalidInput naming the bound that is wrong."""
     start = to_utc(start, "from") if start is not None else None
     end = to_utc(end, "to") if end is not None else None
@@ -172,11 +167,7 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
     if "starts_at" not in errors and starts_at is not None:
         if "ends_at" not in errors and ends_at is not None and ends_at < starts_at:
             errors["ends_at"] = "must not be before starts_at"
-        if (
-            "registration_closes_at" not in errors
-            and closes_at is not None
-            and closes_at > starts_at
-        ):
+        if "registration_closes_at" not in errors and closes_at is not None and closes_at > starts_at:
             errors["registration_closes_at"] = "must not be after starts_at"
 
     size_min, size_max = event.get("team_size_min"), event.get("team_size_max")
@@ -185,18 +176,12 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
     if size_max is not None:
         if not is_whole_number(size_max) or size_max < 1:
             errors["team_size_max"] = "must be a whole number of at least 1"
-        elif (
-            "team_size_min" not in errors
-            and size_min is not None
-            and size_max < size_min
-        ):
+        elif "team_size_min" not in errors and size_min is not None and size_max < size_min:
             errors["team_size_max"] = "must not be less than team_size_min"
 
     capacity = event.get("capacity")
     if capacity is not None and (not is_whole_number(capacity) or capacity < 1):
-        errors["capacity"] = (
-            "must be a whole number of at least 1, or omitted for no limit"
-        )
+        errors["capacity"] = "must be a whole number of at least 1, or omitted for no limit"
 
     if errors:
         raise InvalidInput("the event's times or sizes are inconsistent", errors)
@@ -205,11 +190,18 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
 
 def new_event(event_id: str, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """A new event: a draft, with no results yet."""
-    return {"_id": event_id, **fields, "status": EventStatus.DRAFT.value,
-            "results_revision": 0, "created_at": now, "updated_at": now}
+    return {
+        "_id": event_id,
+        **fields,
+        "status": EventStatus.DRAFT.value,
+        "results_revision": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 # registrations
+
 
 def check_registration_open(event: Mapping[str, Any], now: datetime) -> None:
     """Conflict unless the event is published and ``now`` is before registration closes.
@@ -226,9 +218,7 @@ def check_registration_open(event: Mapping[str, Any], now: datetime) -> None:
             },
         )
     closes_at = event.get("registration_closes_at") or event.get("starts_at")
-    if closes_at is not None and to_utc(now, "now") >= to_utc(
-        closes_at, "registration_closes_at"
-    ):
+    if closes_at is not None and to_utc(now, "now") >= to_utc(closes_at, "registration_closes_at"):
         raise Conflict(
             "registration has closed",
             {
@@ -240,9 +230,7 @@ def check_registration_open(event: Mapping[str, Any], now: datetime) -> None:
 
 def check_team_size(event: Mapping[str, Any], person_ids: list[str]) -> None:
     """InvalidInput on ``person_ids`` unless it names distinct people within the event's team size."""
-    if not isinstance(person_ids, list) or not all(
-        isinstance(p, str) and p for p in person_ids
-    ):
+    if not isinstance(person_ids, list) or not all(isinstance(p, str) and p for p in person_ids):
         raise InvalidInput(
             "person_ids must be a list of ids",
             {"person_ids": "must be a list of non-empty ids"},
@@ -257,31 +245,35 @@ def check_team_size(event: Mapping[str, Any], person_ids: list[str]) -> None:
         seen.add(person_id)
     size_min = event.get("team_size_min") or 1
     size_max = event.get("team_size_max")
-    if len(person_ids) < size_min or (
-        size_max is not None and len(person_ids) > size_max
-    ):
-        limit = (
-            f"between {size_min} and {size_max}"
-            if size_max is not None
-            else f"at least {size_min}"
-        )
+    if len(person_ids) < size_min or (size_max is not None and len(person_ids) > size_max):
+        limit = f"between {size_min} and {size_max}" if size_max is not None else f"at least {size_min}"
         raise InvalidInput(
             "the team size does not fit the event",
             {"person_ids": f"a team needs {limit} people; got {len(person_ids)}"},
         )
 
 
-def new_registration(registration_id: str, event_id: str, fields: Mapping[str, Any],
-                     status: RegistrationStatus, waitlist_position: int | None,
-                     now: datetime) -> dict[str, Any]:
+def new_registration(
+    registration_id: str,
+    event_id: str,
+    fields: Mapping[str, Any],
+    status: RegistrationStatus,
+    waitlist_position: int | None,
+    now: datetime,
+) -> dict[str, Any]:
     """A registration that took a place (``confirmed``) or the given place in the waitlist."""
-    return {"_id": registration_id, "event_id": event_id, **fields, "status": status.value,
-            "waitlist_position": waitlist_position, "created_at": now, "updated_at": now}
+    return {
+        "_id": registration_id,
+        "event_id": event_id,
+        **fields,
+        "status": status.value,
+        "waitlist_position": waitlist_position,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
-def check_registration_cancellable(
-    event: Mapping[str, Any], registration: Mapping[str, Any]
-) -> None:
+def check_registration_cancellable(event: Mapping[str, Any], registration: Mapping[str, Any]) -> None:
     """Conflict unless the registration is live and its event has not finished or been cancelled."""
     current = REGISTRATION_LIFECYCLE.state(registration["status"])
     if "cancel" not in REGISTRATION_LIFECYCLE.allowed(current.value):
@@ -314,9 +306,7 @@ def promotion(registration: Mapping[str, Any], now: datetime) -> dict[str, Any]:
 
 def pick_promotion(waitlisted: list[dict]) -> dict | None:
     """The waitlisted registration to confirm next: lowest position, then earliest created."""
-    candidates = [
-        r for r in waitlisted if r.get("status") == RegistrationStatus.WAITLISTED.value
-    ]
+    candidates = [r for r in waitlisted if r.get("status") == RegistrationStatus.WAITLISTED.value]
     if not candidates:
         return None
 

@@ -21,34 +21,38 @@ def membership_change_applies(recorded_at: datetime | None, occurred_at: datetim
     Events may arrive out of order, so a change older than the one recorded is
     ignored; on a tie the later arrival wins.
     """
-    return recorded_at is None or to_utc(occurred_at, "occurred_at") >= to_utc(
-        recorded_at, "recorded_at"
-    )
+    return recorded_at is None or to_utc(occurred_at, "occurred_at") >= to_utc(recorded_at, "recorded_at")
 
 
 def membership_record(change: Mapping[str, Any], occurred_at: datetime) -> dict[str, Any]:
     """The local record of a membership after a ``membership_changed`` event's ``change``."""
-    return {"_id": change["membership_id"], "alliance_id": change["alliance_id"],
-            "organisation_id": change["organisation_id"], "role": change["role"],
-            "status": change["new_status"], "as_of": occurred_at}
+    return {
+        "_id": change["membership_id"],
+        "alliance_id": change["alliance_id"],
+        "organisation_id": change["organisation_id"],
+        "role": change["role"],
+        "status": change["new_status"],
+        "as_of": occurred_at,
+    }
 
 
 def person_record(person: Mapping[str, Any]) -> dict[str, Any]:
     """The local record of a person from a ``person_registered`` event: whose person it is."""
-    return {"_id": person["person_id"], "organisation_id": person["organisation_id"],
-            "name": person["name"], "kind": person["kind"]}
+    return {
+        "_id": person["person_id"],
+        "organisation_id": person["organisation_id"],
+        "name": person["name"],
+        "kind": person["kind"],
+    }
 
 
-def check_active_member(
-    alliance_id: str, organisation_id: str, membership_statuses: list[str]
-) -> None:
+def check_active_member(alliance_id: str, organisation_id: str, membership_statuses: list[str]) -> None:
     """Unprocessable naming ``organisation_id`` unless it holds an active membership of the alliance."""
     if ACTIVE_MEMBERSHIP in membership_statuses:
         return
     if membership_statuses:
         reason = (
-            f"its membership of alliance {alliance_id} is "
-            f"{', '.join(sorted(set(membership_statuses)))}, not active"
+            f"its membership of alliance {alliance_id} is {', '.join(sorted(set(membership_statuses)))}, not active"
         )
     else:
         reason = f"is not a member of alliance {alliance_id}"
@@ -66,17 +70,13 @@ def check_people_belong(
     """Unprocessable naming ``person_ids`` unless every person is known and belongs to the organisation."""
     unknown = [p for p in person_ids if p not in people_by_id]
     elsewhere = [
-        p
-        for p in person_ids
-        if p in people_by_id and people_by_id[p].get("organisation_id") != organisation_id
+        p for p in person_ids if p in people_by_id and people_by_id[p].get("organisation_id") != organisation_id
     ]
     problems = []
     if unknown:
         problems.append(f"unknown people: {', '.join(unknown)}")
     if elsewhere:
-        problems.append(
-            f"not people of organisation {organisation_id}: {', '.join(elsewhere)}"
-        )
+        problems.append(f"not people of organisation {organisation_id}: {', '.join(elsewhere)}")
     if problems:
         raise Unprocessable(
             "some people cannot be registered by this organisation",
@@ -91,8 +91,7 @@ def check_people_not_registered(already_registered: list[str]) -> None:
             "a person is already registered for this event",
             {
                 "field": "person_ids",
-                "reason": "already registered for this event: "
-                + ", ".join(sorted(already_registered)),
+                "reason": "already registered for this event: " + ", ".join(sorted(already_registered)),
                 "person_ids": sorted(already_registered),
             },
         )

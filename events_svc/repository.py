@@ -52,9 +52,7 @@ def entry_id(event_id: str, person_id: str) -> str:
 
 def _event_query(filters: Mapping[str, Any], visibility: Visibility) -> dict[str, Any]:
     """The events matching ``filters`` (an EventFilter, period in UTC) that ``visibility`` admits."""
-    clauses: list[dict[str, Any]] = [
-        {key: filters[key]} for key in EVENT_FILTERS if filters.get(key) is not None
-    ]
+    clauses: list[dict[str, Any]] = [{key: filters[key]} for key in EVENT_FILTERS if filters.get(key) is not None]
     if filters.get("period_from") is not None:
         clauses.append({"ends_at": {"$gte": filters["period_from"]}})
     if filters.get("period_to") is not None:
@@ -68,8 +66,7 @@ def _event_query(filters: Mapping[str, Any], visibility: Visibility) -> dict[str
 
 def _registration_query(event_id: str, filters: Mapping[str, Any]) -> dict[str, Any]:
     """The registrations of an event matching ``filters`` (a RegistrationQuery)."""
-    return {"event_id": event_id,
-            **{key: filters[key] for key in REGISTRATION_FILTERS if filters.get(key) is not None}}
+    return {"event_id": event_id, **{key: filters[key] for key in REGISTRATION_FILTERS if filters.get(key) is not None}}
 
 
 class EventsRepository(Repository):
@@ -99,13 +96,11 @@ class EventsRepository(Repository):
             raise NotFound(f"event {event_id} not found")
         return event
 
-    def list_events(self, filters: Mapping[str, Any], visibility: Visibility,
-                    limit: int, cursor: str | None) -> Page:
+    def list_events(self, filters: Mapping[str, Any], visibility: Visibility, limit: int, cursor: str | None) -> Page:
         """One page of the events matching ``filters`` that ``visibility`` admits."""
         return paginate(self.db[EVENTS], _event_query(filters, visibility), limit, cursor)
 
-    def set_event_status(self, session: ClientSession, event_id: str, status: str,
-                         now: datetime) -> dict[str, Any]:
+    def set_event_status(self, session: ClientSession, event_id: str, status: str, now: datetime) -> dict[str, Any]:
         """Store an event's new status; the updated event.
 
         The seat counter gets the status too, so a registration racing the change
@@ -129,8 +124,7 @@ class EventsRepository(Repository):
         place_filter: dict[str, Any] = {"_id": event_id}
         if capacity is not None:
             place_filter["confirmed"] = {"$lt": capacity}
-        taken = self.db[SEATS].find_one_and_update(place_filter, {"$inc": {"confirmed": 1}},
-                                                   session=session)
+        taken = self.db[SEATS].find_one_and_update(place_filter, {"$inc": {"confirmed": 1}}, session=session)
         return taken is not None
 
     def release_place(self, session: ClientSession, event_id: str) -> None:
@@ -140,8 +134,10 @@ class EventsRepository(Repository):
     def join_waitlist(self, session: ClientSession, event_id: str) -> int:
         """Count one more waiting registration; the waitlist position it gets."""
         seats = self.db[SEATS].find_one_and_update(
-            {"_id": event_id}, {"$inc": {"waitlisted": 1}},
-            session=session, return_document=ReturnDocument.AFTER,
+            {"_id": event_id},
+            {"$inc": {"waitlisted": 1}},
+            session=session,
+            return_document=ReturnDocument.AFTER,
         )
         return seats["waitlisted"]
 
@@ -149,16 +145,18 @@ class EventsRepository(Repository):
         """One waiting registration fewer: everyone behind ``position`` moves up one."""
         self.db[SEATS].update_one({"_id": event_id}, {"$inc": {"waitlisted": -1}}, session=session)
         self.db[REGISTRATIONS].update_many(
-            {"event_id": event_id, "status": RegistrationStatus.WAITLISTED.value,
-             "waitlist_position": {"$gt": position}},
+            {
+                "event_id": event_id,
+                "status": RegistrationStatus.WAITLISTED.value,
+                "waitlist_position": {"$gt": position},
+            },
             {"$inc": {"waitlist_position": -1}},
             session=session,
         )
 
     # registrations
 
-    def registered_people(self, session: ClientSession, event_id: str,
-                          person_ids: list[str]) -> list[str]:
+    def registered_people(self, session: ClientSession, event_id: str, person_ids: list[str]) -> list[str]:
         """Those of ``person_ids`` who already hold a registration for the event."""
         ids = [entry_id(event_id, person_id) for person_id in person_ids]
         taken = self.db[ENTRIES].find({"_id": {"$in": ids}}, {"person_id": 1}, session=session)
@@ -168,9 +166,14 @@ class EventsRepository(Repository):
         """Store a registration and one entry per person; DuplicateKeyError if one is registered."""
         self.db[REGISTRATIONS].insert_one(registration, session=session)
         self.db[ENTRIES].insert_many(
-            [{"_id": entry_id(registration["event_id"], person_id), "person_id": person_id,
-              "registration_id": registration["_id"]}
-             for person_id in registration["person_ids"]],
+            [
+                {
+                    "_id": entry_id(registration["event_id"], person_id),
+                    "person_id": person_id,
+                    "registration_id": registration["_id"],
+                }
+                for person_id in registration["person_ids"]
+            ],
             session=session,
         )
 
@@ -178,69 +181,77 @@ class EventsRepository(Repository):
         """The registration's people may register for the event again."""
         self.db[ENTRIES].delete_many({"registration_id": registration_id}, session=session)
 
-    def get_registration(self, event_id: str, registration_id: str,
-                         session: ClientSession | None = None) -> dict[str, Any]:
+    def get_registration(
+        self, event_id: str, registration_id: str, session: ClientSession | None = None
+    ) -> dict[str, Any]:
         """The stored registration of the event; NotFound if there is none."""
-        registration = self.db[REGISTRATIONS].find_one(
-            {"_id": registration_id, "event_id": event_id}, session=session)
+        registration = self.db[REGISTRATIONS].find_one({"_id": registration_id, "event_id": event_id}, session=session)
         if registration is None:
             raise NotFound(f"registration {registration_id} of event {event_id} not found")
         return registration
 
-    def list_registrations(self, event_id: str, filters: Mapping[str, Any],
-                           limit: int, cursor: str | None) -> Page:
+    def list_registrations(self, event_id: str, filters: Mapping[str, Any], limit: int, cursor: str | None) -> Page:
         """One page of the event's registrations matching ``filters``."""
         return paginate(self.db[REGISTRATIONS], _registration_query(event_id, filters), limit, cursor)
 
-    def registrations_by_id(self, session: ClientSession, event_id: str,
-                            registration_ids: list[str]) -> dict[str, dict[str, Any]]:
+    def registrations_by_id(
+        self, session: ClientSession, event_id: str, registration_ids: list[str]
+    ) -> dict[str, dict[str, Any]]:
         """The event's registrations among ``registration_ids``, by id."""
-        found = self.db[REGISTRATIONS].find({"_id": {"$in": registration_ids}, "event_id": event_id},
-                                            session=session)
+        found = self.db[REGISTRATIONS].find({"_id": {"$in": registration_ids}, "event_id": event_id}, session=session)
         return {registration["_id"]: registration for registration in found}
 
     def waitlisted(self, session: ClientSession, event_id: str) -> list[dict[str, Any]]:
         """The event's registrations waiting for a place."""
-        return list(self.db[REGISTRATIONS].find(
-            {"event_id": event_id, "status": RegistrationStatus.WAITLISTED.value}, session=session))
+        return list(
+            self.db[REGISTRATIONS].find(
+                {"event_id": event_id, "status": RegistrationStatus.WAITLISTED.value}, session=session
+            )
+        )
 
-    def update_registration(self, session: ClientSession, registration_id: str,
-                            changes: dict[str, Any]) -> dict[str, Any]:
+    def update_registration(
+        self, session: ClientSession, registration_id: str, changes: dict[str, Any]
+    ) -> dict[str, Any]:
         """Set ``changes`` on a registration; the updated registration."""
         return self.db[REGISTRATIONS].find_one_and_update(
-            {"_id": registration_id}, {"$set": changes},
-            session=session, return_document=ReturnDocument.AFTER,
+            {"_id": registration_id},
+            {"$set": changes},
+            session=session,
+            return_document=ReturnDocument.AFTER,
         )
 
     # results
 
-    def save_results(self, session: ClientSession, event_id: str, results: list[dict[str, Any]],
-                     now: datetime) -> dict[str, Any]:
+    def save_results(
+        self, session: ClientSession, event_id: str, results: list[dict[str, Any]], now: datetime
+    ) -> dict[str, Any]:
         """Replace the event's results as its next revision; the updated event."""
         return self.db[EVENTS].find_one_and_update(
             {"_id": event_id},
-            {"$set": {"results": results, "results_published_at": now},
-             "$inc": {"results_revision": 1}},
-            session=session, return_document=ReturnDocument.AFTER,
+            {"$set": {"results": results, "results_published_at": now}, "$inc": {"results_revision": 1}},
+            session=session,
+            return_document=ReturnDocument.AFTER,
         )
 
     # read models fed by members_svc
 
     def membership_as_of(self, session: ClientSession, membership_id: str) -> datetime | None:
         """When the recorded state of a membership happened; None if none is recorded."""
-        recorded = self.db[MEMBERSHIPS].find_one({"_id": membership_id}, {"as_of": 1},
-                                                 session=session)
+        recorded = self.db[MEMBERSHIPS].find_one({"_id": membership_id}, {"as_of": 1}, session=session)
         return None if recorded is None else recorded.get("as_of")
 
     def save_membership(self, session: ClientSession, membership: dict[str, Any]) -> None:
         """Record a membership's state, replacing the one recorded."""
-        self.db[MEMBERSHIPS].replace_one({"_id": membership["_id"]}, membership, upsert=True,
-                                         session=session)
+        self.db[MEMBERSHIPS].replace_one({"_id": membership["_id"]}, membership, upsert=True, session=session)
 
     def membership_statuses(self, alliance_id: str, organisation_id: str) -> list[str]:
         """The recorded statuses of an organisation's memberships of an alliance."""
-        return [m["status"] for m in self.db[MEMBERSHIPS].find(
-            {"alliance_id": alliance_id, "organisation_id": organisation_id}, {"status": 1})]
+        return [
+            m["status"]
+            for m in self.db[MEMBERSHIPS].find(
+                {"alliance_id": alliance_id, "organisation_id": organisation_id}, {"status": 1}
+            )
+        ]
 
     def save_person(self, session: ClientSession, person: dict[str, Any]) -> None:
         """Record a person, replacing the one recorded."""

@@ -47,25 +47,15 @@ def validate_results(
     for index, row in enumerate(rows):
         where = f"results[{index}]"
         registration_id = row.get("registration_id")
-        registration = (
-            registrations_by_id.get(registration_id)
-            if isinstance(registration_id, str)
-            else None
-        )
+        registration = registrations_by_id.get(registration_id) if isinstance(registration_id, str) else None
         if not registration_id:
             errors[f"{where}.registration_id"] = "required"
         elif registration_id in seen:
-            errors[f"{where}.registration_id"] = (
-                f"already given in results[{seen[registration_id]}]"
-            )
-        elif registration is None or registration.get(
-            "event_id", event.get("id")
-        ) != event.get("id"):
+            errors[f"{where}.registration_id"] = f"already given in results[{seen[registration_id]}]"
+        elif registration is None or registration.get("event_id", event.get("id")) != event.get("id"):
             errors[f"{where}.registration_id"] = "not a registration of this event"
         elif registration.get("status") != RegistrationStatus.CONFIRMED.value:
-            errors[f"{where}.registration_id"] = (
-                f"registration is {registration.get('status')}, not confirmed"
-            )
+            errors[f"{where}.registration_id"] = f"registration is {registration.get('status')}, not confirmed"
         if isinstance(registration_id, str) and registration_id not in seen:
             seen[registration_id] = index
 
@@ -76,9 +66,7 @@ def validate_results(
         if rank is not None and (not is_whole_number(rank) or rank < 1):
             errors[f"{where}.rank"] = "must be a whole number of at least 1"
         score = row.get("score")
-        if score is not None and (
-            isinstance(score, bool) or not isinstance(score, (int, float))
-        ):
+        if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
             errors[f"{where}.score"] = "must be a number"
         normalised.append({**row, "award": award})
 
@@ -90,25 +78,24 @@ def validate_results(
 def result_rows(accepted: list[dict], registrations_by_id: Mapping[str, Mapping[str, Any]]) -> list[dict]:
     """Accepted rows with their registration's organisation, people and team, so awards need no lookup."""
     return [
-        {**row,
-         "organisation_id": registrations_by_id[row["registration_id"]]["organisation_id"],
-         "person_ids": registrations_by_id[row["registration_id"]]["person_ids"],
-         "team_name": registrations_by_id[row["registration_id"]].get("team_name")}
+        {
+            **row,
+            "organisation_id": registrations_by_id[row["registration_id"]]["organisation_id"],
+            "person_ids": registrations_by_id[row["registration_id"]]["person_ids"],
+            "team_name": registrations_by_id[row["registration_id"]].get("team_name"),
+        }
         for row in accepted
     ]
 
 
-def award_changes(old_rows: list[dict], new_rows: list[dict]
-) -> dict[str, dict[str, str]]:
+def award_changes(old_rows: list[dict], new_rows: list[dict]) -> dict[str, dict[str, str]]:
     """Registrations whose award differs between two result sets: ``{id: {"from": ..., "to": ...}}``.
 
     A registration missing from one set counts as award 'none' there.
     """
 
     def awards(rows: list[dict]) -> dict[str, str]:
-        return {
-            row["registration_id"]: row.get("award", Award.NONE.value) for row in rows
-        }
+        return {row["registration_id"]: row.get("award", Award.NONE.value) for row in rows}
 
     old, new = awards(old_rows), awards(new_rows)
     changes: dict[str, dict[str, str]] = {}

@@ -13,11 +13,13 @@ class EventFilter(StrictSchema):
     kind = fields.String(load_default=None, validate=one_of(EventKind))
     status = fields.String(load_default=None, validate=one_of(EventStatus))
     period_from = fields.DateTime(
-        data_key="from", load_default=None,
-        metadata={"description": "only events still running at or after this time (RFC 3339)"})
+        data_key="from",
+        load_default=None,
+        metadata={"description": "only events still running at or after this time (RFC 3339)"},
+    )
     period_to = fields.DateTime(
-        data_key="to", load_default=None,
-        metadata={"description": "only events starting before this time (RFC 3339)"})
+        data_key="to", load_default=None, metadata={"description": "only events starting before this time (RFC 3339)"}
+    )
 
 
 # PageQuery first among the bases keeps the filters first in the field order, as the OpenAPI
@@ -29,8 +31,11 @@ class EventQuery(PageQuery, EventFilter):
 class CalendarQuery(EventFilter):
     """The events of a calendar feed: one page, the oldest first, so no cursor."""
 
-    limit = fields.Integer(load_default=MAX_LIMIT, validate=validate.Range(1, MAX_LIMIT),
-                           metadata={"description": "at most this many events, oldest first"})
+    limit = fields.Integer(
+        load_default=MAX_LIMIT,
+        validate=validate.Range(1, MAX_LIMIT),
+        metadata={"description": "at most this many events, oldest first"},
+    )
 
 
 class EventCreate(StrictSchema):
@@ -38,19 +43,23 @@ class EventCreate(StrictSchema):
     organiser_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     kind = fields.String(required=True, validate=one_of(EventKind))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default=None, allow_none=True,
-                                validate=validate.Length(max=5000))
+    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
     starts_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
     ends_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
     location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
-    capacity = fields.Integer(strict=True, load_default=None, allow_none=True,
-                              metadata={"description": "registrations (a team is one); none: no limit"})
+    capacity = fields.Integer(
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "registrations (a team is one); none: no limit"},
+    )
     registration_closes_at = fields.DateTime(
-        load_default=None, allow_none=True,
-        metadata={"description": "RFC 3339; defaults to the start of the event"})
+        load_default=None, allow_none=True, metadata={"description": "RFC 3339; defaults to the start of the event"}
+    )
     team_size_min = fields.Integer(strict=True, load_default=1)
-    team_size_max = fields.Integer(strict=True, load_default=None, allow_none=True,
-                                   metadata={"description": "none: no upper limit"})
+    team_size_max = fields.Integer(
+        strict=True, load_default=None, allow_none=True, metadata={"description": "none: no upper limit"}
+    )
     skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
@@ -77,8 +86,9 @@ class Event(Schema):
 
 class RegistrationCreate(StrictSchema):
     organisation_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    person_ids = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
-                             required=True, validate=validate.Length(min=1, max=200))
+    person_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=200)
+    )
     team_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
@@ -96,8 +106,9 @@ class Registration(Schema):
     person_ids = fields.List(fields.String())
     team_name = fields.String(allow_none=True)
     status = fields.String()
-    waitlist_position = fields.Integer(allow_none=True,
-                                       metadata={"description": "1 is next in line; only while waitlisted"})
+    waitlist_position = fields.Integer(
+        allow_none=True, metadata={"description": "1 is next in line; only while waitlisted"}
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -105,14 +116,12 @@ class Registration(Schema):
 class ResultRowCreate(StrictSchema):
     registration_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     score = fields.Float(load_default=None, allow_none=True, allow_nan=False)
-    rank = fields.Integer(strict=True, load_default=None, allow_none=True,
-                          validate=validate.Range(min=1))
+    rank = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
     award = fields.String(load_default=Award.NONE.value, validate=one_of(Award))
 
 
 class ResultsCreate(StrictSchema):
-    results = fields.List(fields.Nested(ResultRowCreate), required=True,
-                          validate=validate.Length(min=1, max=5000))
+    results = fields.List(fields.Nested(ResultRowCreate), required=True, validate=validate.Length(min=1, max=5000))
 
 
 class ResultRow(Schema):

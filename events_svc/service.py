@@ -36,8 +36,7 @@ class EventsService(DomainService):
     def list_events(self, query: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
         """A page of the events the viewer sees; ``query`` is an EventQuery."""
         query = load(schemas.EventQuery, query)
-        items, next_cursor = workflows.list_events(
-            self.repository, query, viewer, query["limit"], query["cursor"])
+        items, next_cursor = workflows.list_events(self.repository, query, viewer, query["limit"], query["cursor"])
         return page(schemas.Event(many=True).dump(items), next_cursor)
 
     @rpc
@@ -69,23 +68,21 @@ class EventsService(DomainService):
         return schemas.Registration().dump(workflows.register(self.repository, event_id, fields))
 
     @rpc
-    def list_registrations(self, event_id: str, query: dict[str, Any],
-                           viewer: dict[str, Any]) -> dict[str, Any]:
+    def list_registrations(self, event_id: str, query: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
         """A page of the registrations of an event the viewer sees; ``query`` is a RegistrationQuery."""
         query = load(schemas.RegistrationQuery, query)
         items, next_cursor = workflows.list_registrations(
-            self.repository, event_id, query, viewer, query["limit"], query["cursor"])
+            self.repository, event_id, query, viewer, query["limit"], query["cursor"]
+        )
         return page(schemas.Registration(many=True).dump(items), next_cursor)
 
     @rpc
     def get_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
-        return schemas.Registration().dump(
-            self.repository.get_registration(event_id, registration_id))
+        return schemas.Registration().dump(self.repository.get_registration(event_id, registration_id))
 
     @rpc
     def cancel_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
-        return schemas.Registration().dump(
-            workflows.cancel_registration(self.repository, event_id, registration_id))
+        return schemas.Registration().dump(workflows.cancel_registration(self.repository, event_id, registration_id))
 
     # results
 

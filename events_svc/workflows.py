@@ -45,20 +45,21 @@ def change_event_status(repository: EventsRepository, event_id: str, action: str
     return repository.transaction(work)
 
 
-def visible_event(repository: EventsRepository, event_id: str,
-                  viewer: Mapping[str, Any]) -> dict[str, Any]:
+def visible_event(repository: EventsRepository, event_id: str, viewer: Mapping[str, Any]) -> dict[str, Any]:
     """The event, if ``viewer`` sees it; NotFound, as for an unknown id, if not."""
     event = repository.get_event(event_id)
     domain.check_visible(event, viewer)
     return event
 
 
-def list_events(repository: EventsRepository, filters: Mapping[str, Any], viewer: Mapping[str, Any],
-                limit: int, cursor: str | None) -> Page:
+def list_events(
+    repository: EventsRepository, filters: Mapping[str, Any], viewer: Mapping[str, Any], limit: int, cursor: str | None
+) -> Page:
     """One page of the events ``viewer`` sees that match ``filters`` (an EventFilter)."""
     period_from, period_to = domain.check_period(filters["period_from"], filters["period_to"])
-    return repository.list_events({**filters, "period_from": period_from, "period_to": period_to},
-                                  domain.visibility(viewer), limit, cursor)
+    return repository.list_events(
+        {**filters, "period_from": period_from, "period_to": period_to}, domain.visibility(viewer), limit, cursor
+    )
 
 
 # registrations
@@ -70,24 +71,22 @@ def register(repository: EventsRepository, event_id: str, fields: Mapping[str, A
     person_ids, organisation_id = fields["person_ids"], fields["organisation_id"]
     domain.check_team_size(event, person_ids)
     eligibility.check_active_member(
-        event["alliance_id"], organisation_id,
-        repository.membership_statuses(event["alliance_id"], organisation_id))
+        event["alliance_id"], organisation_id, repository.membership_statuses(event["alliance_id"], organisation_id)
+    )
     eligibility.check_people_belong(organisation_id, person_ids, repository.people(person_ids))
     now = utcnow()
 
     def work(session: ClientSession) -> dict[str, Any]:
         event = repository.get_event(event_id, session)
         domain.check_registration_open(event, now)
-        eligibility.check_people_not_registered(
-            repository.registered_people(session, event_id, person_ids))
+        eligibility.check_people_not_registered(repository.registered_people(session, event_id, person_ids))
         if repository.take_place(session, event_id, event.get("capacity")):
             status, position = RegistrationStatus.CONFIRMED, None
         else:
             status, position = RegistrationStatus.WAITLISTED, repository.join_waitlist(session, event_id)
         registration = domain.new_registration(new_id(), event_id, fields, status, position, now)
         repository.insert_registration(session, registration)
-        repository.emit(session, "registration_changed",
-                        published.registration_changed(registration, status.value))
+        repository.emit(session, "registration_changed", published.registration_changed(registration, status.value))
         return registration
 
     try:
@@ -99,8 +98,7 @@ def register(repository: EventsRepository, event_id: str, fields: Mapping[str, A
         ) from None
 
 
-def cancel_registration(repository: EventsRepository, event_id: str,
-                        registration_id: str) -> dict[str, Any]:
+def cancel_registration(repository: EventsRepository, event_id: str, registration_id: str) -> dict[str, Any]:
     """Cancel a registration; a freed place goes to the first on the waitlist."""
 
     def work(session: ClientSession) -> dict[str, Any]:
@@ -108,11 +106,13 @@ def cancel_registration(repository: EventsRepository, event_id: str,
         registration = repository.get_registration(event_id, registration_id, session)
         domain.check_registration_cancellable(event, registration)
         now = utcnow()
-        cancelled = repository.update_registration(
-            session, registration_id, domain.cancellation(registration, now))
+        cancelled = repository.update_registration(session, registration_id, domain.cancellation(registration, now))
         repository.release_entries(session, registration_id)
-        repository.emit(session, "registration_changed",
-                        published.registration_changed(cancelled, RegistrationStatus.CANCELLED.value))
+        repository.emit(
+            session,
+            "registration_changed",
+            published.registration_changed(cancelled, RegistrationStatus.CANCELLED.value),
+        )
         if registration["status"] == RegistrationStatus.WAITLISTED.value:
             repository.close_waitlist_gap(session, event_id, registration["waitlist_position"])
         else:
@@ -122,8 +122,7 @@ def cancel_registration(repository: EventsRepository, event_id: str,
     return repository.transaction(work)
 
 
-def _give_freed_place(repository: EventsRepository, session: ClientSession, event_id: str,
-                      now: datetime) -> None:
+def _give_freed_place(repository: EventsRepository, session: ClientSession, event_id: str, now: datetime) -> None:
     """The first waitlisted registration takes a freed place; with nobody waiting, it stays free."""
     promoted = domain.pick_promotion(repository.waitlisted(session, event_id))
     if promoted is None:
@@ -131,12 +130,17 @@ def _give_freed_place(repository: EventsRepository, session: ClientSession, even
         return
     confirmed = repository.update_registration(session, promoted["_id"], domain.promotion(promoted, now))
     repository.close_waitlist_gap(session, event_id, promoted["waitlist_position"])
-    repository.emit(session, "registration_changed",
-                    published.registration_changed(confirmed, "promoted"))
+    repository.emit(session, "registration_changed", published.registration_changed(confirmed, "promoted"))
 
 
-def list_registrations(repository: EventsRepository, event_id: str, filters: Mapping[str, Any],
-                       viewer: Mapping[str, Any], limit: int, cursor: str | None) -> Page:
+def list_registrations(
+    repository: EventsRepository,
+    event_id: str,
+    filters: Mapping[str, Any],
+    viewer: Mapping[str, Any],
+    limit: int,
+    cursor: str | None,
+) -> Page:
     """One page of the registrations of an event ``viewer`` sees, matching ``filters``."""
     visible_event(repository, event_id, viewer)
     return repository.list_registrations(event_id, filters, limit, cursor)
@@ -145,20 +149,21 @@ def list_registrations(repository: EventsRepository, event_id: str, filters: Map
 # results
 
 
-def publish_results(repository: EventsRepository, event_id: str,
-                    rows: list[dict[str, Any]]) -> dict[str, Any]:
+def publish_results(repository: EventsRepository, event_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Replace the event's results with a new revision and announce it, with the awards it changes."""
 
     def work(session: ClientSession) -> dict[str, Any]:
         event = repository.get_event(event_id, session)
-        registrations = repository.registrations_by_id(
-            session, event_id, [row["registration_id"] for row in rows])
+        registrations = repository.registrations_by_id(session, event_id, [row["registration_id"] for row in rows])
         accepted = results.validate_results({**event, "id": event_id}, rows, registrations)
         standing = results.result_rows(accepted, registrations)
         changes = results.award_changes(event.get("results") or [], standing)
         updated = repository.save_results(session, event_id, standing, utcnow())
-        repository.emit(session, "results_published", published.results_published(
-            updated, standing, updated["results_revision"], changes))
+        repository.emit(
+            session,
+            "results_published",
+            published.results_published(updated, standing, updated["results_revision"], changes),
+        )
         return updated
 
     return repository.transaction(work)
@@ -184,5 +189,6 @@ def record_membership(repository: EventsRepository, envelope: dict[str, Any]) ->
 
 def record_person(repository: EventsRepository, envelope: dict[str, Any]) -> bool:
     """Keep which organisation a person belongs to; False for a re-delivery."""
-    return repository.consume(envelope, lambda session: repository.save_person(
-        session, eligibility.person_record(envelope["data"])))
+    return repository.consume(
+        envelope, lambda session: repository.save_person(session, eligibility.person_record(envelope["data"]))
+    )

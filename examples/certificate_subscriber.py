@@ -58,8 +58,12 @@ class Subscription:
     def __init__(self, document: dict[str, Any], event: str) -> None:
         channel = resolve(document, document["channels"][event])
         binding = channel["bindings"]["amqp"]["exchange"]
-        self.exchange = Exchange(binding["name"], type=binding["type"], durable=binding["durable"],
-                                 auto_delete=binding.get("autoDelete", False))
+        self.exchange = Exchange(
+            binding["name"],
+            type=binding["type"],
+            durable=binding["durable"],
+            auto_delete=binding.get("autoDelete", False),
+        )
         self.routing_key = channel["address"]
         message = resolve(document, next(iter(channel["messages"].values())))
         schema = resolve(document, message["payload"])
@@ -68,8 +72,10 @@ class Subscription:
 
     def problems(self, body: Any) -> list[str]:
         """Why ``body`` does not match the message schema (empty when it does)."""
-        return [f"{'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message}"
-                for error in self.validator.iter_errors(body)]
+        return [
+            f"{'/'.join(map(str, error.absolute_path)) or '(body)'}: {error.message}"
+            for error in self.validator.iter_errors(body)
+        ]
 
 
 class CertificateRecords:
@@ -99,9 +105,11 @@ class Subscriber:
         self.counts = {"recorded": 0, "duplicate": 0, "rejected": 0}
         self.invalid_queue = Queue(f"{queue_name}.invalid", durable=True)
         self.queue = Queue(
-            queue_name, subscription.exchange, routing_key=subscription.routing_key, durable=True,
-            queue_arguments={"x-dead-letter-exchange": "",
-                             "x-dead-letter-routing-key": self.invalid_queue.name},
+            queue_name,
+            subscription.exchange,
+            routing_key=subscription.routing_key,
+            durable=True,
+            queue_arguments={"x-dead-letter-exchange": "", "x-dead-letter-routing-key": self.invalid_queue.name},
         )
 
     @property
@@ -125,17 +133,27 @@ class Subscriber:
             return
         outcome = "recorded" if self.records.record(body) else "duplicate"
         self.counts[outcome] += 1
-        emit({"status": outcome, "event_id": body["event_id"], "number": body["data"]["number"],
-              "holder_id": body["data"]["holder_id"], "title": body["data"]["title"]})
+        emit(
+            {
+                "status": outcome,
+                "event_id": body["event_id"],
+                "number": body["data"]["number"],
+                "holder_id": body["data"]["holder_id"],
+                "title": body["data"]["title"],
+            }
+        )
         message.ack()  # only now: a crash before this line gets the message delivered again
 
     def reject(self, message: Any, body: Any, problems: list[str]) -> None:
         event_id = body.get("event_id") if isinstance(body, dict) else None
-        log.warning("rejecting message %s to %s: %s", event_id or message.properties.get("message_id"),
-                    self.invalid_queue.name, "; ".join(problems))
+        log.warning(
+            "rejecting message %s to %s: %s",
+            event_id or message.properties.get("message_id"),
+            self.invalid_queue.name,
+            "; ".join(problems),
+        )
         self.counts["rejected"] += 1
-        emit({"status": "rejected", "event_id": event_id, "problems": problems,
-              "parked_in": self.invalid_queue.name})
+        emit({"status": "rejected", "event_id": event_id, "problems": problems, "parked_in": self.invalid_queue.name})
         message.reject(requeue=False)
 
 
@@ -143,8 +161,9 @@ def emit(line: dict[str, Any]) -> None:
     print(json.dumps(line, ensure_ascii=False), flush=True)
 
 
-def consume(connection: Connection, subscriber: Subscriber, max_messages: int | None,
-            idle_timeout: float | None) -> None:
+def consume(
+    connection: Connection, subscriber: Subscriber, max_messages: int | None, idle_timeout: float | None
+) -> None:
     """Process messages until ``max_messages`` were handled or none came for ``idle_timeout`` s."""
     last_message_at = time.monotonic()
     with connection.Consumer(subscriber.queue, on_message=subscriber.on_message, prefetch_count=20):
@@ -164,13 +183,14 @@ def consume(connection: Connection, subscriber: Subscriber, max_messages: int | 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contract", required=True, help="AsyncAPI document: a file path or an http(s) URL")
-    parser.add_argument("--amqp-uri", default="amqp://guest:guest@localhost:5672/",
-                        help="the broker, with credentials and virtual host")
-    parser.add_argument("--queue", default="student-records.certificates",
-                        help="this subscriber's own durable queue")
+    parser.add_argument(
+        "--amqp-uri", default="amqp://guest:guest@localhost:5672/", help="the broker, with credentials and virtual host"
+    )
+    parser.add_argument("--queue", default="student-records.certificates", help="this subscriber's own durable queue")
     parser.add_argument("--max-messages", type=int, default=None, help="stop after this many messages")
-    parser.add_argument("--idle-timeout", type=float, default=None,
-                        help="stop when no message arrived for this many seconds")
+    parser.add_argument(
+        "--idle-timeout", type=float, default=None, help="stop when no message arrived for this many seconds"
+    )
     return parser.parse_args(argv)
 
 
@@ -190,8 +210,12 @@ def main(argv: list[str] | None = None) -> int:
             log.error("cannot reach the broker: %s", exc)
             return 2
         subscriber.declare(connection)
-        log.info("listening on queue %s (exchange %s, routing key %s)", subscriber.queue.name,
-                 subscription.exchange.name, subscription.routing_key)
+        log.info(
+            "listening on queue %s (exchange %s, routing key %s)",
+            subscriber.queue.name,
+            subscription.exchange.name,
+            subscription.routing_key,
+        )
         try:
             consume(connection, subscriber, args.max_messages, args.idle_timeout)
         except KeyboardInterrupt:

@@ -111,8 +111,21 @@ def route(
     """Declare an API route; the handler returns a JSON-able payload or a Response."""
 
     def decorator(handler: Callable) -> Callable:
-        spec = Route(method, path, handler.__name__, summary, access, tags, body, query,
-                     response, many, status, errors, content_type)
+        spec = Route(
+            method,
+            path,
+            handler.__name__,
+            summary,
+            access,
+            tags,
+            body,
+            query,
+            response,
+            many,
+            status,
+            errors,
+            content_type,
+        )
         ROUTES.append(spec)
 
         @functools.wraps(handler, assigned=("__name__", "__doc__", "__qualname__"))
@@ -131,8 +144,7 @@ def route(
     return decorator
 
 
-def _serve(service: Any, handler: Callable, spec: Route, request: Request,
-           path_values: dict[str, Any]) -> Response:
+def _serve(service: Any, handler: Callable, spec: Route, request: Request, path_values: dict[str, Any]) -> Response:
     principal = principal_from_header(request.headers.get("Authorization"), service.jwt_secret)
     if spec.access != PUBLIC and principal is None:
         raise Unauthorized("this route needs a bearer token")
@@ -173,8 +185,7 @@ def _serve(service: Any, handler: Callable, spec: Route, request: Request,
     return response
 
 
-def _respond(service: Any, handler: Callable, spec: Route, call: Call,
-             path_values: dict[str, Any]) -> Response:
+def _respond(service: Any, handler: Callable, spec: Route, call: Call, path_values: dict[str, Any]) -> Response:
     result = handler(service, call, **path_values)
     if isinstance(result, Response):
         return result

@@ -38,8 +38,13 @@ def jwt_secret(config: dict[str, Any]) -> str:
     return path.read_text().strip()
 
 
-def mint_token(secret: str, role: str, org: str | None = None, subject: str | None = None,
-               lifetime: timedelta = timedelta(hours=12)) -> str:
+def mint_token(
+    secret: str,
+    role: str,
+    org: str | None = None,
+    subject: str | None = None,
+    lifetime: timedelta = timedelta(hours=12),
+) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == ORG_ADMIN and not org:
@@ -89,7 +94,10 @@ def principal_from_header(header: str | None, secret: str) -> Principal | None:
         raise Unauthorized("use 'Authorization: Bearer <token>'")
     try:
         claims = jwt.decode(
-            token.strip(), secret, algorithms=[ALGORITHM], issuer=ISSUER,
+            token.strip(),
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "role"]},
         )
     except jwt.ExpiredSignatureError:

@@ -29,8 +29,9 @@ PROBLEM_JSON = "application/problem+json"
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  content_type: str = "application/json") -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = "application/json"
+) -> Response:
     body = json.dumps(payload, ensure_ascii=False, default=str)
     response = Response(body, status=status, content_type=f"{content_type}; charset=utf-8")
     for name, value in (headers or {}).items():
@@ -66,9 +67,7 @@ def problem_from_exception(exc: BaseException) -> Response:
         return response
     if isinstance(exc, UnknownService):
         return problem(503, "Service unavailable", f"service {exc} is not running")
-    if isinstance(exc, DATABASE_OUTAGES) or (
-        isinstance(exc, RemoteError) and exc.exc_type in DATABASE_OUTAGE_NAMES
-    ):
+    if isinstance(exc, DATABASE_OUTAGES) or (isinstance(exc, RemoteError) and exc.exc_type in DATABASE_OUTAGE_NAMES):
         return problem(503, "Service unavailable", "a database is not available; try again shortly")
     log.error("unhandled error in the gateway", exc_info=(type(exc), exc, exc.__traceback__))
     return problem(500, "Internal server error", "an unexpected error occurred")
@@ -76,8 +75,15 @@ def problem_from_exception(exc: BaseException) -> Response:
 
 DATABASE_OUTAGES = (ConnectionFailure, ExecutionTimeout, NetworkTimeout, ServerSelectionTimeoutError)
 DATABASE_OUTAGE_NAMES = frozenset(
-    {"ConnectionFailure", "AutoReconnect", "NetworkTimeout", "ServerSelectionTimeoutError",
-     "ExecutionTimeout", "NotPrimaryError", "WaitQueueTimeoutError"}
+    {
+        "ConnectionFailure",
+        "AutoReconnect",
+        "NetworkTimeout",
+        "ServerSelectionTimeoutError",
+        "ExecutionTimeout",
+        "NotPrimaryError",
+        "WaitQueueTimeoutError",
+    }
 )
 
 

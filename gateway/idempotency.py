@@ -35,23 +35,25 @@ class IdempotencyRepository(Repository):
     def begin(self, caller: str, key: str, request_fingerprint: str) -> dict[str, Any] | None:
         """Claim ``key`` for this request; returns the stored answer when it was already given."""
         if not key or len(key) > MAX_KEY_LENGTH:
-            raise InvalidInput("invalid Idempotency-Key",
-                               {"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"})
+            raise InvalidInput("invalid Idempotency-Key", {"Idempotency-Key": f"1 to {MAX_KEY_LENGTH} characters"})
         record_id = f"{caller}\x1f{key}"
         keys = self.db[IDEMPOTENCY_KEYS]
         now = utcnow()
         keys.delete_one({"_id": record_id, "created_at": {"$lt": now - RETENTION}})
         try:
-            keys.insert_one({"_id": record_id, "fingerprint": request_fingerprint,
-                             "state": "in_progress", "created_at": now})
+            keys.insert_one(
+                {"_id": record_id, "fingerprint": request_fingerprint, "state": "in_progress", "created_at": now}
+            )
             return None
         except DuplicateKeyError:
             record = keys.find_one({"_id": record_id})
         if record is None:  # expired between the two calls
             return self.begin(caller, key, request_fingerprint)
         if record["fingerprint"] != request_fingerprint:
-            raise Unprocessable("this Idempotency-Key was used with a different request",
-                                {"Idempotency-Key": "already used with another body"})
+            raise Unprocessable(
+                "this Idempotency-Key was used with a different request",
+                {"Idempotency-Key": "already used with another body"},
+            )
         if record["state"] != "done":
             raise Conflict("a request with this Idempotency-Key is still in progress")
         return record

@@ -35,8 +35,9 @@ def page_schema(item: type[Schema]) -> type[Schema]:
         (Schema,),
         {
             "items": fields.List(fields.Nested(item), required=True),
-            "next_cursor": fields.String(allow_none=True, required=True,
-                                         metadata={"description": "pass as `cursor` for the next page"}),
+            "next_cursor": fields.String(
+                allow_none=True, required=True, metadata={"description": "pass as `cursor` for the next page"}
+            ),
         },
     )
 
@@ -56,8 +57,7 @@ def operation(route: Route) -> dict[str, Any]:
         "summary": route.summary,
         "tags": list(route.tags),
         "parameters": [
-            {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-            for name in route.path_params
+            {"in": "path", "name": name, "required": True, "schema": {"type": "string"}} for name in route.path_params
         ],
         "responses": {},
     }
@@ -69,13 +69,17 @@ def operation(route: Route) -> dict[str, Any]:
         op["security"] = [{"bearerAuth": []}]
         op["description"] = f"Requires a bearer token ({route.access})."
     if route.method in ("POST", "PATCH", "PUT"):
-        op["parameters"].append({
-            "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
-            "description": "Replays the stored response for the same key and body within 24 h",
-        })
+        op["parameters"].append(
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Replays the stored response for the same key and body within 24 h",
+            }
+        )
     if route.body is not None:
-        op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": route.body}}}
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
     success: dict[str, Any] = {"description": "Success"}
     if route.response is not None:
         schema = page_schema(route.response) if route.many else route.response

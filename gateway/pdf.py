@@ -69,13 +69,17 @@ def _rows(certificate: dict[str, Any], holder: str) -> list[tuple[str, str]]:
     rows = [
         ("持证人 Holder", holder),
         ("证书名称 Title", certificate["title"]),
-        ("职业（工种） Occupation", " / ".join(
-            v for v in (certificate.get("occupation"), certificate.get("work_type")) if v) or None),
+        (
+            "职业（工种） Occupation",
+            " / ".join(v for v in (certificate.get("occupation"), certificate.get("work_type")) if v) or None,
+        ),
         ("等级 Level", level_name),
         ("发证机构 Issuer", certificate["issuer_name"]),
         ("发证日期 Issued", _date(certificate.get("issued_at"))),
-        ("有效期至 Valid until", _date(certificate.get("valid_until")) if certificate.get("valid_until")
-         else "长期有效 No expiry"),
+        (
+            "有效期至 Valid until",
+            _date(certificate.get("valid_until")) if certificate.get("valid_until") else "长期有效 No expiry",
+        ),
         ("状态 Status", STATUS_NAMES.get(certificate["status"], certificate["status"])),
         ("证书编号 Number", certificate["number"]),
     ]
@@ -91,8 +95,9 @@ def _qr_drawing(url: str, size: float) -> Drawing:
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
             if dark:
-                drawing.add(Rect(x * cell, size - (y + 1) * cell, cell, cell, fillColor=INK,
-                                 strokeColor=None, strokeWidth=0))
+                drawing.add(
+                    Rect(x * cell, size - (y + 1) * cell, cell, cell, fillColor=INK, strokeColor=None, strokeWidth=0)
+                )
     return drawing
 
 

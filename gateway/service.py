@@ -28,8 +28,7 @@ class JwtSecret(DependencyProvider):
         return self.secret
 
 
-class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, ContractRoutes,
-                     WebRoutes):
+class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, ContractRoutes, WebRoutes):
     name = "gateway"
 
     request_id = RequestContext()

@@ -95,9 +95,7 @@ def new_alliance(alliance_id: str, fields: dict[str, Any], now: datetime) -> dic
     return {"_id": alliance_id, **fields, "lead_organisation_id": None, "created_at": now}
 
 
-def lead_organisation_after(
-    current_lead: str | None, role: str, organisation_id: str, new_status: str
-) -> str | None:
+def lead_organisation_after(current_lead: str | None, role: str, organisation_id: str, new_status: str) -> str | None:
     """The alliance's lead organisation once a membership of ``role`` reached ``new_status``.
 
     An approved (or reinstated) lead membership makes its organisation the lead;
@@ -138,9 +136,7 @@ def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool
 
 def organisation_changes(current: dict[str, Any], requested: dict[str, Any]) -> dict[str, Any]:
     """The requested fields whose value differs from the organisation's current one."""
-    return {
-        field: value for field, value in requested.items() if current.get(field) != value
-    }
+    return {field: value for field, value in requested.items() if current.get(field) != value}
 
 
 # memberships
@@ -177,9 +173,7 @@ def history_entry(
 ) -> dict[str, Any]:
     """One line of a membership's status history; ``from_status`` is None on application."""
     return {
-        "from_status": MembershipStatus(from_status).value
-        if from_status is not None
-        else None,
+        "from_status": MembershipStatus(from_status).value if from_status is not None else None,
         "to_status": MembershipStatus(to_status).value,
         "at": at,
         "by": by,
@@ -187,9 +181,7 @@ def history_entry(
     }
 
 
-def check_single_lead(
-    existing_roles_with_status: Iterable[tuple[str, str]], new_role: str
-) -> None:
+def check_single_lead(existing_roles_with_status: Iterable[tuple[str, str]], new_role: str) -> None:
     """Refuse a second lead: an alliance has one lead membership not rejected or left.
 
     ``existing_roles_with_status`` holds ``(role, status)`` of the alliance's
@@ -198,15 +190,10 @@ def check_single_lead(
     if MembershipRole(new_role) is not MembershipRole.LEAD:
         return
     for role, status in existing_roles_with_status:
-        if (
-            MembershipRole(role) is MembershipRole.LEAD
-            and MembershipStatus(status) not in _ENDED_STATUSES
-        ):
+        if MembershipRole(role) is MembershipRole.LEAD and MembershipStatus(status) not in _ENDED_STATUSES:
             raise Conflict(
                 "the alliance already has a lead organisation",
-                {
-                    "role": f"another lead membership is {MembershipStatus(status).value}"
-                },
+                {"role": f"another lead membership is {MembershipStatus(status).value}"},
             )
 
 
@@ -261,8 +248,7 @@ def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
         seen[number] = index
 
 
-def new_person(person_id: str, organisation_id: str, fields: dict[str, Any],
-               now: datetime) -> dict[str, Any]:
+def new_person(person_id: str, organisation_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
     """A person as registered with an organisation, with an empty certificate portfolio."""
     return {
         "_id": person_id,
@@ -290,8 +276,7 @@ def organisation_event(organisation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def membership_event(membership: dict[str, Any], old_status: str | None,
-                     reason: str | None) -> dict[str, Any]:
+def membership_event(membership: dict[str, Any], old_status: str | None, reason: str | None) -> dict[str, Any]:
     """The ``membership_changed`` payload."""
     return {
         "membership_id": membership["_id"],

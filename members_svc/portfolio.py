@@ -23,9 +23,7 @@ def _instant(value: datetime | str) -> datetime:
         ) from None
 
 
-def apply_certificate_event(
-    portfolio: list[dict], event_type: str, data: dict
-) -> list[dict]:
+def apply_certificate_event(portfolio: list[dict], event_type: str, data: dict) -> list[dict]:
     """The person's portfolio after a certificates event; the input list is not changed.
 
     Entries are keyed by ``number``. ``certificate_issued`` adds or replaces the
@@ -40,9 +38,7 @@ def apply_certificate_event(
     if not number:
         raise InvalidInput("certificate event without a number", {"number": "required"})
     entries = [dict(entry) for entry in portfolio]
-    index = next(
-        (i for i, entry in enumerate(entries) if entry.get("number") == number), None
-    )
+    index = next((i for i, entry in enumerate(entries) if entry.get("number") == number), None)
     existing = entries[index] if index is not None else None
 
     if event_type == CERTIFICATE_ISSUED:
@@ -54,17 +50,11 @@ def apply_certificate_event(
                     entry[key] = existing[key]
     elif event_type == CERTIFICATE_STATUS_CHANGED:
         if not data.get("new_status"):
-            raise InvalidInput(
-                "certificate status change without a status", {"new_status": "required"}
-            )
+            raise InvalidInput("certificate status change without a status", {"new_status": "required"})
         entry = dict(existing) if existing is not None else {"number": number}
         changed_at = data.get("changed_at")
         previous_at = entry.get("status_changed_at")
-        if (
-            changed_at is not None
-            and previous_at is not None
-            and _instant(changed_at) < _instant(previous_at)
-        ):
+        if changed_at is not None and previous_at is not None and _instant(changed_at) < _instant(previous_at):
             return entries
         entry["status"] = data["new_status"]
         entry["status_reason"] = data.get("reason")
@@ -72,9 +62,7 @@ def apply_certificate_event(
     else:
         raise InvalidInput(
             f"not a certificate event: {event_type!r}",
-            {
-                "event_type": f"must be {CERTIFICATE_ISSUED!r} or {CERTIFICATE_STATUS_CHANGED!r}"
-            },
+            {"event_type": f"must be {CERTIFICATE_ISSUED!r} or {CERTIFICATE_STATUS_CHANGED!r}"},
         )
 
     if index is None:

@@ -33,10 +33,12 @@ class MembersRepository(Repository):
         (MEMBERSHIPS, [("alliance_id", 1), ("status", 1), ("role", 1)], {}),
         (ORGANISATIONS, [("kind", 1), ("region", 1)], {}),
         (ORGANISATIONS, [("name", 1)], {}),
-        (ORGANISATIONS, [("code", 1)],
-         {"unique": True, "partialFilterExpression": {"code": {"$type": "string"}}}),
-        (PEOPLE, [("organisation_id", 1), ("student_number", 1)],
-         {"unique": True, "partialFilterExpression": {"student_number": {"$type": "string"}}}),
+        (ORGANISATIONS, [("code", 1)], {"unique": True, "partialFilterExpression": {"code": {"$type": "string"}}}),
+        (
+            PEOPLE,
+            [("organisation_id", 1), ("student_number", 1)],
+            {"unique": True, "partialFilterExpression": {"student_number": {"$type": "string"}}},
+        ),
         (PEOPLE, [("certificates.number", 1)], {}),
     ]
 
@@ -54,15 +56,16 @@ class MembersRepository(Repository):
     def touch_alliance(self, session: ClientSession, alliance_id: str, now: datetime) -> dict[str, Any]:
         """Stamp the alliance's ``updated_at`` and return it; a write, so concurrent writers conflict."""
         alliance = self.db[ALLIANCES].find_one_and_update(
-            {"_id": alliance_id}, {"$set": {"updated_at": now}}, session=session,
+            {"_id": alliance_id},
+            {"$set": {"updated_at": now}},
+            session=session,
             return_document=ReturnDocument.AFTER,
         )
         if alliance is None:
             raise NotFound(f"alliance {alliance_id} not found")
         return alliance
 
-    def set_lead_organisation(self, session: ClientSession, alliance_id: str,
-                              organisation_id: str | None) -> None:
+    def set_lead_organisation(self, session: ClientSession, alliance_id: str, organisation_id: str | None) -> None:
         self.db[ALLIANCES].update_one(
             {"_id": alliance_id}, {"$set": {"lead_organisation_id": organisation_id}}, session=session
         )
@@ -75,15 +78,15 @@ class MembersRepository(Repository):
     def insert_organisation(self, session: ClientSession, organisation: dict[str, Any]) -> None:
         self.db[ORGANISATIONS].insert_one(organisation, session=session)
 
-    def get_organisation(self, organisation_id: str,
-                         session: ClientSession | None = None) -> dict[str, Any]:
+    def get_organisation(self, organisation_id: str, session: ClientSession | None = None) -> dict[str, Any]:
         organisation = self.db[ORGANISATIONS].find_one({"_id": organisation_id}, session=session)
         if organisation is None:
             raise NotFound(f"organisation {organisation_id} not found")
         return organisation
 
-    def update_organisation(self, session: ClientSession, organisation_id: str,
-                            fields: dict[str, Any]) -> dict[str, Any]:
+    def update_organisation(
+        self, session: ClientSession, organisation_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any]:
         """Set ``fields`` and return the organisation as it is now."""
         return self.db[ORGANISATIONS].find_one_and_update(
             {"_id": organisation_id},
@@ -106,9 +109,7 @@ class MembersRepository(Repository):
 
     def roles_and_statuses(self, session: ClientSession, alliance_id: str) -> list[tuple[str, str]]:
         """``(role, status)`` of each membership of the alliance."""
-        memberships = self.db[MEMBERSHIPS].find(
-            {"alliance_id": alliance_id}, {"role": 1, "status": 1}, session=session
-        )
+        memberships = self.db[MEMBERSHIPS].find({"alliance_id": alliance_id}, {"role": 1, "status": 1}, session=session)
         return [(membership["role"], membership["status"]) for membership in memberships]
 
     def find_membership(self, alliance_id: str, organisation_id: str) -> dict[str, Any] | None:
@@ -123,8 +124,9 @@ class MembersRepository(Repository):
             raise NotFound(f"membership {membership_id} not found")
         return membership
 
-    def set_membership_status(self, session: ClientSession, membership_id: str, status: str,
-                              history_line: dict[str, Any], now: datetime) -> dict[str, Any]:
+    def set_membership_status(
+        self, session: ClientSession, membership_id: str, status: str, history_line: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
         """Set the status, append its history line and return the membership as it is now."""
         return self.db[MEMBERSHIPS].find_one_and_update(
             {"_id": membership_id},
@@ -135,8 +137,10 @@ class MembersRepository(Repository):
 
     def list_memberships(self, alliance_id: str, query: dict[str, Any]) -> Page:
         """A page of the alliance's memberships by status, role and organisation."""
-        selector = {"alliance_id": alliance_id,
-                    **{key: query[key] for key in ("status", "role", "organisation_id") if query.get(key)}}
+        selector = {
+            "alliance_id": alliance_id,
+            **{key: query[key] for key in ("status", "role", "organisation_id") if query.get(key)},
+        }
         return paginate(self.db[MEMBERSHIPS], selector, query["limit"], query["cursor"])
 
     # people
@@ -162,8 +166,13 @@ class MembersRepository(Repository):
 
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> Page:
         """A page of the organisation's people, without the hashes of their ID numbers."""
-        return paginate(self.db[PEOPLE], {"organisation_id": organisation_id}, query["limit"],
-                        query["cursor"], projection={"identity": 0})
+        return paginate(
+            self.db[PEOPLE],
+            {"organisation_id": organisation_id},
+            query["limit"],
+            query["cursor"],
+            projection={"identity": 0},
+        )
 
     # portfolio
 
@@ -174,8 +183,7 @@ class MembersRepository(Repository):
             raise NotFound(f"certificate holder {person_id} not found")
         return person.get("certificates", [])
 
-    def save_portfolio(self, session: ClientSession, person_id: str,
-                       portfolio: list[dict[str, Any]]) -> None:
+    def save_portfolio(self, session: ClientSession, person_id: str, portfolio: list[dict[str, Any]]) -> None:
         # update_one, not find_one_and_update: the embedded server scans the whole
         # collection for findAndModify but uses the _id index for an update.
         self.db[PEOPLE].update_one({"_id": person_id}, {"$set": {"certificates": portfolio}}, session=session)

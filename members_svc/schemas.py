@@ -39,12 +39,16 @@ class Alliance(Schema):
 class EvaluatorProfile(StrictSchema):
     """How an accredited evaluation organisation numbers skill-level certificates."""
 
-    type = fields.String(required=True, validate=validate.OneOf(["Y", "S"]),
-                         metadata={"description": "Y = employer, S = social evaluation organisation"})
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(["Y", "S"]),
+        metadata={"description": "Y = employer, S = social evaluation organisation"},
+    )
     code = fields.String(required=True, validate=validate.Regexp(r"^\d{4}$"))
     province = fields.String(required=True, validate=validate.Regexp(r"^\d{2}$"))
-    site = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"),
-                         metadata={"description": "assessment site serial"})
+    site = fields.String(
+        required=True, validate=validate.Regexp(r"^\d{6}$"), metadata={"description": "assessment site serial"}
+    )
 
 
 class OrganisationCreate(StrictSchema):
@@ -52,10 +56,12 @@ class OrganisationCreate(StrictSchema):
     kind = fields.String(required=True, validate=one_of(OrganisationKind))
     region = fields.String(load_default=None, validate=validate.Length(max=100))
     district = fields.String(load_default=None, validate=validate.Length(max=100))
-    code = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9A-Z]{4,18}$"),
-                         metadata={"description": "unified social credit or school code"})
-    accredited_evaluator = fields.Boolean(load_default=False,
-                                          metadata={"description": "alliance_admin only"})
+    code = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^[0-9A-Z]{4,18}$"),
+        metadata={"description": "unified social credit or school code"},
+    )
+    accredited_evaluator = fields.Boolean(load_default=False, metadata={"description": "alliance_admin only"})
     evaluator = fields.Nested(EvaluatorProfile, load_default=None, allow_none=True)
 
 
@@ -69,8 +75,11 @@ class OrganisationUpdate(StrictSchema):
 
 
 class OrganisationQuery(PageQuery):
-    name = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
-                         metadata={"description": "part of the name, any case"})
+    name = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "part of the name, any case"},
+    )
     kind = fields.String(load_default=None, validate=one_of(OrganisationKind))
     region = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
 
@@ -90,8 +99,9 @@ class Organisation(Schema):
 class PersonCreate(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     kind = fields.String(required=True, validate=one_of(PersonKind))
-    national_id = fields.String(load_default=None, load_only=True,
-                                metadata={"description": "GB 11643 ID number; write-only"})
+    national_id = fields.String(
+        load_default=None, load_only=True, metadata={"description": "GB 11643 ID number; write-only"}
+    )
     student_number = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     position = fields.String(load_default=None, validate=one_of(ResearcherPosition))
 
@@ -103,8 +113,7 @@ class PeopleQuery(PageQuery):
 class PeopleBatchCreate(StrictSchema):
     """A whole cohort at once: every person is registered, or none is."""
 
-    people = fields.List(fields.Nested(PersonCreate), required=True,
-                         validate=validate.Length(min=1, max=5000))
+    people = fields.List(fields.Nested(PersonCreate), required=True, validate=validate.Length(min=1, max=5000))
 
 
 class PeopleRegistered(Schema):
@@ -167,8 +176,10 @@ class Membership(Schema):
     organisation_id = fields.String()
     role = fields.String()
     status = fields.String()
-    allowed_actions = fields.Method("_allowed_actions", metadata={
-        "description": "actions its status accepts", "type": "array", "items": {"type": "string"}})
+    allowed_actions = fields.Method(
+        "_allowed_actions",
+        metadata={"description": "actions its status accepts", "type": "array", "items": {"type": "string"}},
+    )
     history = fields.List(fields.Nested(HistoryEntry), metadata={"description": "oldest first"})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -58,20 +58,18 @@ class MembersService(DomainService):
         return page(schemas.Organisation(many=True).dump(items), next_cursor)
 
     @rpc
-    def update_organisation(self, organisation_id: str, payload: dict[str, Any],
-                            by_alliance_admin: bool) -> dict[str, Any]:
+    def update_organisation(
+        self, organisation_id: str, payload: dict[str, Any], by_alliance_admin: bool
+    ) -> dict[str, Any]:
         """Change an organisation; an org_admin may change only its name, region, district and code."""
         requested = load(schemas.OrganisationUpdate, payload)
-        organisation = workflows.update_organisation(
-            self.repository, organisation_id, requested, by_alliance_admin
-        )
+        organisation = workflows.update_organisation(self.repository, organisation_id, requested, by_alliance_admin)
         return schemas.Organisation().dump(organisation)
 
     # memberships
 
     @rpc
-    def apply_for_membership(self, alliance_id: str, payload: dict[str, Any],
-                             by: str | None) -> dict[str, Any]:
+    def apply_for_membership(self, alliance_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
         """An organisation applies to join an alliance in a role; the membership starts ``applied``."""
         application = load(schemas.MembershipCreate, payload)
         membership = workflows.apply_for_membership(
@@ -80,8 +78,9 @@ class MembersService(DomainService):
         return schemas.Membership().dump(membership)
 
     @rpc
-    def change_membership(self, membership_id: str, action: str, payload: dict[str, Any],
-                          by: str | None) -> dict[str, Any]:
+    def change_membership(
+        self, membership_id: str, action: str, payload: dict[str, Any], by: str | None
+    ) -> dict[str, Any]:
         """Apply a lifecycle action (approve, reject, suspend, reinstate, leave)."""
         reason = load(schemas.MembershipAction, payload)["reason"]
         membership = workflows.change_membership(self.repository, membership_id, action, by, reason)

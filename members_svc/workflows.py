@@ -46,8 +46,9 @@ def register_organisation(repository: MembersRepository, fields: dict[str, Any])
     return organisation
 
 
-def update_organisation(repository: MembersRepository, organisation_id: str,
-                        requested: dict[str, Any], by_alliance_admin: bool) -> dict[str, Any]:
+def update_organisation(
+    repository: MembersRepository, organisation_id: str, requested: dict[str, Any], by_alliance_admin: bool
+) -> dict[str, Any]:
     """Apply the fields that differ; record ``organisation_updated`` when anything changed."""
     domain.check_organisation_update(requested, by_alliance_admin)
 
@@ -56,9 +57,7 @@ def update_organisation(repository: MembersRepository, organisation_id: str,
         changes = domain.organisation_changes(current, requested)
         if not changes:
             return current
-        updated = repository.update_organisation(
-            session, organisation_id, {**changes, "updated_at": utcnow()}
-        )
+        updated = repository.update_organisation(session, organisation_id, {**changes, "updated_at": utcnow()})
         repository.emit(session, "organisation_updated", domain.organisation_event(updated))
         return updated
 
@@ -71,8 +70,9 @@ def update_organisation(repository: MembersRepository, organisation_id: str,
 # memberships
 
 
-def apply_for_membership(repository: MembersRepository, alliance_id: str, organisation_id: str,
-                         role: str, by: str | None) -> dict[str, Any]:
+def apply_for_membership(
+    repository: MembersRepository, alliance_id: str, organisation_id: str, role: str, by: str | None
+) -> dict[str, Any]:
     """An ``applied`` membership, its first history line and ``membership_changed``, together."""
     now = utcnow()
     membership = domain.new_membership(new_id(), alliance_id, organisation_id, role, by, now)
@@ -97,8 +97,9 @@ def apply_for_membership(repository: MembersRepository, alliance_id: str, organi
     return membership
 
 
-def change_membership(repository: MembersRepository, membership_id: str, action: str,
-                      by: str | None, reason: str | None) -> dict[str, Any]:
+def change_membership(
+    repository: MembersRepository, membership_id: str, action: str, by: str | None, reason: str | None
+) -> dict[str, Any]:
     """Apply a lifecycle action: the status, its history line, the alliance's lead and
     ``membership_changed``, together."""
 
@@ -108,13 +109,18 @@ def change_membership(repository: MembersRepository, membership_id: str, action:
         new_status = domain.next_membership_status(old_status, action).value
         now = utcnow()
         updated = repository.set_membership_status(
-            session, membership_id, new_status,
-            domain.history_entry(old_status, new_status, now, by, reason), now,
+            session,
+            membership_id,
+            new_status,
+            domain.history_entry(old_status, new_status, now, by, reason),
+            now,
         )
         alliance = repository.touch_alliance(session, membership["alliance_id"], now)
         lead = domain.lead_organisation_after(
-            alliance.get("lead_organisation_id"), membership["role"],
-            membership["organisation_id"], new_status,
+            alliance.get("lead_organisation_id"),
+            membership["role"],
+            membership["organisation_id"],
+            new_status,
         )
         if lead != alliance.get("lead_organisation_id"):
             repository.set_lead_organisation(session, alliance["_id"], lead)
@@ -127,8 +133,7 @@ def change_membership(repository: MembersRepository, membership_id: str, action:
 # people
 
 
-def register_person(repository: MembersRepository, organisation_id: str,
-                    fields: dict[str, Any]) -> dict[str, Any]:
+def register_person(repository: MembersRepository, organisation_id: str, fields: dict[str, Any]) -> dict[str, Any]:
     """A person of the organisation and its ``person_registered``; Conflict for a student number taken."""
     stored = domain.person_fields(fields)
     repository.get_organisation(organisation_id)
@@ -148,8 +153,9 @@ def register_person(repository: MembersRepository, organisation_id: str,
     return person
 
 
-def register_people(repository: MembersRepository, organisation_id: str,
-                    cohort: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def register_people(
+    repository: MembersRepository, organisation_id: str, cohort: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Register a cohort in one transaction, with one ``person_registered`` event each."""
     prepared = domain.cohort_fields(cohort)
     repository.get_organisation(organisation_id)
@@ -170,15 +176,12 @@ def register_people(repository: MembersRepository, organisation_id: str,
     return people
 
 
-def record_certificate_event(repository: MembersRepository, event_type: str,
-                             envelope: dict[str, Any]) -> None:
+def record_certificate_event(repository: MembersRepository, event_type: str, envelope: dict[str, Any]) -> None:
     """Update the holder's portfolio from a certificates event, once per event id."""
     data = envelope["data"]
 
     def effect(session: ClientSession) -> None:
         held = repository.portfolio_of(session, data["holder_id"])
-        repository.save_portfolio(
-            session, data["holder_id"], portfolio.apply_certificate_event(held, event_type, data)
-        )
+        repository.save_portfolio(session, data["holder_id"], portfolio.apply_certificate_event(held, event_type, data))
 
     repository.consume(envelope, effect)

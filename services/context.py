@@ -15,12 +15,8 @@ from nameko.extensions import DependencyProvider
 REQUEST_ID_KEY = "request_id"
 REQUEST_ID_HEADER = "X-Request-ID"
 
-current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "current_request_id", default=None
-)
-current_event_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "current_event_id", default=None
-)
+current_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_request_id", default=None)
+current_event_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_event_id", default=None)
 
 
 def new_request_id() -> str:

@@ -98,12 +98,20 @@ def replay_dead_letters(amqp_uri: str, service: str, ids: set[str] | None = None
             if (ids is not None and letter.id not in ids) or not letter.queue:
                 message.requeue()
                 continue
-            headers = {k: v for k, v in (message.headers or {}).items()
-                       if not k.startswith("alliance-") and not k.startswith("x-death")}
+            headers = {
+                k: v
+                for k, v in (message.headers or {}).items()
+                if not k.startswith("alliance-") and not k.startswith("x-death")
+            }
             producer.publish(
-                message.body, exchange=DEFAULT_EXCHANGE, routing_key=letter.queue, headers=headers,
-                content_type=message.content_type, content_encoding=message.content_encoding,
-                message_id=message.properties.get("message_id"), delivery_mode=2,
+                message.body,
+                exchange=DEFAULT_EXCHANGE,
+                routing_key=letter.queue,
+                headers=headers,
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                message_id=message.properties.get("message_id"),
+                delivery_mode=2,
             )
             message.ack()
             replayed.append(letter.id)

@@ -75,6 +75,14 @@ def _register(exc_type: type[DomainError]) -> None:
     registry[f"{exc_type.__module__}.{exc_type.__name__}"] = exc_type
 
 
-for _exc in (DomainError, InvalidInput, NotFound, Conflict, Forbidden, Unprocessable,
-             ServiceUnavailable, ServiceTimeout):
+for _exc in (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    Conflict,
+    Forbidden,
+    Unprocessable,
+    ServiceUnavailable,
+    ServiceTimeout,
+):
     _register(_exc)

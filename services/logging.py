@@ -61,9 +61,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(service)s [%(request_id)s] %(name)s: 
 
 def logging_config(service: str, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` mapping for one service process."""
-    formatter: dict[str, Any] = (
-        {"()": "services.logging.JsonFormatter"} if fmt == "json" else {"format": TEXT_FORMAT}
-    )
+    formatter: dict[str, Any] = {"()": "services.logging.JsonFormatter"} if fmt == "json" else {"format": TEXT_FORMAT}
     return {
         "version": 1,
         "disable_existing_loggers": False,

@@ -74,8 +74,9 @@ def dead_letter_queue(service_name: str, queue_type: str | None = None) -> Queue
     )
 
 
-def declare_retry_topology(amqp_uri: str, service_name: str, attempts: int, base_seconds: float,
-                           queue_type: str | None = None) -> None:
+def declare_retry_topology(
+    amqp_uri: str, service_name: str, attempts: int, base_seconds: float, queue_type: str | None = None
+) -> None:
     """Declare the wait queues and the dead-letter queue of one service (idempotent)."""
     with Connection(amqp_uri) as connection:
         channel = connection.channel()
@@ -136,8 +137,7 @@ class ReliableEventHandler(EventHandler):
         try:
             envelope = parse_event(self.source_service, self.event_type, body)
         except ContractViolation as exc:
-            log.error("dead-lettering an invalid %s.%s message: %s",
-                      self.source_service, self.event_type, exc)
+            log.error("dead-lettering an invalid %s.%s message: %s", self.source_service, self.event_type, exc)
             self.forward(message, dead_letter=True, error=str(exc))
             return
         super().handle_message(envelope, message)
@@ -152,7 +152,11 @@ class ReliableEventHandler(EventHandler):
         dead = attempt >= self.max_attempts
         log.warning(
             "%s.%s handler failed (attempt %d of %d): %s",
-            self.source_service, self.event_type, attempt, self.max_attempts, error,
+            self.source_service,
+            self.event_type,
+            attempt,
+            self.max_attempts,
+            error,
             extra={"event_id": message.headers.get("event_id")},
         )
         self.forward(message, dead_letter=dead, error=error, attempt=attempt)
@@ -161,8 +165,7 @@ class ReliableEventHandler(EventHandler):
         """Publish the message to its retry or dead-letter queue, then ack the original."""
         service = self.container.service_name
         headers = dict(message.headers or {})
-        headers.update({ATTEMPT_HEADER: attempt, ERROR_HEADER: error[:2000],
-                        ORIGINAL_QUEUE_HEADER: self.queue.name})
+        headers.update({ATTEMPT_HEADER: attempt, ERROR_HEADER: error[:2000], ORIGINAL_QUEUE_HEADER: self.queue.name})
         if dead_letter:
             headers["alliance-dead-lettered-at"] = rfc3339(utcnow())
             target = {"exchange": DEFAULT_EXCHANGE, "routing_key": dead_letter_queue_name(service)}

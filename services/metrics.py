@@ -19,26 +19,33 @@ from nameko.web.handlers import HttpRequestHandler
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 WORKER_SECONDS = Histogram(
-    "alliance_worker_duration_seconds", "Time spent in each entrypoint's workers",
+    "alliance_worker_duration_seconds",
+    "Time spent in each entrypoint's workers",
     ["service", "kind", "entrypoint", "outcome"],
 )
 HTTP_SECONDS = Histogram(
-    "alliance_http_request_duration_seconds", "Gateway requests by route template and method",
+    "alliance_http_request_duration_seconds",
+    "Gateway requests by route template and method",
     ["method", "route", "status"],
 )
 EVENTS_PUBLISHED = Counter(
-    "alliance_events_published_total", "Events the outbox relay published (broker-confirmed)",
+    "alliance_events_published_total",
+    "Events the outbox relay published (broker-confirmed)",
     ["producer", "event_type"],
 )
 EVENTS_CONSUMED = Counter(
-    "alliance_events_consumed_total", "Events handled successfully", ["service", "source", "event_type"],
+    "alliance_events_consumed_total",
+    "Events handled successfully",
+    ["service", "source", "event_type"],
 )
 EVENTS_RETRIED = Counter(
-    "alliance_events_retried_total", "Failed events sent to a retry wait queue",
+    "alliance_events_retried_total",
+    "Failed events sent to a retry wait queue",
     ["service", "source", "event_type"],
 )
 EVENTS_DEAD_LETTERED = Counter(
-    "alliance_events_dead_lettered_total", "Events parked in the dead-letter queue",
+    "alliance_events_dead_lettered_total",
+    "Events parked in the dead-letter queue",
     ["service", "source", "event_type"],
 )
 OUTBOX_PENDING = Gauge("alliance_outbox_pending", "Outbox records not yet published", ["service"])

@@ -59,9 +59,7 @@ def connect(uri: str, timeout_seconds: float = 5.0) -> MongoClient:
         client.admin.command("ping")
     except PyMongoError as exc:
         client.close()
-        raise DatabaseUnavailable(
-            f"cannot reach MongoDB at {redact_uri(uri)}: {exc.__class__.__name__}"
-        ) from None
+        raise DatabaseUnavailable(f"cannot reach MongoDB at {redact_uri(uri)}: {exc.__class__.__name__}") from None
     return client
 
 
@@ -113,16 +111,25 @@ class Repository:
         """Record an event in the outbox, inside the caller's transaction."""
         return self.emit_many(session, event_type, [data])[0]
 
-    def emit_many(self, session: ClientSession, event_type: str,
-                  datas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def emit_many(self, session: ClientSession, event_type: str, datas: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Record several events of one type in the outbox with one insert, inside the transaction."""
         now = utcnow()
         envelopes = [build_event(self.producer, event_type, data, self.request_id) for data in datas]
         if envelopes:
             self.db[OUTBOX].insert_many(
-                [{"_id": envelope["event_id"], "event_type": event_type, "envelope": envelope,
-                  "status": "pending", "attempts": 0, "created_at": now} for envelope in envelopes],
-                ordered=False, session=session,
+                [
+                    {
+                        "_id": envelope["event_id"],
+                        "event_type": event_type,
+                        "envelope": envelope,
+                        "status": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                    }
+                    for envelope in envelopes
+                ],
+                ordered=False,
+                session=session,
             )
         return envelopes
 

@@ -106,8 +106,10 @@ class OutboxRelay:
             groups.append((expired, [d["_id"] for d in outbox.find(expired, {"_id": 1}).limit(BATCH_SIZE)]))
         token = uuid.uuid4().hex
         claimed = False
-        claim = {"$set": {"status": "in_progress", "claim": token, "lease_until": now + self.lease},
-                 "$inc": {"attempts": 1}}
+        claim = {
+            "$set": {"status": "in_progress", "claim": token, "lease_until": now + self.lease},
+            "$inc": {"attempts": 1},
+        }
         for still_claimable, ids in groups:
             if ids:
                 # One update per _id: the embedded server updates far faster by _id than by $in.
@@ -129,8 +131,9 @@ class OutboxRelay:
             if published:
                 sent = {"$set": {"status": "sent", "sent_at": utcnow()}, "$unset": {"lease_until": ""}}
                 self.database[OUTBOX].bulk_write(
-                    [UpdateOne({"_id": i, "claim": records[0]["claim"]}, sent) for i in published], ordered=False)
-            unsent = [r["_id"] for r in records[len(published):]]
+                    [UpdateOne({"_id": i, "claim": records[0]["claim"]}, sent) for i in published], ordered=False
+                )
+            unsent = [r["_id"] for r in records[len(published) :]]
             if unsent:
                 self.database[OUTBOX].update_many(
                     {"_id": {"$in": unsent}, "status": "in_progress"},

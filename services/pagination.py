@@ -71,8 +71,6 @@ def paginate(
     size = check_limit(limit)
     if cursor:
         query = {"$and": [query, {"_id": {"$gt": decode_cursor(cursor)}}]}
-    docs = list(
-        collection.find(query, projection, session=session).sort("_id", 1).limit(size + 1)
-    )
+    docs = list(collection.find(query, projection, session=session).sort("_id", 1).limit(size + 1))
     next_cursor = encode_cursor(docs[size - 1]["_id"]) if len(docs) > size else None
     return docs[:size], next_cursor

@@ -62,8 +62,9 @@ def infrastructure() -> Iterator[Infrastructure]:
             mongo.start()
             started.append(mongo)
             mongo.exec("mongosh --quiet --eval 'rs.initiate()'")
-            mongo_uri = (f"mongodb://{mongo.get_container_host_ip()}:"
-                         f"{mongo.get_exposed_port(27017)}/?directConnection=true")
+            mongo_uri = (
+                f"mongodb://{mongo.get_container_host_ip()}:{mongo.get_exposed_port(27017)}/?directConnection=true"
+            )
         else:
             database = EmbeddedDatabase(":memory:")
             database.start()

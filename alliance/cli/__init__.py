@@ -9,9 +9,7 @@ from alliance.cli import contract, dlq, events, keys, seed, status, token, up, v
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="alliance", description="Run and operate the vocational alliance platform."
-    )
+    parser = argparse.ArgumentParser(prog="alliance", description="Run and operate the vocational alliance platform.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (up, token, dlq, status, verify, contract, events, keys, seed):
         module.register(commands)

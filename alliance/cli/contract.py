@@ -10,9 +10,7 @@ from services.contracts.asyncapi import asyncapi_document
 
 
 def register(commands) -> None:
-    parser = commands.add_parser(
-        "contract", help="print the AsyncAPI 3.0 document of the published events (JSON)"
-    )
+    parser = commands.add_parser("contract", help="print the AsyncAPI 3.0 document of the published events (JSON)")
     parser.add_argument("--output", metavar="FILE", help="write the document to FILE instead of stdout")
     parser.set_defaults(run=run)
 

@@ -14,9 +14,11 @@ from services.registry import DOMAIN_SERVICES
 def register(commands) -> None:
     parser = commands.add_parser("dlq", help="inspect and replay dead-lettered events")
     actions = parser.add_subparsers(dest="action", required=True)
-    for action, text in (("list", "show parked messages (they stay parked)"),
-                         ("replay", "send parked messages back to their queues"),
-                         ("purge", "delete every parked message")):
+    for action, text in (
+        ("list", "show parked messages (they stay parked)"),
+        ("replay", "send parked messages back to their queues"),
+        ("purge", "delete every parked message"),
+    ):
         sub = actions.add_parser(action, help=text)
         sub.add_argument("service", help=f"one of {', '.join(DOMAIN_SERVICES)} (or another service's name)")
         if action == "replay":
@@ -35,8 +37,10 @@ def run(args: argparse.Namespace) -> int:
                 if args.json:
                     print(json.dumps(letter.as_dict(), ensure_ascii=False))
                 else:
-                    print(f"{letter.id}  {letter.event_type or '?'}  attempts={letter.attempts}  "
-                          f"queue={letter.queue}\n    {letter.error}")
+                    print(
+                        f"{letter.id}  {letter.event_type or '?'}  attempts={letter.attempts}  "
+                        f"queue={letter.queue}\n    {letter.error}"
+                    )
             if not args.json:
                 print(f"{len(letters)} dead-lettered message(s) for {args.service}")
         elif args.action == "replay":

@@ -25,16 +25,23 @@ def since_argument(text: str) -> datetime:
 def register(commands) -> None:
     parser = commands.add_parser("events", help="operate on published events")
     actions = parser.add_subparsers(dest="action", required=True)
-    replay = actions.add_parser(
-        "replay", help="re-publish stored events to one queue (backfill for a late subscriber)"
-    )
+    replay = actions.add_parser("replay", help="re-publish stored events to one queue (backfill for a late subscriber)")
     names = ", ".join(f"{producer}.{event_type}" for producer, event_type in CONTRACTS)
     replay.add_argument("event", metavar="PRODUCER.EVENT_TYPE", help=f"one of {names}")
-    replay.add_argument("--since", type=since_argument, required=True,
-                        help="replay events recorded at or after this date or date-time (UTC unless "
-                             "an offset is given), e.g. 2022-01-01")
-    replay.add_argument("--to-queue", dest="queue", required=True, metavar="NAME",
-                        help="the subscriber's existing queue; nobody else receives the events")
+    replay.add_argument(
+        "--since",
+        type=since_argument,
+        required=True,
+        help="replay events recorded at or after this date or date-time (UTC unless "
+        "an offset is given), e.g. 2022-01-01",
+    )
+    replay.add_argument(
+        "--to-queue",
+        dest="queue",
+        required=True,
+        metavar="NAME",
+        help="the subscriber's existing queue; nobody else receives the events",
+    )
     parser.set_defaults(run=run)
 
 

@@ -54,15 +54,20 @@ def rotate(directory: Path, did: str) -> int:
     key = keyring.rotate(directory) if existed else keyring.current
     print(f"new signing key {key.key_id} in {directory}")
     print(f"  {public_key_multibase(key.public_key)}")
-    print("Restart every certificates instance so it signs with the new key; "
-          "every older key stays published, so credentials already issued still verify.")
+    print(
+        "Restart every certificates instance so it signs with the new key; "
+        "every older key stays published, so credentials already issued still verify."
+    )
     return 0
 
 
 def show(directory: Path, did: str, *, as_json: bool) -> int:
     if not any(directory.glob("*.pem")):
-        print(f"alliance keys: no signing keys in {directory} (the certificates service creates the "
-              "first when it starts; `alliance keys rotate` creates one now)", file=sys.stderr)
+        print(
+            f"alliance keys: no signing keys in {directory} (the certificates service creates the "
+            "first when it starts; `alliance keys rotate` creates one now)",
+            file=sys.stderr,
+        )
         return 1
     keys = describe(load_or_create_keys(directory), did)
     if as_json:

@@ -41,15 +41,26 @@ class SeedError(Exception):
 
 def register(commands) -> None:
     parser = commands.add_parser("seed", help="load the demo alliance through the HTTP API")
-    parser.add_argument("--demo", action="store_true", required=True,
-                        help="the Chengdu–Chongqing alliance of the design, its people, events and certificates")
-    parser.add_argument("--url", default=None,
-                        help=f"gateway URL (default: PUBLIC_BASE_URL, else {DEFAULT_PUBLIC_BASE_URL})")
-    parser.add_argument("--token", default=None,
-                        help="an alliance_admin bearer token (default: minted from the local secret)")
-    parser.add_argument("--cohort-size", type=int, default=demo.COHORT_SIZE, metavar="N",
-                        help=f"candidates of the 2022 assessment (default {demo.COHORT_SIZE}; "
-                             "fewer for a quick run, with the same pass rate)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        required=True,
+        help="the Chengdu–Chongqing alliance of the design, its people, events and certificates",
+    )
+    parser.add_argument(
+        "--url", default=None, help=f"gateway URL (default: PUBLIC_BASE_URL, else {DEFAULT_PUBLIC_BASE_URL})"
+    )
+    parser.add_argument(
+        "--token", default=None, help="an alliance_admin bearer token (default: minted from the local secret)"
+    )
+    parser.add_argument(
+        "--cohort-size",
+        type=int,
+        default=demo.COHORT_SIZE,
+        metavar="N",
+        help=f"candidates of the 2022 assessment (default {demo.COHORT_SIZE}; "
+        "fewer for a quick run, with the same pass rate)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -64,8 +75,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         summary = Seeder(Client(url, token), args.cohort_size).run()
     except requests.ConnectionError as exc:
-        print(f"alliance seed: the gateway at {url} does not answer ({exc}); start it with `alliance up`",
-              file=sys.stderr)
+        print(
+            f"alliance seed: the gateway at {url} does not answer ({exc}); start it with `alliance up`", file=sys.stderr
+        )
         return 2
     except (SeedError, TimeoutError) as exc:
         print(f"alliance seed: {exc}", file=sys.stderr)
@@ -89,11 +101,11 @@ class Client:
             self._local.session.headers["Authorization"] = f"Bearer {self.token}"
         return self._local.session
 
-    def call(self, method: str, path: str, *, json: Any = None, key: str | None = None,
-             params: dict[str, Any] | None = None) -> requests.Response:
+    def call(
+        self, method: str, path: str, *, json: Any = None, key: str | None = None, params: dict[str, Any] | None = None
+    ) -> requests.Response:
         headers = {"Idempotency-Key": idempotency_key(key)} if key else {}
-        return self.session.request(method, self.base_url + path, json=json, params=params,
-                                    headers=headers, timeout=60)
+        return self.session.request(method, self.base_url + path, json=json, params=params, headers=headers, timeout=60)
 
     def get(self, path: str, **params: Any) -> Any:
         return _ok(self.call("GET", path, params=params or None), f"GET {path}")
@@ -148,10 +160,20 @@ class Seeder:
         winners = self._competition(events["competition"])
         self._training_certificates(events["training"])
         attainment = self._assessment(candidates)
-        awards = wait_until(lambda: self._award_certificates(winners), READ_MODEL_WAIT_SECONDS,
-                            "the award certificates of the winning team")
-        return {"alliance_id": alliance_id, "memberships": memberships, "events": events,
-                "attainment": attainment, "awards": awards, "created": self.created, "found": self.found}
+        awards = wait_until(
+            lambda: self._award_certificates(winners),
+            READ_MODEL_WAIT_SECONDS,
+            "the award certificates of the winning team",
+        )
+        return {
+            "alliance_id": alliance_id,
+            "memberships": memberships,
+            "events": events,
+            "attainment": attainment,
+            "awards": awards,
+            "created": self.created,
+            "found": self.found,
+        }
 
     def _ready(self) -> bool:
         return self.api.call("GET", "/ready").status_code == 200
@@ -160,13 +182,15 @@ class Seeder:
         (self.created if created else self.found)[kind] += 1
 
     def _organisation(self, organisation: demo.Organisation) -> str:
-        matches = [o for o in self.api.all("/api/v1/organisations", name=organisation.name)
-                   if o["name"] == organisation.name]
+        matches = [
+            o for o in self.api.all("/api/v1/organisations", name=organisation.name) if o["name"] == organisation.name
+        ]
         self._tally("organisations", not matches)
         if matches:
             return matches[0]["id"]
-        return self.api.post("/api/v1/organisations", organisation.body(),
-                             key=f"organisation:{organisation.name}")["id"]
+        return self.api.post("/api/v1/organisations", organisation.body(), key=f"organisation:{organisation.name}")[
+            "id"
+        ]
 
     def _alliance(self) -> str:
         matches = [a for a in self.api.all("/api/v1/alliances") if a["name"] == demo.ALLIANCE["name"]]
@@ -184,11 +208,15 @@ class Seeder:
             membership = held.get(org_id)
             self._tally("memberships", membership is None)
             if membership is None:
-                membership = self.api.post(path, {"organisation_id": org_id, "role": organisation.role},
-                                           key=f"membership:{alliance_id}:{org_id}")
+                membership = self.api.post(
+                    path,
+                    {"organisation_id": org_id, "role": organisation.role},
+                    key=f"membership:{alliance_id}:{org_id}",
+                )
             if membership["status"] == "applied":
-                membership = self.api.post(f"/api/v1/memberships/{membership['id']}/approve",
-                                           {"reason": "演示数据 demo data"})
+                membership = self.api.post(
+                    f"/api/v1/memberships/{membership['id']}/approve", {"reason": "演示数据 demo data"}
+                )
             held[org_id] = membership
         return Counter(f"{m['role']}:{m['status']}" for m in held.values())
 
@@ -218,8 +246,11 @@ class Seeder:
         return self.people[organisation][student_number]
 
     def _event(self, alliance_id: str, event: demo.Event) -> dict[str, Any]:
-        existing = [e for e in self.api.all("/api/v1/events", alliance_id=alliance_id, kind=event.body["kind"])
-                    if e["title"] == event.body["title"]]
+        existing = [
+            e
+            for e in self.api.all("/api/v1/events", alliance_id=alliance_id, kind=event.body["kind"])
+            if e["title"] == event.body["title"]
+        ]
         self._tally("events", not existing)
         if existing:
             record = existing[0]
@@ -244,24 +275,27 @@ class Seeder:
             self._tally("registrations", team not in registered)
             if team in registered:
                 continue
-            body = {"organisation_id": self.org_ids[school], "team_name": team,
-                    "person_ids": [self.person_id(school, f"NET-{index + 1}-{n + 1}")
-                                   for n in range(len(members))]}
-            registered[team] = self._post_once_known(path, body, f"registration:{event['id']}:{team}", 422,
-                                                     f"events_svc to accept team {team}")
+            body = {
+                "organisation_id": self.org_ids[school],
+                "team_name": team,
+                "person_ids": [self.person_id(school, f"NET-{index + 1}-{n + 1}") for n in range(len(members))],
+            }
+            registered[team] = self._post_once_known(
+                path, body, f"registration:{event['id']}:{team}", 422, f"events_svc to accept team {team}"
+            )
         event = self._advance(self.api.get(f"/api/v1/events/{event['id']}"), ("close",))
         results = self.api.get(f"/api/v1/events/{event['id']}/results")
         self._tally("results", not results["results"])
         if not results["results"]:
-            rows = [{"registration_id": registered[team]["id"], "award": award, "rank": rank, "score": score}
-                    for _, team, _, award, rank, score in demo.TEAMS]
-            self.api.post(f"/api/v1/events/{event['id']}/results", {"results": rows},
-                          key=f"results:{event['id']}")
+            rows = [
+                {"registration_id": registered[team]["id"], "award": award, "rank": rank, "score": score}
+                for _, team, _, award, rank, score in demo.TEAMS
+            ]
+            self.api.post(f"/api/v1/events/{event['id']}/results", {"results": rows}, key=f"results:{event['id']}")
         school, _, members, *_ = demo.TEAMS[0]
         return [self.person_id(school, f"NET-1-{n + 1}") for n in range(len(members))]
 
-    def _post_once_known(self, path: str, body: dict[str, Any], key: str, refused: int,
-                         what: str) -> dict[str, Any]:
+    def _post_once_known(self, path: str, body: dict[str, Any], key: str, refused: int, what: str) -> dict[str, Any]:
         """POST until the service's read models know what ``body`` names (it answers ``refused`` till then).
 
         Each attempt has its own Idempotency-Key: the gateway replays a refused attempt as it was.
@@ -286,9 +320,13 @@ class Seeder:
             if (holder_id, wanted["title"]) in held:
                 continue
             body = {**wanted, "holder_id": holder_id, "issuer_id": issuer_id}
-            self._post_once_known("/api/v1/certificates", body,
-                                  f"certificate:{issuer_id}:{holder_id}:{wanted['title']}", 404,
-                                  f"certificates_svc to know holder {holder_id}")
+            self._post_once_known(
+                "/api/v1/certificates",
+                body,
+                f"certificate:{issuer_id}:{holder_id}:{wanted['title']}",
+                404,
+                f"certificates_svc to know holder {holder_id}",
+            )
 
     def _assessment(self, candidates: list[tuple[demo.Person, bool, float]]) -> dict[str, Any]:
         """The 2022 assessment at 武隆职业教育中心; its attainment statistics once every candidate counts."""
@@ -298,9 +336,15 @@ class Seeder:
         stats = self.api.get(stats_path, organisation_id=wulong, year=year)
         self._tally("assessments", stats["assessed"] < len(candidates))
         if stats["assessed"] < len(candidates):
-            body = {"issuer_id": wulong, **demo.ASSESSMENT, "external_ref": demo.assessment_ref(len(candidates)),
-                    "results": [{"person_id": self.person_id(demo.WULONG, person.student_number),
-                                 "passed": passed, "score": score} for person, passed, score in candidates]}
+            body = {
+                "issuer_id": wulong,
+                **demo.ASSESSMENT,
+                "external_ref": demo.assessment_ref(len(candidates)),
+                "results": [
+                    {"person_id": self.person_id(demo.WULONG, person.student_number), "passed": passed, "score": score}
+                    for person, passed, score in candidates
+                ],
+            }
             job = self.api.post("/api/v1/assessments", body, key=f"assessment:{body['external_ref']}")
             job = wait_until(lambda: self._finished(job["id"]), JOB_WAIT_SECONDS, f"assessment job {job['id']}")
             if job["status"] != "done":
@@ -333,8 +377,17 @@ def _passes(size: int) -> int:
 
 def render_summary(summary: dict[str, Any], url: str, seconds: float) -> str:
     created, found = summary["created"], summary["found"]
-    kinds = ("organisations", "alliances", "memberships", "people", "events", "registrations", "results",
-             "certificates", "assessments")
+    kinds = (
+        "organisations",
+        "alliances",
+        "memberships",
+        "people",
+        "events",
+        "registrations",
+        "results",
+        "certificates",
+        "assessments",
+    )
     stats = summary["attainment"]
     rate = stats["attainment_rate"]
     lines = [
@@ -344,8 +397,9 @@ def render_summary(summary: dict[str, Any], url: str, seconds: float) -> str:
         "  events: " + "; ".join(f"{e['title']} ({e['status']})" for e in summary["events"].values()),
         f"  first prize (网络搭建与应用): {len(summary['awards'])} award certificates, e.g. "
         f"{summary['awards'][0]['number']}",
-        f"  2022 assessment at {demo.WULONG}: {stats['certified']} of {stats['assessed']} certified "
-        f"({rate * 100:.1f}%)" if rate is not None else "  2022 assessment: no candidates",
+        f"  2022 assessment at {demo.WULONG}: {stats['certified']} of {stats['assessed']} certified ({rate * 100:.1f}%)"
+        if rate is not None
+        else "  2022 assessment: no candidates",
         f"  verify at {url}/verify?number={quote(summary['awards'][0]['number'], safe='')}",
     ]
     return "\n".join(lines)

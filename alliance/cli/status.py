@@ -42,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"system: {report['status']}")
         for service, detail in report["services"].items():
             database = detail.get("database") or {}
-            print(f"  {service:<13} {detail.get('status', '?'):<12} "
-                  f"outbox pending: {database.get('outbox_pending', '?'):<6} "
-                  f"dead letters: {detail['dead_letters']}")
+            print(
+                f"  {service:<13} {detail.get('status', '?'):<12} "
+                f"outbox pending: {database.get('outbox_pending', '?'):<6} "
+                f"dead letters: {detail['dead_letters']}"
+            )
     return 0 if report["status"] == "ready" else 1

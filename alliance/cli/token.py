@@ -20,8 +20,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        token = mint_token(jwt_secret(load_config()), args.role, args.org,
-                           lifetime=timedelta(hours=args.hours))
+        token = mint_token(jwt_secret(load_config()), args.role, args.org, lifetime=timedelta(hours=args.hours))
     except ValueError as exc:
         print(f"alliance token: {exc}", file=sys.stderr)
         return 2

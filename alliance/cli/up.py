@@ -31,11 +31,20 @@ def register(commands) -> None:
     parser = commands.add_parser("up", help="start the database, every service and the gateway")
     parser.add_argument("--port", type=int, default=8000, help="gateway port (default 8000)")
     parser.add_argument("--host", default="127.0.0.1", help="gateway address (default 127.0.0.1)")
-    parser.add_argument("--scale", action="append", default=[], metavar="SERVICE=N",
-                        help="run N instances of a service, e.g. certificates=2 (repeatable)")
+    parser.add_argument(
+        "--scale",
+        action="append",
+        default=[],
+        metavar="SERVICE=N",
+        help="run N instances of a service, e.g. certificates=2 (repeatable)",
+    )
     parser.add_argument("--log-format", choices=("json", "text"), default=None)
-    parser.add_argument("--metrics-port", type=int, default=9100,
-                        help="first Prometheus metrics port; each process takes the next one (0: none)")
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=9100,
+        help="first Prometheus metrics port; each process takes the next one (0: none)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -44,8 +53,10 @@ def parse_scale(values: list[str]) -> dict[str, int]:
     for value in values:
         name, _, count = value.partition("=")
         if name not in scale or not count.isdigit() or not 1 <= int(count) <= 16:
-            raise ValueError(f"--scale {value!r}: expected SERVICE=N with SERVICE one of "
-                             f"{', '.join(DOMAIN_SERVICES)} and N from 1 to 16")
+            raise ValueError(
+                f"--scale {value!r}: expected SERVICE=N with SERVICE one of "
+                f"{', '.join(DOMAIN_SERVICES)} and N from 1 to 16"
+            )
         scale[name] = int(count)
     return scale
 
@@ -72,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     state = data_dir(config)
-    env = dict(os.environ, ALLIANCE_DATA_DIR=str(state),
-               WEB_SERVER_ADDRESS=f"{args.host}:{args.port}")
+    env = dict(os.environ, ALLIANCE_DATA_DIR=str(state), WEB_SERVER_ADDRESS=f"{args.host}:{args.port}")
     if args.log_format:
         env["LOG_FORMAT"] = args.log_format
     if "PUBLIC_BASE_URL" not in os.environ:
@@ -81,8 +91,9 @@ def run(args: argparse.Namespace) -> int:
 
     database = None
     if not os.environ.get("MONGO_URI"):
-        database = EmbeddedDatabase(str(state / "db"), port=int(config["EMBEDDED_DB_PORT"]),
-                                    log_path=state / "embedded-db.log")
+        database = EmbeddedDatabase(
+            str(state / "db"), port=int(config["EMBEDDED_DB_PORT"]), log_path=state / "embedded-db.log"
+        )
         try:
             database.start()
         except RuntimeError as exc:
@@ -109,8 +120,11 @@ def run(args: argparse.Namespace) -> int:
             for (service, instance), port in supervisor.metrics_ports.items():
                 print(f"  metrics of {service}#{instance}: http://127.0.0.1:{port}/metrics", flush=True)
         elif not stop_requested:
-            print(f"alliance up: not ready after {READY_TIMEOUT_SECONDS} s; see the logs above",
-                  file=sys.stderr, flush=True)
+            print(
+                f"alliance up: not ready after {READY_TIMEOUT_SECONDS} s; see the logs above",
+                file=sys.stderr,
+                flush=True,
+            )
             return 1
         while not stop_requested:
             supervisor.watch()

@@ -25,14 +25,23 @@ class InputError(Exception):
 
 def register(commands) -> None:
     parser = commands.add_parser(
-        "verify", help="verify a certificate credential offline (proof, dates, status, holder name)",
+        "verify",
+        help="verify a certificate credential offline (proof, dates, status, holder name)",
         description="Verify a certificate's verifiable credential. Exit status 0 valid, 1 invalid, "
-                    "2 usage or input error.")
+        "2 usage or input error.",
+    )
     parser.add_argument("credential", metavar="CREDENTIAL.json", help="the signed credential")
-    parser.add_argument("--did", metavar="DID.json",
-                        help="the issuer's DID document (default: resolve the issuer's did:web)")
-    parser.add_argument("--status-list", metavar="LIST.json", action="append", default=[],
-                        dest="status_lists", help="a status list credential (repeatable)")
+    parser.add_argument(
+        "--did", metavar="DID.json", help="the issuer's DID document (default: resolve the issuer's did:web)"
+    )
+    parser.add_argument(
+        "--status-list",
+        metavar="LIST.json",
+        action="append",
+        default=[],
+        dest="status_lists",
+        help="a status list credential (repeatable)",
+    )
     parser.add_argument("--name", help="the holder's full name, checked against the credential")
     parser.set_defaults(run=run)
 
@@ -53,7 +62,7 @@ def did_web_url(did: str) -> str:
     """Where a ``did:web`` DID document lives (http only for a local address)."""
     if not isinstance(did, str) or not did.startswith("did:web:"):
         raise InputError(f"the issuer {did!r} is not a did:web DID; pass its document with --did")
-    host, *path = [unquote(part) for part in did[len("did:web:"):].split(":")]
+    host, *path = [unquote(part) for part in did[len("did:web:") :].split(":")]
     local = host.split(":")[0] in ("127.0.0.1", "localhost")
     base = f"{'http' if local else 'https'}://{host}"
     return f"{base}/{'/'.join(path)}/did.json" if path else f"{base}/.well-known/did.json"

@@ -11,92 +11,171 @@ from services.pagination import PageQuery
 
 
 class CertificatesRoutes:
-    @route("POST", "/api/v1/certificates", summary="Issue a certificate", access=AUTHENTICATED,
-           tags=("certificates",), body=schemas.CertificateCreate, response=schemas.Certificate,
-           status=201, errors=(400, 403, 404, 409, 415, 422))
+    @route(
+        "POST",
+        "/api/v1/certificates",
+        summary="Issue a certificate",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        body=schemas.CertificateCreate,
+        response=schemas.Certificate,
+        status=201,
+        errors=(400, 403, 404, 409, 415, 422),
+    )
     def issue_certificate(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
         return self.certificates_rpc.issue_certificate(call.body)
 
-    @route("GET", "/api/v1/certificates", summary="List certificates", access=AUTHENTICATED,
-           tags=("certificates",), query=PageQuery, response=schemas.Certificate, many=True)
+    @route(
+        "GET",
+        "/api/v1/certificates",
+        summary="List certificates",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        query=PageQuery,
+        response=schemas.Certificate,
+        many=True,
+    )
     def list_certificates(self, call: Call) -> dict[str, Any]:
         query = dict(call.query)
         if not call.caller.is_admin:
             query["issuer_id"] = call.caller.org
         return self.certificates_rpc.list_certificates(query)
 
-    @route("POST", "/api/v1/certificates/batch",
-           summary="Issue a batch of certificates as a job (202 with the job)", access=AUTHENTICATED,
-           tags=("certificates",), body=schemas.BatchCreate, response=schemas.Job, status=202,
-           errors=(400, 403, 404, 415, 422))
+    @route(
+        "POST",
+        "/api/v1/certificates/batch",
+        summary="Issue a batch of certificates as a job (202 with the job)",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        body=schemas.BatchCreate,
+        response=schemas.Job,
+        status=202,
+        errors=(400, 403, 404, 415, 422),
+    )
     def issue_batch(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
         return self.certificates_rpc.submit_batch(call.body)
 
-    @route("GET", "/api/v1/certificates/<string:number>", summary="A certificate",
-           access=AUTHENTICATED, tags=("certificates",), response=schemas.Certificate,
-           errors=(403, 404))
+    @route(
+        "GET",
+        "/api/v1/certificates/<string:number>",
+        summary="A certificate",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        response=schemas.Certificate,
+        errors=(403, 404),
+    )
     def get_certificate(self, call: Call, number: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
-        if not (call.caller.can_act_for(certificate["issuer_id"])
-                or call.caller.can_act_for(certificate.get("holder_organisation_id"))):
+        if not (
+            call.caller.can_act_for(certificate["issuer_id"])
+            or call.caller.can_act_for(certificate.get("holder_organisation_id"))
+        ):
             call.caller.require_org(certificate["issuer_id"])
         return certificate
 
-    @route("GET", "/api/v1/certificates/<string:number>/credential",
-           summary="The signed verifiable credential (Open Badges 3.0)", access=PUBLIC,
-           tags=("certificates",), errors=(404,), content_type="application/vc+ld+json")
+    @route(
+        "GET",
+        "/api/v1/certificates/<string:number>/credential",
+        summary="The signed verifiable credential (Open Badges 3.0)",
+        access=PUBLIC,
+        tags=("certificates",),
+        errors=(404,),
+        content_type="application/vc+ld+json",
+    )
     def get_credential(self, call: Call, number: str):
-        return json_response(self.certificates_rpc.get_credential(number),
-                             content_type="application/vc+ld+json")
+        return json_response(self.certificates_rpc.get_credential(number), content_type="application/vc+ld+json")
 
-    @route("POST", "/api/v1/certificates/<string:number>/<string:action>",
-           summary="Revoke, suspend or reinstate a certificate (revoke is final)",
-           access=AUTHENTICATED, tags=("certificates",), body=schemas.StatusChange,
-           response=schemas.Certificate, errors=(400, 403, 404, 409, 415))
+    @route(
+        "POST",
+        "/api/v1/certificates/<string:number>/<string:action>",
+        summary="Revoke, suspend or reinstate a certificate (revoke is final)",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        body=schemas.StatusChange,
+        response=schemas.Certificate,
+        errors=(400, 403, 404, 409, 415),
+    )
     def change_certificate_status(self, call: Call, number: str, action: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
         call.caller.require_org(certificate["issuer_id"])
         return self.certificates_rpc.change_status(number, action, call.body)
 
-    @route("POST", "/api/v1/assessments",
-           summary="Record an assessment; skill-level certificates for those who passed (202 with a job)",
-           access=AUTHENTICATED, tags=("certificates",), body=schemas.AssessmentCreate,
-           response=schemas.Job, status=202, errors=(400, 403, 404, 415, 422))
+    @route(
+        "POST",
+        "/api/v1/assessments",
+        summary="Record an assessment; skill-level certificates for those who passed (202 with a job)",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        body=schemas.AssessmentCreate,
+        response=schemas.Job,
+        status=202,
+        errors=(400, 403, 404, 415, 422),
+    )
     def submit_assessment(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
         return self.certificates_rpc.submit_assessment(call.body)
 
-    @route("GET", "/api/v1/jobs/<string:job_id>", summary="Progress and per-item errors of a job",
-           access=AUTHENTICATED, tags=("certificates",), response=schemas.Job, errors=(403, 404))
+    @route(
+        "GET",
+        "/api/v1/jobs/<string:job_id>",
+        summary="Progress and per-item errors of a job",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        response=schemas.Job,
+        errors=(403, 404),
+    )
     def get_job(self, call: Call, job_id: str) -> dict[str, Any]:
         job = self.certificates_rpc.get_job(job_id)
         call.caller.require_org(job["issuer_id"])
         return job
 
-    @route("GET", "/api/v1/verify/<string:number>",
-           summary="Check a certificate by its number and the holder's full name", access=PUBLIC,
-           tags=("verification",), query=schemas.VerifyQuery, response=schemas.Verification,
-           errors=(400, 404))
+    @route(
+        "GET",
+        "/api/v1/verify/<string:number>",
+        summary="Check a certificate by its number and the holder's full name",
+        access=PUBLIC,
+        tags=("verification",),
+        query=schemas.VerifyQuery,
+        response=schemas.Verification,
+        errors=(400, 404),
+    )
     def verify_certificate(self, call: Call, number: str) -> dict[str, Any]:
         return self.certificates_rpc.verify_certificate(number, call.query["name"])
 
-    @route("GET", "/api/v1/status-lists/<string:list_id>",
-           summary="A signed Bitstring Status List credential (revocation or suspension)",
-           access=PUBLIC, tags=("verification",), errors=(404,), content_type="application/vc+ld+json")
+    @route(
+        "GET",
+        "/api/v1/status-lists/<string:list_id>",
+        summary="A signed Bitstring Status List credential (revocation or suspension)",
+        access=PUBLIC,
+        tags=("verification",),
+        errors=(404,),
+        content_type="application/vc+ld+json",
+    )
     def get_status_list(self, call: Call, list_id: str):
-        return json_response(self.certificates_rpc.status_list(list_id),
-                             content_type="application/vc+ld+json")
+        return json_response(self.certificates_rpc.status_list(list_id), content_type="application/vc+ld+json")
 
-    @route("GET", "/api/v1/stats/attainment",
-           summary="Assessed, certified and attainment rate of an organisation's holders in a year",
-           access=AUTHENTICATED, tags=("statistics",), query=schemas.AttainmentQuery,
-           response=schemas.Attainment, errors=(400,))
+    @route(
+        "GET",
+        "/api/v1/stats/attainment",
+        summary="Assessed, certified and attainment rate of an organisation's holders in a year",
+        access=AUTHENTICATED,
+        tags=("statistics",),
+        query=schemas.AttainmentQuery,
+        response=schemas.Attainment,
+        errors=(400,),
+    )
     def attainment(self, call: Call) -> dict[str, Any]:
         return self.certificates_rpc.attainment(call.query["organisation_id"], call.query["year"])
 
-    @route("GET", "/.well-known/did.json", summary="The issuer's DID document (Ed25519 Multikey)",
-           access=PUBLIC, tags=("verification",), content_type="application/did+json")
+    @route(
+        "GET",
+        "/.well-known/did.json",
+        summary="The issuer's DID document (Ed25519 Multikey)",
+        access=PUBLIC,
+        tags=("verification",),
+        content_type="application/did+json",
+    )
     def did_document(self, call: Call):
         return json_response(self.certificates_rpc.did_document(), content_type="application/did+json")

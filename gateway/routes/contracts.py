@@ -13,7 +13,12 @@ from services.contracts.asyncapi import asyncapi_document
 class ContractRoutes:
     config = Config()
 
-    @route("GET", "/asyncapi.json", summary="The AsyncAPI 3.0 document of every published event",
-           access=PUBLIC, tags=("system",))
+    @route(
+        "GET",
+        "/asyncapi.json",
+        summary="The AsyncAPI 3.0 document of every published event",
+        access=PUBLIC,
+        tags=("system",),
+    )
     def asyncapi(self, call: Call) -> dict[str, Any]:
         return asyncapi_document(str(self.config["AMQP_URI"]))

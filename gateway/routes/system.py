@@ -29,13 +29,19 @@ READY_DEADLINE_SECONDS = 2.0
 
 
 class SystemRoutes:
-    @route("GET", "/health", summary="The gateway process is alive", access=PUBLIC,
-           tags=("system",), response=Health)
+    @route("GET", "/health", summary="The gateway process is alive", access=PUBLIC, tags=("system",), response=Health)
     def health(self, call: Call) -> dict[str, Any]:
         return {"status": "ok"}
 
-    @route("GET", "/ready", summary="Every service answers a ping within a deadline",
-           access=PUBLIC, tags=("system",), response=Readiness, errors=(503,))
+    @route(
+        "GET",
+        "/ready",
+        summary="Every service answers a ping within a deadline",
+        access=PUBLIC,
+        tags=("system",),
+        response=Readiness,
+        errors=(503,),
+    )
     def ready(self, call: Call):
         pool = eventlet.GreenPool()
         results = dict(pool.imap(self._ping, DOMAIN_SERVICES))
@@ -53,18 +59,30 @@ class SystemRoutes:
         except Exception as exc:  # noqa: BLE001 - readiness reports, it does not fail
             return service, {"status": "unavailable", "error": str(exc)}
 
-    @route("GET", "/openapi.json", summary="This API's OpenAPI 3 document", access=PUBLIC,
-           tags=("system",))
+    @route("GET", "/openapi.json", summary="This API's OpenAPI 3 document", access=PUBLIC, tags=("system",))
     def openapi(self, call: Call):
         return json_response(openapi_document())
 
-    @route("GET", "/docs", summary="Interactive API documentation", access=PUBLIC, tags=("system",),
-           content_type="text/html")
+    @route(
+        "GET",
+        "/docs",
+        summary="Interactive API documentation",
+        access=PUBLIC,
+        tags=("system",),
+        content_type="text/html",
+    )
     def docs(self, call: Call) -> Response:
         return static_response(STATIC / "docs.html")
 
-    @route("GET", "/docs/assets/<string:name>", summary="Assets of the documentation page",
-           access=PUBLIC, tags=("system",), errors=(404,), content_type="application/octet-stream")
+    @route(
+        "GET",
+        "/docs/assets/<string:name>",
+        summary="Assets of the documentation page",
+        access=PUBLIC,
+        tags=("system",),
+        errors=(404,),
+        content_type="application/octet-stream",
+    )
     def docs_asset(self, call: Call, name: str) -> Response:
         if name not in DOCS_ASSETS:
             raise NotFound(f"no documentation asset {name}")

@@ -26,39 +26,73 @@ PDF = "application/pdf"
 
 
 class CertificatePdfQuery(Schema):
-    name = fields.String(load_default=None, validate=validate.Length(min=1, max=100), metadata={
-        "description": "the holder's full name: printed in full when it matches, else the name is masked"})
+    name = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "the holder's full name: printed in full when it matches, else the name is masked"},
+    )
 
 
 class WebRoutes:
     web_config = Config()
 
-    @route("GET", "/verify", summary="Web page: verify a certificate by number and holder name",
-           access=PUBLIC, tags=("web",), content_type="text/html")
+    @route(
+        "GET",
+        "/verify",
+        summary="Web page: verify a certificate by number and holder name",
+        access=PUBLIC,
+        tags=("web",),
+        content_type="text/html",
+    )
     def verify_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["verify"])
 
-    @route("GET", "/calendar", summary="Web page: the alliance's upcoming and past events",
-           access=PUBLIC, tags=("web",), content_type="text/html")
+    @route(
+        "GET",
+        "/calendar",
+        summary="Web page: the alliance's upcoming and past events",
+        access=PUBLIC,
+        tags=("web",),
+        content_type="text/html",
+    )
     def calendar_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["calendar"])
 
-    @route("GET", "/dashboard", summary="Web page: certificates, attainment and events as charts (token)",
-           access=PUBLIC, tags=("web",), content_type="text/html")
+    @route(
+        "GET",
+        "/dashboard",
+        summary="Web page: certificates, attainment and events as charts (token)",
+        access=PUBLIC,
+        tags=("web",),
+        content_type="text/html",
+    )
     def dashboard_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["dashboard"])
 
-    @route("GET", "/web/<string:name>", summary="Scripts and styles of the web pages", access=PUBLIC,
-           tags=("web",), errors=(404,), content_type="application/octet-stream")
+    @route(
+        "GET",
+        "/web/<string:name>",
+        summary="Scripts and styles of the web pages",
+        access=PUBLIC,
+        tags=("web",),
+        errors=(404,),
+        content_type="application/octet-stream",
+    )
     def web_asset(self, call: Call, name: str) -> Response:
         if name not in {path.name for path in WEB.iterdir() if path.is_file()}:
             raise NotFound(f"no web asset {name}")
         return static_response(WEB / name)
 
-    @route("GET", "/api/v1/certificates/<string:number>.pdf",
-           summary="The printable certificate (A4 PDF with a QR code to the verification page)",
-           access=PUBLIC, tags=("certificates",), query=CertificatePdfQuery, errors=(400, 404),
-           content_type=PDF)
+    @route(
+        "GET",
+        "/api/v1/certificates/<string:number>.pdf",
+        summary="The printable certificate (A4 PDF with a QR code to the verification page)",
+        access=PUBLIC,
+        tags=("certificates",),
+        query=CertificatePdfQuery,
+        errors=(400, 404),
+        content_type=PDF,
+    )
     def certificate_pdf(self, call: Call, number: str) -> Response:
         certificate = self.certificates_rpc.get_certificate(number)
         name = self.members_rpc.get_person(certificate["holder_id"])["name"]

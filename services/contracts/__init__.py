@@ -34,27 +34,58 @@ class EventContract:
 
 
 _ALL = [
-    EventContract("members", "organisation_registered", "1.0", members.OrganisationRegistered,
-                  "An organisation was registered."),
-    EventContract("members", "organisation_updated", "1.0", members.OrganisationUpdated,
-                  "An organisation's details (name, region, code, evaluator status...) changed."),
-    EventContract("members", "membership_changed", "1.0", members.MembershipChanged,
-                  "A membership moved from one status to another."),
-    EventContract("members", "person_registered", "1.0", members.PersonRegistered,
-                  "A person was registered with an organisation."),
-    EventContract("events", "event_published", "1.0", events.EventPublished,
-                  "An alliance event was published."),
-    EventContract("events", "registration_changed", "1.0", events.RegistrationChanged,
-                  "A registration was confirmed, waitlisted, promoted or cancelled."),
-    EventContract("events", "results_published", "1.0", events.ResultsPublished,
-                  "An event's results (or a correction of them) were published."),
-    EventContract("certificates", "certificate_issued", "1.0", certificates.CertificateIssued,
-                  "A certificate was issued and signed."),
-    EventContract("certificates", "certificate_status_changed", "1.0",
-                  certificates.CertificateStatusChanged,
-                  "A certificate was revoked, suspended, reinstated or expired."),
-    EventContract("certificates", "batch_completed", "1.0", certificates.BatchCompleted,
-                  "A batch or assessment job finished."),
+    EventContract(
+        "members", "organisation_registered", "1.0", members.OrganisationRegistered, "An organisation was registered."
+    ),
+    EventContract(
+        "members",
+        "organisation_updated",
+        "1.0",
+        members.OrganisationUpdated,
+        "An organisation's details (name, region, code, evaluator status...) changed.",
+    ),
+    EventContract(
+        "members",
+        "membership_changed",
+        "1.0",
+        members.MembershipChanged,
+        "A membership moved from one status to another.",
+    ),
+    EventContract(
+        "members", "person_registered", "1.0", members.PersonRegistered, "A person was registered with an organisation."
+    ),
+    EventContract("events", "event_published", "1.0", events.EventPublished, "An alliance event was published."),
+    EventContract(
+        "events",
+        "registration_changed",
+        "1.0",
+        events.RegistrationChanged,
+        "A registration was confirmed, waitlisted, promoted or cancelled.",
+    ),
+    EventContract(
+        "events",
+        "results_published",
+        "1.0",
+        events.ResultsPublished,
+        "An event's results (or a correction of them) were published.",
+    ),
+    EventContract(
+        "certificates",
+        "certificate_issued",
+        "1.0",
+        certificates.CertificateIssued,
+        "A certificate was issued and signed.",
+    ),
+    EventContract(
+        "certificates",
+        "certificate_status_changed",
+        "1.0",
+        certificates.CertificateStatusChanged,
+        "A certificate was revoked, suspended, reinstated or expired.",
+    ),
+    EventContract(
+        "certificates", "batch_completed", "1.0", certificates.BatchCompleted, "A batch or assessment job finished."
+    ),
 ]
 
 CONTRACTS: dict[tuple[str, str], EventContract] = {(c.producer, c.event_type): c for c in _ALL}
@@ -71,9 +102,7 @@ def contract_for(producer: str, event_type: str) -> EventContract:
         raise ContractViolation(f"no contract for event {producer}.{event_type}") from None
 
 
-def build_event(
-    producer: str, event_type: str, data: dict[str, Any], correlation_id: str | None
-) -> dict[str, Any]:
+def build_event(producer: str, event_type: str, data: dict[str, Any], correlation_id: str | None) -> dict[str, Any]:
     """A complete envelope for ``data``, validated against the event's contract."""
     contract = contract_for(producer, event_type)
     errors = contract.schema().validate(data)

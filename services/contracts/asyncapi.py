@@ -67,64 +67,114 @@ HEADERS_SCHEMA: dict[str, Any] = {
 # One realistic `data` per event, shown in the document; each is checked against its contract.
 EXAMPLE_DATA: dict[tuple[str, str], dict[str, Any]] = {
     ("members", "organisation_registered"): {
-        "organisation_id": "6650a1f0c2b7e4a1d3f00001", "name": "重庆市渝中职业教育中心",
-        "kind": "secondary_vocational_school", "region": "重庆", "district": "渝中区", "code": "5001",
+        "organisation_id": "6650a1f0c2b7e4a1d3f00001",
+        "name": "重庆市渝中职业教育中心",
+        "kind": "secondary_vocational_school",
+        "region": "重庆",
+        "district": "渝中区",
+        "code": "5001",
         "accredited_evaluator": True,
         "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"},
     },
     ("members", "organisation_updated"): {
-        "organisation_id": "6650a1f0c2b7e4a1d3f00002", "name": "成都市财贸职业高级中学校",
-        "kind": "secondary_vocational_school", "region": "四川", "district": "成都市", "code": None,
-        "accredited_evaluator": False, "evaluator": None,
+        "organisation_id": "6650a1f0c2b7e4a1d3f00002",
+        "name": "成都市财贸职业高级中学校",
+        "kind": "secondary_vocational_school",
+        "region": "四川",
+        "district": "成都市",
+        "code": None,
+        "accredited_evaluator": False,
+        "evaluator": None,
     },
     ("members", "membership_changed"): {
-        "membership_id": "6650a1f0c2b7e4a1d3f00010", "alliance_id": "6650a1f0c2b7e4a1d3f00020",
-        "organisation_id": "6650a1f0c2b7e4a1d3f00001", "role": "founding", "old_status": "applied",
-        "new_status": "active", "reason": None,
+        "membership_id": "6650a1f0c2b7e4a1d3f00010",
+        "alliance_id": "6650a1f0c2b7e4a1d3f00020",
+        "organisation_id": "6650a1f0c2b7e4a1d3f00001",
+        "role": "founding",
+        "old_status": "applied",
+        "new_status": "active",
+        "reason": None,
     },
     ("members", "person_registered"): {
-        "person_id": "6650a1f0c2b7e4a1d3f00030", "organisation_id": "6650a1f0c2b7e4a1d3f00001",
-        "name": "张三丰", "kind": "student", "student_number": "2022001",
+        "person_id": "6650a1f0c2b7e4a1d3f00030",
+        "organisation_id": "6650a1f0c2b7e4a1d3f00001",
+        "name": "张三丰",
+        "kind": "student",
+        "student_number": "2022001",
         "identity_hash": "sha256$3b9f2c5a0d0e4f6b8a1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6",
         "identity_salt": "c2FsdC1mb3ItZXhhbXBsZQ",
     },
     ("events", "event_published"): {
-        "event_id": "6650a1f0c2b7e4a1d3f00040", "alliance_id": "6650a1f0c2b7e4a1d3f00020",
-        "organiser_id": "6650a1f0c2b7e4a1d3f00001", "kind": "skills_competition",
-        "title": "网络搭建与应用 学生技能大赛", "starts_at": "2022-05-10T01:00:00.000Z",
-        "ends_at": "2022-05-12T09:00:00.000Z", "skill": "网络搭建与应用",
+        "event_id": "6650a1f0c2b7e4a1d3f00040",
+        "alliance_id": "6650a1f0c2b7e4a1d3f00020",
+        "organiser_id": "6650a1f0c2b7e4a1d3f00001",
+        "kind": "skills_competition",
+        "title": "网络搭建与应用 学生技能大赛",
+        "starts_at": "2022-05-10T01:00:00.000Z",
+        "ends_at": "2022-05-12T09:00:00.000Z",
+        "skill": "网络搭建与应用",
     },
     ("events", "registration_changed"): {
-        "registration_id": "6650a1f0c2b7e4a1d3f00050", "event_id": "6650a1f0c2b7e4a1d3f00040",
-        "organisation_id": "6650a1f0c2b7e4a1d3f00001", "person_ids": ["6650a1f0c2b7e4a1d3f00030"],
-        "team_name": "渝中一队", "change": "confirmed", "status": "confirmed", "waitlist_position": None,
+        "registration_id": "6650a1f0c2b7e4a1d3f00050",
+        "event_id": "6650a1f0c2b7e4a1d3f00040",
+        "organisation_id": "6650a1f0c2b7e4a1d3f00001",
+        "person_ids": ["6650a1f0c2b7e4a1d3f00030"],
+        "team_name": "渝中一队",
+        "change": "confirmed",
+        "status": "confirmed",
+        "waitlist_position": None,
     },
     ("events", "results_published"): {
-        "event_id": "6650a1f0c2b7e4a1d3f00040", "alliance_id": "6650a1f0c2b7e4a1d3f00020",
-        "organiser_id": "6650a1f0c2b7e4a1d3f00001", "kind": "skills_competition",
-        "title": "网络搭建与应用 学生技能大赛", "skill": "网络搭建与应用",
-        "ends_at": "2022-05-12T09:00:00.000Z", "revision": 1,
-        "results": [{"registration_id": "6650a1f0c2b7e4a1d3f00050",
-                     "organisation_id": "6650a1f0c2b7e4a1d3f00001",
-                     "person_ids": ["6650a1f0c2b7e4a1d3f00030"], "team_name": "渝中一队",
-                     "score": 96.5, "rank": 1, "award": "first_prize"}],
+        "event_id": "6650a1f0c2b7e4a1d3f00040",
+        "alliance_id": "6650a1f0c2b7e4a1d3f00020",
+        "organiser_id": "6650a1f0c2b7e4a1d3f00001",
+        "kind": "skills_competition",
+        "title": "网络搭建与应用 学生技能大赛",
+        "skill": "网络搭建与应用",
+        "ends_at": "2022-05-12T09:00:00.000Z",
+        "revision": 1,
+        "results": [
+            {
+                "registration_id": "6650a1f0c2b7e4a1d3f00050",
+                "organisation_id": "6650a1f0c2b7e4a1d3f00001",
+                "person_ids": ["6650a1f0c2b7e4a1d3f00030"],
+                "team_name": "渝中一队",
+                "score": 96.5,
+                "rank": 1,
+                "award": "first_prize",
+            }
+        ],
         "award_changes": None,
     },
     ("certificates", "certificate_issued"): {
-        "number": "TC-2022-000001", "kind": "training_completion", "title": "网络搭建与应用 师资培训",
-        "holder_id": "6650a1f0c2b7e4a1d3f00030", "holder_organisation_id": "6650a1f0c2b7e4a1d3f00001",
-        "issuer_id": "6650a1f0c2b7e4a1d3f00001", "occupation": None, "work_type": None, "level": None,
-        "issued_at": "2022-06-30T08:00:00.000Z", "valid_until": None,
+        "number": "TC-2022-000001",
+        "kind": "training_completion",
+        "title": "网络搭建与应用 师资培训",
+        "holder_id": "6650a1f0c2b7e4a1d3f00030",
+        "holder_organisation_id": "6650a1f0c2b7e4a1d3f00001",
+        "issuer_id": "6650a1f0c2b7e4a1d3f00001",
+        "occupation": None,
+        "work_type": None,
+        "level": None,
+        "issued_at": "2022-06-30T08:00:00.000Z",
+        "valid_until": None,
         "credential_id": "http://127.0.0.1:8000/api/v1/certificates/TC-2022-000001/credential",
         "status": "active",
     },
     ("certificates", "certificate_status_changed"): {
-        "number": "TC-2022-000001", "holder_id": "6650a1f0c2b7e4a1d3f00030", "old_status": "active",
-        "new_status": "revoked", "reason": "issued in error", "changed_at": "2022-07-01T02:00:00.000Z",
+        "number": "TC-2022-000001",
+        "holder_id": "6650a1f0c2b7e4a1d3f00030",
+        "old_status": "active",
+        "new_status": "revoked",
+        "reason": "issued in error",
+        "changed_at": "2022-07-01T02:00:00.000Z",
     },
     ("certificates", "batch_completed"): {
-        "job_id": "6650a1f0c2b7e4a1d3f00060", "issuer_id": "6650a1f0c2b7e4a1d3f00001",
-        "total": 2113, "issued": 2063, "failed": 0,
+        "job_id": "6650a1f0c2b7e4a1d3f00060",
+        "issuer_id": "6650a1f0c2b7e4a1d3f00001",
+        "total": 2113,
+        "issued": 2063,
+        "failed": 0,
     },
 }
 
@@ -139,8 +189,9 @@ def _converter() -> OpenAPIConverter:
 def _open(schema: Any) -> Any:
     """The schema without ``additionalProperties: false``, anywhere in it."""
     if isinstance(schema, dict):
-        return {key: _open(value) for key, value in schema.items()
-                if not (key == "additionalProperties" and value is False)}
+        return {
+            key: _open(value) for key, value in schema.items() if not (key == "additionalProperties" and value is False)
+        }
     if isinstance(schema, list):
         return [_open(item) for item in schema]
     return schema
@@ -158,8 +209,11 @@ def payload_schema(contract: EventContract) -> dict[str, Any]:
     envelope["properties"].update(
         event_type={"type": "string", "const": contract.event_type},
         producer={"type": "string", "const": contract.producer},
-        schema_version={**envelope["properties"]["schema_version"], "pattern": rf"^{major}\.\d+$",
-                        "description": f"MAJOR.MINOR; this document describes major version {major}"},
+        schema_version={
+            **envelope["properties"]["schema_version"],
+            "pattern": rf"^{major}\.\d+$",
+            "description": f"MAJOR.MINOR; this document describes major version {major}",
+        },
         data={**json_schema(contract.schema), "description": contract.summary},
     )
     envelope["properties"]["event_id"]["description"] = "Unique per event; deduplicate on it."
@@ -201,22 +255,31 @@ def _message(contract: EventContract) -> dict[str, Any]:
         "contentType": "application/json",
         "headers": HEADERS_SCHEMA,
         "payload": payload_schema(contract),
-        "correlationId": {"description": "The request that caused the event.",
-                          "location": "$message.payload#/correlation_id"},
+        "correlationId": {
+            "description": "The request that caused the event.",
+            "location": "$message.payload#/correlation_id",
+        },
         "tags": [{"name": contract.producer}],
-        "bindings": {"amqp": {"contentEncoding": "utf-8", "messageType": contract.qualified_name,
-                              "bindingVersion": AMQP_BINDING_VERSION}},
+        "bindings": {
+            "amqp": {
+                "contentEncoding": "utf-8",
+                "messageType": contract.qualified_name,
+                "bindingVersion": AMQP_BINDING_VERSION,
+            }
+        },
         "x-schema-version": contract.schema_version,
     }
     data = EXAMPLE_DATA.get((contract.producer, contract.event_type))
     if data is not None:
         envelope = example_envelope(contract, data)
-        message["examples"] = [{
-            "name": f"{contract.event_type}_example",
-            "summary": contract.summary,
-            "headers": {"event_id": envelope["event_id"], "nameko.request_id": envelope["correlation_id"]},
-            "payload": envelope,
-        }]
+        message["examples"] = [
+            {
+                "name": f"{contract.event_type}_example",
+                "summary": contract.summary,
+                "headers": {"event_id": envelope["event_id"], "nameko.request_id": envelope["correlation_id"]},
+                "payload": envelope,
+            }
+        ]
     return message
 
 
@@ -224,16 +287,25 @@ def _channel(contract: EventContract, vhost: str) -> dict[str, Any]:
     return {
         "address": contract.event_type,
         "title": f"{contract.event_type} on {contract.exchange}",
-        "description": (f"Bind your own durable queue to the topic exchange `{contract.exchange}` "
-                        f"with routing key `{contract.event_type}`."),
+        "description": (
+            f"Bind your own durable queue to the topic exchange `{contract.exchange}` "
+            f"with routing key `{contract.event_type}`."
+        ),
         "servers": [{"$ref": f"#/servers/{SERVER}"}],
         "messages": {contract.event_type: {"$ref": f"#/components/messages/{contract.qualified_name}"}},
-        "bindings": {"amqp": {
-            "is": "routingKey",
-            "exchange": {"name": contract.exchange, "type": "topic", "durable": True,
-                         "autoDelete": False, "vhost": vhost},
-            "bindingVersion": AMQP_BINDING_VERSION,
-        }},
+        "bindings": {
+            "amqp": {
+                "is": "routingKey",
+                "exchange": {
+                    "name": contract.exchange,
+                    "type": "topic",
+                    "durable": True,
+                    "autoDelete": False,
+                    "vhost": vhost,
+                },
+                "bindingVersion": AMQP_BINDING_VERSION,
+            }
+        },
     }
 
 
@@ -244,11 +316,14 @@ def _operation(contract: EventContract) -> dict[str, Any]:
         "channel": {"$ref": channel},
         "title": f"{contract.producer} publishes {contract.event_type}",
         "summary": contract.summary,
-        "description": ("At-least-once delivery: published from a transactional outbox with "
-                        "publisher confirms, persistent; deduplicate on `event_id`."),
+        "description": (
+            "At-least-once delivery: published from a transactional outbox with "
+            "publisher confirms, persistent; deduplicate on `event_id`."
+        ),
         "messages": [{"$ref": f"{channel}/messages/{contract.event_type}"}],
-        "bindings": {"amqp": {"deliveryMode": 2, "mandatory": False, "ack": True,
-                              "bindingVersion": AMQP_BINDING_VERSION}},
+        "bindings": {
+            "amqp": {"deliveryMode": 2, "mandatory": False, "ack": True, "bindingVersion": AMQP_BINDING_VERSION}
+        },
         "tags": [{"name": contract.producer}],
         "x-delivery-guarantee": "at-least-once",
     }

@@ -49,6 +49,8 @@ class ResultsPublished(Schema):
     # revision, {registration_id: {"from": award, "to": award}}, so a consumer can
     # revoke or reissue certificates for a correction.
     award_changes = fields.Dict(
-        keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.String()),
-        load_default=None, allow_none=True,
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.String()),
+        load_default=None,
+        allow_none=True,
     )

@@ -27,8 +27,7 @@ COHORT_SIZE = int(os.environ.get("DEMO_COHORT_SIZE", "125"))
 @pytest.fixture(scope="session")
 def chromium() -> Path:
     if not chromium_available():
-        pytest.skip(f"{CHROMIUM} is absent and scripts/ensure-browser could not install it "
-                    "(needs root and apt-get)")
+        pytest.skip(f"{CHROMIUM} is absent and scripts/ensure-browser could not install it (needs root and apt-get)")
     return CHROMIUM
 
 
@@ -57,8 +56,9 @@ def seeded(session_vhost_uri, tmp_path_factory) -> Iterator[RunningSystem]:
     try:
         system.wait_ready()
         started = time.monotonic()
-        result = alliance("seed", "--demo", "--url", system.url, "--cohort-size", str(COHORT_SIZE),
-                          env=env, timeout=300)
+        result = alliance(
+            "seed", "--demo", "--url", system.url, "--cohort-size", str(COHORT_SIZE), env=env, timeout=300
+        )
         seconds = time.monotonic() - started
         assert result.returncode == 0, result.stderr[-3000:] + (home / "up.log").read_text()[-3000:]
         print(f"alliance seed --demo --cohort-size {COHORT_SIZE}: {seconds:.1f} s")
@@ -90,6 +90,13 @@ def page(browser, seeded, output_dir) -> Iterator[Page]:
 @pytest.fixture
 def phone(browser, seeded, output_dir) -> Iterator[Page]:
     """A phone-sized tab (375 × 740, touch)."""
-    with open_tab(browser, seeded.url, output_dir, viewport={"width": 375, "height": 740},
-                  device_scale_factor=2, is_mobile=True, has_touch=True) as tab:
+    with open_tab(
+        browser,
+        seeded.url,
+        output_dir,
+        viewport={"width": 375, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    ) as tab:
         yield tab

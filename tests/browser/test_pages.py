@@ -41,8 +41,12 @@ def test_a_valid_award_certificate_verifies(page, seeded):
 
 def test_a_revoked_certificate_shows_revoked(page, seeded):
     number, name = certificate_of_kind(seeded, "skill_level", index=3)
-    revoked = requests.post(f"{seeded.url}/api/v1/certificates/{number}/revoke", headers=seeded.admin(),
-                            json={"reason": "考核材料不实 assessment records were wrong"}, timeout=30)
+    revoked = requests.post(
+        f"{seeded.url}/api/v1/certificates/{number}/revoke",
+        headers=seeded.admin(),
+        json={"reason": "考核材料不实 assessment records were wrong"},
+        timeout=30,
+    )
     assert revoked.status_code == 200, revoked.text
     assert verify(page, number, name) == "已撤销 Revoked"
     assert "证书当前无效" in page.page.inner_text("#result")
@@ -119,8 +123,7 @@ def test_pages_fit_a_phone_screen(phone, seeded, path):
     phone.screenshot(f"phone-{path.strip('/')}")
 
 
-def test_the_printed_certificate_has_chinese_text_an_embedded_font_and_a_qr_code_to_verify(page, seeded,
-                                                                                           output_dir):
+def test_the_printed_certificate_has_chinese_text_an_embedded_font_and_a_qr_code_to_verify(page, seeded, output_dir):
     number, name = certificate_of_kind(seeded, "competition_award")
     response = requests.get(f"{seeded.url}/api/v1/certificates/{number}.pdf", timeout=30)
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"

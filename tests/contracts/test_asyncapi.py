@@ -72,16 +72,27 @@ def test_each_event_has_its_exchange_routing_key_delivery_and_payload(document, 
     channel = document["channels"][name]
     assert channel["address"] == event_type
     assert channel["bindings"]["amqp"]["exchange"] == {
-        "name": f"{producer}.events", "type": "topic", "durable": True, "autoDelete": False,
-        "vhost": "alliance"}
+        "name": f"{producer}.events",
+        "type": "topic",
+        "durable": True,
+        "autoDelete": False,
+        "vhost": "alliance",
+    }
     operation = document["operations"][name.replace(".", "_")]
     assert operation["action"] == "send" and resolve(document, operation["channel"]) is channel
     assert operation["bindings"]["amqp"]["deliveryMode"] == 2
     assert operation["x-delivery-guarantee"] == "at-least-once"
     message = resolve(document, operation["messages"][0])
     payload = message["payload"]
-    assert set(payload["required"]) == {"event_id", "event_type", "schema_version", "occurred_at",
-                                        "producer", "correlation_id", "data"}
+    assert set(payload["required"]) == {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "producer",
+        "correlation_id",
+        "data",
+    }
     marshmallow_required = {n for n, f in contract.schema().fields.items() if f.required}
     assert set(payload["properties"]["data"]["required"]) == marshmallow_required
     assert set(payload["properties"]["data"]["properties"]) == set(contract.schema().fields)

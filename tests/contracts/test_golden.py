@@ -43,8 +43,10 @@ def compatibility_problems(contract: EventContract, sample: dict) -> list[str]:
         for error in jsonschema.Draft7Validator(payload_schema(contract)).iter_errors(sample)
     ]
     # RAISE: a field the sample carries but the contract no longer declares was removed.
-    for where, errors in (("envelope", EnvelopeSchema(unknown=RAISE).validate(sample)),
-                          ("data", contract.schema(unknown=RAISE).validate(sample.get("data") or {}))):
+    for where, errors in (
+        ("envelope", EnvelopeSchema(unknown=RAISE).validate(sample)),
+        ("data", contract.schema(unknown=RAISE).validate(sample.get("data") or {})),
+    ):
         problems += [f"marshmallow {where}.{field}: {messages}" for field, messages in errors.items()]
     recorded_major = str(sample.get("schema_version", "")).split(".")[0]
     if recorded_major != contract.schema_version.split(".")[0]:
@@ -91,16 +93,18 @@ def with_data_schema(declared: dict) -> EventContract:
     return dataclasses.replace(ISSUED, schema=Schema.from_dict(declared, name="ChangedCertificateIssued"))
 
 
-@pytest.mark.parametrize("change, declared", [
-    ("a field removed", {k: v for k, v in ISSUED_FIELDS.items() if k != "occupation"}),
-    ("an optional field made required", {**ISSUED_FIELDS, "level": fields.Integer(required=True, allow_none=True)}),
-    ("a type changed", {**ISSUED_FIELDS, "level": fields.String(allow_none=True)}),
-    ("a nullable field made non-null", {**ISSUED_FIELDS, "valid_until": fields.String(allow_none=False)}),
-])
+@pytest.mark.parametrize(
+    "change, declared",
+    [
+        ("a field removed", {k: v for k, v in ISSUED_FIELDS.items() if k != "occupation"}),
+        ("an optional field made required", {**ISSUED_FIELDS, "level": fields.Integer(required=True, allow_none=True)}),
+        ("a type changed", {**ISSUED_FIELDS, "level": fields.String(allow_none=True)}),
+        ("a nullable field made non-null", {**ISSUED_FIELDS, "valid_until": fields.String(allow_none=False)}),
+    ],
+)
 def test_the_golden_check_fails_for_a_change_that_breaks_subscribers(change, declared):
     contract = with_data_schema(declared)
-    problems = [p for sample in golden_samples(ISSUED.qualified_name)
-                for p in compatibility_problems(contract, sample)]
+    problems = [p for sample in golden_samples(ISSUED.qualified_name) for p in compatibility_problems(contract, sample)]
     assert problems, f"{change} went unnoticed"
 
 

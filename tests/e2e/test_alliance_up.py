@@ -14,6 +14,7 @@ from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
+
 def test_alliance_up_runs_the_slice_stops_cleanly_and_keeps_data(system_env, tmp_path):
     port = free_port()
     system = RunningSystem(system_env, port, tmp_path / "up.log")
@@ -22,30 +23,44 @@ def test_alliance_up_runs_the_slice_stops_cleanly_and_keeps_data(system_env, tmp
         admin = system.admin()
         assert requests.get(f"{system.url}/ready", timeout=10).status_code == 200
 
-        school = requests.post(f"{system.url}/api/v1/organisations", headers=admin, timeout=30, json={
-            "name": "武隆职业教育中心", "kind": "secondary_vocational_school", "region": "重庆"}).json()
-        person = requests.post(f"{system.url}/api/v1/organisations/{school['id']}/people",
-                               headers=admin, timeout=30,
-                               json={"name": "王小明", "kind": "student",
-                                     "national_id": "110101199003077774"}).json()
-        issued = requests.post(f"{system.url}/api/v1/certificates", headers=admin, timeout=30, json={
-            "kind": "training_completion", "holder_id": person["id"], "issuer_id": school["id"],
-            "title": "企业面对面 实践培训"})
+        school = requests.post(
+            f"{system.url}/api/v1/organisations",
+            headers=admin,
+            timeout=30,
+            json={"name": "武隆职业教育中心", "kind": "secondary_vocational_school", "region": "重庆"},
+        ).json()
+        person = requests.post(
+            f"{system.url}/api/v1/organisations/{school['id']}/people",
+            headers=admin,
+            timeout=30,
+            json={"name": "王小明", "kind": "student", "national_id": "110101199003077774"},
+        ).json()
+        issued = requests.post(
+            f"{system.url}/api/v1/certificates",
+            headers=admin,
+            timeout=30,
+            json={
+                "kind": "training_completion",
+                "holder_id": person["id"],
+                "issuer_id": school["id"],
+                "title": "企业面对面 实践培训",
+            },
+        )
         assert issued.status_code == 201, issued.text
         number = issued.json()["number"]
         started = time.monotonic()
 
         def in_portfolio() -> bool:
-            body = requests.get(f"{system.url}/api/v1/people/{person['id']}", headers=admin,
-                                timeout=10).json()
+            body = requests.get(f"{system.url}/api/v1/people/{person['id']}", headers=admin, timeout=10).json()
             return [c["number"] for c in body["certificates"]] == [number]
 
         wait_for(in_portfolio, timeout=10, message="the certificate in the portfolio")
         print(f"portfolio updated {time.monotonic() - started:.3f} s after issuing")
 
         org_token = system.token("--role", "org_admin", "--org", school["id"])
-        own = requests.get(f"{system.url}/api/v1/people/{person['id']}",
-                           headers={"Authorization": f"Bearer {org_token}"}, timeout=10)
+        own = requests.get(
+            f"{system.url}/api/v1/people/{person['id']}", headers={"Authorization": f"Bearer {org_token}"}, timeout=10
+        )
         assert own.status_code == 200
 
         children = descendants(system.process.pid)

@@ -29,17 +29,29 @@ def snapshot(system: RunningSystem) -> dict[str, list]:
     events = system.all("/api/v1/events")
     return {
         "organisations": sorted(o["name"] for o in organisations),
-        "memberships": sorted((m["organisation_id"], m["role"], m["status"])
-                              for m in system.all(f"/api/v1/alliances/{demo_alliance['id']}/memberships")),
-        "people": sorted(p["student_number"] for o in organisations
-                         for p in system.all(f"/api/v1/organisations/{o['id']}/people")),
+        "memberships": sorted(
+            (m["organisation_id"], m["role"], m["status"])
+            for m in system.all(f"/api/v1/alliances/{demo_alliance['id']}/memberships")
+        ),
+        "people": sorted(
+            p["student_number"] for o in organisations for p in system.all(f"/api/v1/organisations/{o['id']}/people")
+        ),
         "events": sorted((e["title"], e["status"]) for e in events),
-        "registrations": sorted(r["team_name"] for e in events if e["kind"] == "skills_competition"
-                                for r in system.all(f"/api/v1/events/{e['id']}/registrations")),
+        "registrations": sorted(
+            r["team_name"]
+            for e in events
+            if e["kind"] == "skills_competition"
+            for r in system.all(f"/api/v1/events/{e['id']}/registrations")
+        ),
         "certificates": sorted((c["kind"], c["holder_id"], c["title"]) for c in system.all("/api/v1/certificates")),
         "lead": [demo_alliance["lead_organisation_id"]],
-        "wulong_2022": [system.get("/api/v1/stats/attainment", year=2022, organisation_id=next(
-            o["id"] for o in organisations if o["name"] == demo.WULONG))],
+        "wulong_2022": [
+            system.get(
+                "/api/v1/stats/attainment",
+                year=2022,
+                organisation_id=next(o["id"] for o in organisations if o["name"] == demo.WULONG),
+            )
+        ],
     }
 
 
@@ -70,8 +82,11 @@ def test_seed_loads_the_demo_alliance_and_a_second_run_changes_nothing(system):
     assert loaded["registrations"] == sorted(team for _, team, *_ in demo.TEAMS)
     kinds = [kind for kind, _, _ in loaded["certificates"]]
     # 3 teams × 3 people win prizes; two teachers completed the training; 39 passed the assessment.
-    assert (kinds.count("competition_award"), kinds.count("training_completion"), kinds.count("skill_level")) \
-        == (9, 2, 39)
+    assert (kinds.count("competition_award"), kinds.count("training_completion"), kinds.count("skill_level")) == (
+        9,
+        2,
+        39,
+    )
     stats = loaded["wulong_2022"][0]
     assert (stats["assessed"], stats["certified"]) == (COHORT, 39)
 
@@ -82,7 +97,8 @@ def test_seed_loads_the_demo_alliance_and_a_second_run_changes_nothing(system):
 
 
 def test_seed_says_how_to_start_the_gateway_when_none_answers(tmp_path):
-    result = alliance("seed", "--demo", "--url", f"http://127.0.0.1:{free_port()}",
-                      ALLIANCE_DATA_DIR=str(tmp_path / "var"))
+    result = alliance(
+        "seed", "--demo", "--url", f"http://127.0.0.1:{free_port()}", ALLIANCE_DATA_DIR=str(tmp_path / "var")
+    )
     assert result.returncode == 2
     assert "alliance up" in result.stderr and "Traceback" not in result.stderr

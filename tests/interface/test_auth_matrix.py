@@ -56,10 +56,15 @@ class Case:
 
 def event_body(alliance_id: str, organiser_id: str, title: str) -> dict[str, Any]:
     starts = datetime.now(UTC) + timedelta(days=30)
-    return {"alliance_id": alliance_id, "organiser_id": organiser_id, "kind": "skills_competition",
-            "title": title, "starts_at": starts.isoformat(),
-            "ends_at": (starts + timedelta(hours=8)).isoformat(),
-            "registration_closes_at": (starts - timedelta(days=1)).isoformat()}
+    return {
+        "alliance_id": alliance_id,
+        "organiser_id": organiser_id,
+        "kind": "skills_competition",
+        "title": title,
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=8)).isoformat(),
+        "registration_closes_at": (starts - timedelta(days=1)).isoformat(),
+    }
 
 
 def build_world(api: Api) -> dict[str, str]:
@@ -67,23 +72,51 @@ def build_world(api: Api) -> dict[str, str]:
     alliance = ok(api.post("/api/v1/alliances", json={"name": "成渝教研联盟", "region": "川渝"}), 201)["id"]
     second = ok(api.post("/api/v1/alliances", json={"name": "渝东北职教联盟"}), 201)["id"]
     third = ok(api.post("/api/v1/alliances", json={"name": "川南职教联盟"}), 201)["id"]
-    a = ok(api.post("/api/v1/organisations", json={
-        "name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school", "region": "重庆",
-        "accredited_evaluator": True,
-        "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"}}), 201)["id"]
-    b = ok(api.post("/api/v1/organisations", json={
-        "name": "四川邻水职业中学", "kind": "secondary_vocational_school", "region": "四川"}), 201)["id"]
-    lead = ok(api.post(f"/api/v1/alliances/{alliance}/memberships",
-                       json={"organisation_id": a, "role": "lead"}), 201)["id"]
+    a = ok(
+        api.post(
+            "/api/v1/organisations",
+            json={
+                "name": "重庆市渝中职业教育中心",
+                "kind": "secondary_vocational_school",
+                "region": "重庆",
+                "accredited_evaluator": True,
+                "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"},
+            },
+        ),
+        201,
+    )["id"]
+    b = ok(
+        api.post(
+            "/api/v1/organisations",
+            json={"name": "四川邻水职业中学", "kind": "secondary_vocational_school", "region": "四川"},
+        ),
+        201,
+    )["id"]
+    lead = ok(api.post(f"/api/v1/alliances/{alliance}/memberships", json={"organisation_id": a, "role": "lead"}), 201)[
+        "id"
+    ]
     ok(api.post(f"/api/v1/memberships/{lead}/approve"))
-    member = ok(api.post(f"/api/v1/alliances/{alliance}/memberships",
-                         json={"organisation_id": b, "role": "member"}), 201)["id"]
+    member = ok(
+        api.post(f"/api/v1/alliances/{alliance}/memberships", json={"organisation_id": b, "role": "member"}), 201
+    )["id"]
     ok(api.post(f"/api/v1/memberships/{member}/approve"))
-    applied = ok(api.post(f"/api/v1/alliances/{second}/memberships",
-                          json={"organisation_id": a, "role": "member"}), 201)["id"]
-    people = ok(api.post(f"/api/v1/organisations/{a}/people/batch", json={"people": [
-        {"name": HOLDER, "kind": "student"}, {"name": "李娜", "kind": "student"},
-        {"name": "王强", "kind": "student"}, {"name": "赵敏", "kind": "student"}]}), 201)["items"]
+    applied = ok(
+        api.post(f"/api/v1/alliances/{second}/memberships", json={"organisation_id": a, "role": "member"}), 201
+    )["id"]
+    people = ok(
+        api.post(
+            f"/api/v1/organisations/{a}/people/batch",
+            json={
+                "people": [
+                    {"name": HOLDER, "kind": "student"},
+                    {"name": "李娜", "kind": "student"},
+                    {"name": "王强", "kind": "student"},
+                    {"name": "赵敏", "kind": "student"},
+                ]
+            },
+        ),
+        201,
+    )["items"]
     p1, p2, p3, p4 = (person["id"] for person in people)
 
     def created_event(title: str, publish: bool = True) -> str:
@@ -94,8 +127,9 @@ def build_world(api: Api) -> dict[str, str]:
 
     def registration(event_id: str, person_ids: list[str]) -> str:
         def registered():
-            response = api.post(f"/api/v1/events/{event_id}/registrations",
-                                json={"organisation_id": a, "person_ids": person_ids})
+            response = api.post(
+                f"/api/v1/events/{event_id}/registrations", json={"organisation_id": a, "person_ids": person_ids}
+            )
             return response.json()["id"] if response.status_code == 201 else None
 
         return wait_for(registered, timeout=20, message="events_svc to know A's membership and people")
@@ -105,23 +139,72 @@ def build_world(api: Api) -> dict[str, str]:
     scored = registration(results_event, [p1, p2])
     cancellable = registration(open_event, [p3])
     ok(api.post(f"/api/v1/events/{results_event}/close"))
-    ok(api.post(f"/api/v1/events/{results_event}/results", json={"results": [
-        {"registration_id": scored, "score": 98, "rank": 1, "award": "first_prize"}]}), 201)
-    skill = ok(api.post("/api/v1/certificates", json={
-        "kind": "skill_level", "holder_id": p1, "issuer_id": a, "title": "网络与信息安全管理员 职业技能等级证书",
-        "occupation": "网络与信息安全管理员", "level": 4}), 201)["number"]
-    training = ok(api.post("/api/v1/certificates", json={
-        "kind": "training_completion", "holder_id": p2, "issuer_id": a, "title": "师资培训"}), 201)["number"]
-    job = ok(api.post("/api/v1/assessments", json={
-        "issuer_id": a, "occupation": "网络与信息安全管理员", "level": 4, "assessed_on": date.today().isoformat(),
-        "results": [{"person_id": p4, "passed": True, "score": 88}]}), 202)["id"]
+    ok(
+        api.post(
+            f"/api/v1/events/{results_event}/results",
+            json={"results": [{"registration_id": scored, "score": 98, "rank": 1, "award": "first_prize"}]},
+        ),
+        201,
+    )
+    skill = ok(
+        api.post(
+            "/api/v1/certificates",
+            json={
+                "kind": "skill_level",
+                "holder_id": p1,
+                "issuer_id": a,
+                "title": "网络与信息安全管理员 职业技能等级证书",
+                "occupation": "网络与信息安全管理员",
+                "level": 4,
+            },
+        ),
+        201,
+    )["number"]
+    training = ok(
+        api.post(
+            "/api/v1/certificates",
+            json={"kind": "training_completion", "holder_id": p2, "issuer_id": a, "title": "师资培训"},
+        ),
+        201,
+    )["number"]
+    job = ok(
+        api.post(
+            "/api/v1/assessments",
+            json={
+                "issuer_id": a,
+                "occupation": "网络与信息安全管理员",
+                "level": 4,
+                "assessed_on": date.today().isoformat(),
+                "results": [{"person_id": p4, "passed": True, "score": 88}],
+            },
+        ),
+        202,
+    )["id"]
     credential = ok(api.get(f"/api/v1/certificates/{skill}/credential", role=None))
     status_list = credential["credentialStatus"][0]["statusListCredential"].rsplit("/", 1)[-1]
-    return {"alliance": alliance, "second_alliance": second, "third_alliance": third, "a": a, "b": b,
-            "lead": lead, "applied": applied, "p1": p1, "p2": p2, "p3": p3, "p4": p4,
-            "results_event": results_event, "open_event": open_event, "status_event": status_event,
-            "draft_event": draft_event, "scored": scored, "cancellable": cancellable,
-            "skill": skill, "training": training, "job": job, "status_list": status_list}
+    return {
+        "alliance": alliance,
+        "second_alliance": second,
+        "third_alliance": third,
+        "a": a,
+        "b": b,
+        "lead": lead,
+        "applied": applied,
+        "p1": p1,
+        "p2": p2,
+        "p3": p3,
+        "p4": p4,
+        "results_event": results_event,
+        "open_event": open_event,
+        "status_event": status_event,
+        "draft_event": draft_event,
+        "scored": scored,
+        "cancellable": cancellable,
+        "skill": skill,
+        "training": training,
+        "job": job,
+        "status_list": status_list,
+    }
 
 
 def matrix(w: dict[str, str]) -> list[Case]:
@@ -130,64 +213,152 @@ def matrix(w: dict[str, str]) -> list[Case]:
     certificate = {"kind": "training_completion", "holder_id": w["p1"], "issuer_id": a, "title": "教学能力提升培训"}
     return [
         # system, documents and web pages: public
-        Case("health", READ), Case("ready", READ), Case("openapi", READ), Case("docs", READ),
-        Case("docs_asset", READ, {"name": "swagger-ui.css"}), Case("asyncapi", READ),
-        Case("did_document", READ), Case("verify_page", READ), Case("calendar_page", READ),
-        Case("dashboard_page", READ), Case("web_asset", READ, {"name": "app.css"}),
+        Case("health", READ),
+        Case("ready", READ),
+        Case("openapi", READ),
+        Case("docs", READ),
+        Case("docs_asset", READ, {"name": "swagger-ui.css"}),
+        Case("asyncapi", READ),
+        Case("did_document", READ),
+        Case("verify_page", READ),
+        Case("calendar_page", READ),
+        Case("dashboard_page", READ),
+        Case("web_asset", READ, {"name": "app.css"}),
         # alliances and organisations: the admin creates, any token reads
         Case("create_alliance", ADMIN_ONLY, body={"name": "川渝职教集团"}, override={ALLIANCE_ADMIN: 201}),
-        Case("list_alliances", READ), Case("get_alliance", READ, {"alliance_id": w["alliance"]}),
-        Case("create_organisation", ADMIN_ONLY, body={"name": "重庆宗申集团", "kind": "enterprise"},
-             override={ALLIANCE_ADMIN: 201}),
-        Case("list_organisations", READ), Case("get_organisation", READ, {"organisation_id": a}),
-        Case("update_organisation", OWN, {"organisation_id": a}, body={"district": "渝中区"},
-             override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
-        Case("update_organisation", OWN, {"organisation_id": a}, body={"accredited_evaluator": True},
-             override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: 200}),
+        Case("list_alliances", READ),
+        Case("get_alliance", READ, {"alliance_id": w["alliance"]}),
+        Case(
+            "create_organisation",
+            ADMIN_ONLY,
+            body={"name": "重庆宗申集团", "kind": "enterprise"},
+            override={ALLIANCE_ADMIN: 201},
+        ),
+        Case("list_organisations", READ),
+        Case("get_organisation", READ, {"organisation_id": a}),
+        Case(
+            "update_organisation",
+            OWN,
+            {"organisation_id": a},
+            body={"district": "渝中区"},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "update_organisation",
+            OWN,
+            {"organisation_id": a},
+            body={"accredited_evaluator": True},
+            override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: 200},
+        ),
         # memberships: an org_admin applies for, reads and leaves its own; the rest is the admin's
-        Case("apply_for_membership", OWN, {"alliance_id": w["third_alliance"]},
-             body={"organisation_id": a, "role": "member"}, override={OWN_ORG: 201, ALLIANCE_ADMIN: 409}),
+        Case(
+            "apply_for_membership",
+            OWN,
+            {"alliance_id": w["third_alliance"]},
+            body={"organisation_id": a, "role": "member"},
+            override={OWN_ORG: 201, ALLIANCE_ADMIN: 409},
+        ),
         Case("list_memberships", READ, {"alliance_id": w["alliance"]}, secret=w["lead"]),
         Case("get_membership", OWN, {"membership_id": w["lead"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
-        Case("change_membership", ADMIN_ONLY, {"membership_id": w["applied"], "action": "approve"}, body={},
-             override={ALLIANCE_ADMIN: 200}),
-        Case("change_membership", OWN, {"membership_id": w["applied"], "action": "leave"}, body={},
-             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409}),
+        Case(
+            "change_membership",
+            ADMIN_ONLY,
+            {"membership_id": w["applied"], "action": "approve"},
+            body={},
+            override={ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "change_membership",
+            OWN,
+            {"membership_id": w["applied"], "action": "leave"},
+            body={},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 409},
+        ),
         # people: A's org_admin and the admin
-        Case("create_person", OWN, {"organisation_id": a}, body={"name": "陈静", "kind": "teacher"},
-             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
-        Case("create_people", OWN, {"organisation_id": a}, body={"people": [{"name": "刘洋", "kind": "expert"}]},
-             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        Case(
+            "create_person",
+            OWN,
+            {"organisation_id": a},
+            body={"name": "陈静", "kind": "teacher"},
+            override={OWN_ORG: 201, ALLIANCE_ADMIN: 201},
+        ),
+        Case(
+            "create_people",
+            OWN,
+            {"organisation_id": a},
+            body={"people": [{"name": "刘洋", "kind": "expert"}]},
+            override={OWN_ORG: 201, ALLIANCE_ADMIN: 201},
+        ),
         Case("list_people", OWN, {"organisation_id": a}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case("get_person", OWN, {"person_id": w["p1"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         # events: the public sees published ones; a draft exists only for its organiser and the admin
-        Case("create_event", OWN, body=event_body(w["alliance"], a, "教师教学能力比赛"),
-             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
-        Case("list_events", READ, secret=DRAFT_TITLE), Case("events_calendar", READ, secret=DRAFT_TITLE),
+        Case(
+            "create_event",
+            OWN,
+            body=event_body(w["alliance"], a, "教师教学能力比赛"),
+            override={OWN_ORG: 201, ALLIANCE_ADMIN: 201},
+        ),
+        Case("list_events", READ, secret=DRAFT_TITLE),
+        Case("events_calendar", READ, secret=DRAFT_TITLE),
         Case("get_event", READ, {"event_id": w["results_event"]}),
-        Case("get_event", OWN, {"event_id": w["draft_event"]},
-             override={NO_TOKEN: HIDDEN, OTHER_ORG: HIDDEN, OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case(
+            "get_event",
+            OWN,
+            {"event_id": w["draft_event"]},
+            override={NO_TOKEN: HIDDEN, OTHER_ORG: HIDDEN, OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
         Case("event_calendar", READ, {"event_id": w["results_event"]}),
-        Case("event_calendar", OWN, {"event_id": w["draft_event"]},
-             override={NO_TOKEN: HIDDEN, OTHER_ORG: HIDDEN, OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
-        Case("change_event_status", OWN, {"event_id": w["status_event"], "action": "close"},
-             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409}),
+        Case(
+            "event_calendar",
+            OWN,
+            {"event_id": w["draft_event"]},
+            override={NO_TOKEN: HIDDEN, OTHER_ORG: HIDDEN, OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "change_event_status",
+            OWN,
+            {"event_id": w["status_event"], "action": "close"},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 409},
+        ),
         # registrations: the registrant's org_admin (the organiser sees them all) and the admin
-        Case("register", OWN, {"event_id": w["open_event"]}, body={"organisation_id": a, "person_ids": [w["p4"]]},
-             override={OWN_ORG: 201, ALLIANCE_ADMIN: 409}),
+        Case(
+            "register",
+            OWN,
+            {"event_id": w["open_event"]},
+            body={"organisation_id": a, "person_ids": [w["p4"]]},
+            override={OWN_ORG: 201, ALLIANCE_ADMIN: 409},
+        ),
         Case("list_registrations", READ, {"event_id": w["results_event"]}, secret=w["scored"]),
-        Case("list_registrations", OWN, {"event_id": w["results_event"]}, params={"organisation_id": a},
-             override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case(
+            "list_registrations",
+            OWN,
+            {"event_id": w["results_event"]},
+            params={"organisation_id": a},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
         # B may not register A's people under its own name
-        Case("register", OWN, {"event_id": w["open_event"]}, body={"organisation_id": w["b"], "person_ids": [w["p2"]]},
-             override={OTHER_ORG: REFUSED, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: REFUSED}),
-        Case("cancel_registration", OWN, {"event_id": w["open_event"], "registration_id": w["cancellable"]},
-             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409}),
+        Case(
+            "register",
+            OWN,
+            {"event_id": w["open_event"]},
+            body={"organisation_id": w["b"], "person_ids": [w["p2"]]},
+            override={OTHER_ORG: REFUSED, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: REFUSED},
+        ),
+        Case(
+            "cancel_registration",
+            OWN,
+            {"event_id": w["open_event"], "registration_id": w["cancellable"]},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 409},
+        ),
         # results: the organiser and the admin
         Case("get_results", OWN, {"event_id": w["results_event"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
-        Case("publish_results", OWN, {"event_id": w["results_event"]}, body={"results": [
-            {"registration_id": w["scored"], "score": 99, "rank": 1, "award": "first_prize"}]},
-             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        Case(
+            "publish_results",
+            OWN,
+            {"event_id": w["results_event"]},
+            body={"results": [{"registration_id": w["scored"], "score": 99, "rank": 1, "award": "first_prize"}]},
+            override={OWN_ORG: 201, ALLIANCE_ADMIN: 201},
+        ),
         # certificates: the issuer's org_admin and the admin; credentials and verification are public
         Case("list_certificates", READ, secret=w["skill"]),
         Case("get_certificate", OWN, {"number": w["skill"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
@@ -198,16 +369,38 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("attainment", READ, params={"organisation_id": a, "year": date.today().year}),
         Case("get_job", OWN, {"job_id": w["job"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case("issue_certificate", OWN, body=certificate, override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
-        Case("issue_batch", OWN, body={"issuer_id": a, "items": [{**certificate, "holder_id": w["p3"]}]},
-             override={OWN_ORG: 202, ALLIANCE_ADMIN: 202}),
+        Case(
+            "issue_batch",
+            OWN,
+            body={"issuer_id": a, "items": [{**certificate, "holder_id": w["p3"]}]},
+            override={OWN_ORG: 202, ALLIANCE_ADMIN: 202},
+        ),
         # nor issue in A's name by naming itself the batch's issuer
-        Case("issue_batch", OWN, body={"issuer_id": w["b"], "items": [certificate]},
-             override={OTHER_ORG: REFUSED, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: REFUSED}),
-        Case("submit_assessment", OWN, body={
-            "issuer_id": a, "occupation": "电子商务师", "level": 5, "assessed_on": date.today().isoformat(),
-            "results": [{"person_id": w["p3"], "passed": True}]}, override={OWN_ORG: 202, ALLIANCE_ADMIN: 202}),
-        Case("change_certificate_status", OWN, {"number": w["training"], "action": "suspend"},
-             body={"reason": "under review"}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 409}),
+        Case(
+            "issue_batch",
+            OWN,
+            body={"issuer_id": w["b"], "items": [certificate]},
+            override={OTHER_ORG: REFUSED, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: REFUSED},
+        ),
+        Case(
+            "submit_assessment",
+            OWN,
+            body={
+                "issuer_id": a,
+                "occupation": "电子商务师",
+                "level": 5,
+                "assessed_on": date.today().isoformat(),
+                "results": [{"person_id": w["p3"], "passed": True}],
+            },
+            override={OWN_ORG: 202, ALLIANCE_ADMIN: 202},
+        ),
+        Case(
+            "change_certificate_status",
+            OWN,
+            {"number": w["training"], "action": "suspend"},
+            body={"reason": "under review"},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 409},
+        ),
     ]
 
 
@@ -233,8 +426,12 @@ def meets(outcome: Outcome, response) -> bool:
 
 
 def request_as(api: Api, caller: str, spec: Route, case: Case, w: dict[str, str]):
-    role, org = {NO_TOKEN: (None, None), OTHER_ORG: ("org_admin", w["b"]),
-                 OWN_ORG: ("org_admin", w["a"]), ALLIANCE_ADMIN: ("alliance_admin", None)}[caller]
+    role, org = {
+        NO_TOKEN: (None, None),
+        OTHER_ORG: ("org_admin", w["b"]),
+        OWN_ORG: ("org_admin", w["a"]),
+        ALLIANCE_ADMIN: ("alliance_admin", None),
+    }[caller]
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda match: case.values[match.group(1)], spec.path)
     return api.request(spec.method, path, role=role, org=org, json=case.body, params=case.params)
 

@@ -26,9 +26,13 @@ from tests.support.api import Api, create
 from tests.support.cli import alliance_in_process
 from tests.support.waiting import wait_for
 
-EVALUATOR = {"name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school", "region": "重庆",
-             "accredited_evaluator": True,
-             "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"}}
+EVALUATOR = {
+    "name": "重庆市渝中职业教育中心",
+    "kind": "secondary_vocational_school",
+    "region": "重庆",
+    "accredited_evaluator": True,
+    "evaluator": {"type": "S", "code": "5001", "province": "50", "site": "000123"},
+}
 HOLDER_NAME = "张三丰"
 
 
@@ -41,9 +45,15 @@ def register_person(api: Api, organisation_id: str, name: str = HOLDER_NAME, **e
 
 
 def issue(api: Api, holder_id: str, issuer_id: str, **overrides) -> dict:
-    body = {"kind": "skill_level", "holder_id": holder_id, "issuer_id": issuer_id,
-            "title": "网络与信息安全管理员 职业技能等级证书", "occupation": "网络与信息安全管理员",
-            "level": 4, **overrides}
+    body = {
+        "kind": "skill_level",
+        "holder_id": holder_id,
+        "issuer_id": issuer_id,
+        "title": "网络与信息安全管理员 职业技能等级证书",
+        "occupation": "网络与信息安全管理员",
+        "level": 4,
+        **overrides,
+    }
     return create(api, "/api/v1/certificates", body)
 
 
@@ -66,8 +76,7 @@ def write(tmp_path: Path, name: str, document: dict) -> str:
 
 
 def cli_verify(tmp_path: Path, credential: dict, did: dict, lists: list[dict], *extra: str) -> tuple[int, str]:
-    args = ["verify", write(tmp_path, "credential.json", credential),
-            "--did", write(tmp_path, "did.json", did)]
+    args = ["verify", write(tmp_path, "credential.json", credential), "--did", write(tmp_path, "did.json", did)]
     for position, status_list in enumerate(lists):
         args += ["--status-list", write(tmp_path, f"list-{position}.json", status_list)]
     result = alliance_in_process(*args, *extra)
@@ -94,9 +103,17 @@ def test_numbers_are_unique_and_well_formed_under_parallel_issuance_on_two_insta
 
     def issue_one(position: int):
         kind = "skill_level" if position % 2 else "competition_award"
-        return api.post("/api/v1/certificates", json={
-            "kind": kind, "holder_id": people[position % 4]["id"], "issuer_id": school["id"],
-            "title": "网络搭建与应用", "occupation": "网络与信息安全管理员", "level": 3})
+        return api.post(
+            "/api/v1/certificates",
+            json={
+                "kind": kind,
+                "holder_id": people[position % 4]["id"],
+                "issuer_id": school["id"],
+                "title": "网络搭建与应用",
+                "occupation": "网络与信息安全管理员",
+                "level": 3,
+            },
+        )
 
     responses = list(pool.imap(issue_one, range(40)))
 
@@ -115,13 +132,27 @@ def test_numbers_are_unique_and_well_formed_under_parallel_issuance_on_two_insta
 def test_skill_level_needs_an_accredited_evaluator(api):
     school = register_evaluator(api, accredited_evaluator=False, evaluator=None, name="武隆职业教育中心")
     person = register_person(api, school["id"])
-    response = api.post("/api/v1/certificates", json={
-        "kind": "skill_level", "holder_id": person["id"], "issuer_id": school["id"],
-        "title": "电工", "occupation": "电工", "level": 5})
+    response = api.post(
+        "/api/v1/certificates",
+        json={
+            "kind": "skill_level",
+            "holder_id": person["id"],
+            "issuer_id": school["id"],
+            "title": "电工",
+            "occupation": "电工",
+            "level": 5,
+        },
+    )
     assert response.status_code == 403
-    unknown = api.post("/api/v1/certificates", json={
-        "kind": "participation", "holder_id": "000000000000000000000000", "issuer_id": school["id"],
-        "title": "开放日"})
+    unknown = api.post(
+        "/api/v1/certificates",
+        json={
+            "kind": "participation",
+            "holder_id": "000000000000000000000000",
+            "issuer_id": school["id"],
+            "title": "开放日",
+        },
+    )
     assert unknown.status_code == 404
 
 
@@ -160,11 +191,14 @@ def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_pat
     school = register_evaluator(api)
     person = register_person(api, school["id"])
     number = issue(api, person["id"], school["id"])["number"]
-    entry = {e["statusPurpose"]: e for e in
-             api.get(f"/api/v1/certificates/{number}/credential", role=None).json()["credentialStatus"]}
+    entry = {
+        e["statusPurpose"]: e
+        for e in api.get(f"/api/v1/certificates/{number}/credential", role=None).json()["credentialStatus"]
+    }
 
-    suspended = api.post(f"/api/v1/certificates/{number}/suspend", json={"reason": "under review"},
-                         role="org_admin", org=school["id"])
+    suspended = api.post(
+        f"/api/v1/certificates/{number}/suspend", json={"reason": "under review"}, role="org_admin", org=school["id"]
+    )
     assert suspended.status_code == 200, suspended.text
     assert suspended.json()["status"] == "suspended"
     credential, did, lists = public_documents(api, number)
@@ -175,8 +209,9 @@ def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_pat
 
     no_reason = api.post(f"/api/v1/certificates/{number}/revoke", json={})
     assert no_reason.status_code == 400
-    other_org = api.post(f"/api/v1/certificates/{number}/revoke", json={"reason": "x"},
-                         role="org_admin", org="000000000000000000000000")
+    other_org = api.post(
+        f"/api/v1/certificates/{number}/revoke", json={"reason": "x"}, role="org_admin", org="000000000000000000000000"
+    )
     assert other_org.status_code == 403
     revoked = api.post(f"/api/v1/certificates/{number}/revoke", json={"reason": "forged assessment record"})
     assert revoked.status_code == 200, revoked.text

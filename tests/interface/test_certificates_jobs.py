@@ -24,8 +24,7 @@ def all_certificates(api: Api) -> list[dict]:
     return all_items(lambda query: api.get("/api/v1/certificates", params=query).json())
 
 
-def finished_job(api: Api, job_id: str, snapshots: list[dict] | None = None,
-                 timeout: float = 60) -> dict:
+def finished_job(api: Api, job_id: str, snapshots: list[dict] | None = None, timeout: float = 60) -> dict:
     def finished():
         job = api.get(f"/api/v1/jobs/{job_id}").json()
         if snapshots is not None:
@@ -39,10 +38,15 @@ def test_a_cohort_assessment_issues_each_pass_once_and_gives_the_attainment_rate
     school = register_evaluator(api)
     people = register_cohort(api, school["id"], CANDIDATES)
     assessment = {
-        "issuer_id": school["id"], "occupation": "网络与信息安全管理员", "level": 4,
-        "assessed_on": "2022-06-18", "external_ref": "YZ-2022-06",
-        "results": [{"person_id": person_id, "passed": i < PASSED, "score": 90.0 if i < PASSED else 40.5}
-                    for i, person_id in enumerate(people)],
+        "issuer_id": school["id"],
+        "occupation": "网络与信息安全管理员",
+        "level": 4,
+        "assessed_on": "2022-06-18",
+        "external_ref": "YZ-2022-06",
+        "results": [
+            {"person_id": person_id, "passed": i < PASSED, "score": 90.0 if i < PASSED else 40.5}
+            for i, person_id in enumerate(people)
+        ],
     }
 
     started = time.monotonic()
@@ -64,12 +68,22 @@ def test_a_cohort_assessment_issues_each_pass_once_and_gives_the_attainment_rate
     assert {c["holder_id"] for c in certificates} == set(people[:PASSED])
     assert all(c["number"].startswith("S500150000123") and c["number"][15] == "4" for c in certificates)
 
-    stats = api.get("/api/v1/stats/attainment", params={"organisation_id": school["id"], "year": 2022},
-                    role="org_admin", org="someone-else").json()
+    stats = api.get(
+        "/api/v1/stats/attainment",
+        params={"organisation_id": school["id"], "year": 2022},
+        role="org_admin",
+        org="someone-else",
+    ).json()
     assert (stats["assessed"], stats["certified"], stats["attainment_rate"]) == (CANDIDATES, PASSED, 0.976)
     assert stats["by_occupation_and_level"] == [
-        {"occupation": "网络与信息安全管理员", "level": 4, "assessed": CANDIDATES, "certified": PASSED,
-         "attainment_rate": 0.976}]
+        {
+            "occupation": "网络与信息安全管理员",
+            "level": 4,
+            "assessed": CANDIDATES,
+            "certified": PASSED,
+            "attainment_rate": 0.976,
+        }
+    ]
 
     resent = api.post("/api/v1/assessments", json=assessment)
     assert resent.status_code == 202
@@ -84,28 +98,49 @@ def test_a_batch_issues_the_rest_when_one_holder_is_unknown_and_a_resend_issues_
     school = register_evaluator(api)
     people = [register_person(api, school["id"], name=n)["id"] for n in ("王小明", "李四")]
     item = {"kind": "training_completion", "issuer_id": school["id"], "title": "网络搭建与应用 师资培训"}
-    batch = {"issuer_id": school["id"],
-             "items": [{**item, "holder_id": people[0]}, {**item, "holder_id": "000000000000000000000000"},
-                       {**item, "holder_id": people[1]}]}
+    batch = {
+        "issuer_id": school["id"],
+        "items": [
+            {**item, "holder_id": people[0]},
+            {**item, "holder_id": "000000000000000000000000"},
+            {**item, "holder_id": people[1]},
+        ],
+    }
 
     job = finished_job(api, api.post("/api/v1/certificates/batch", json=batch).json()["id"])
 
     assert (job["status"], job["total"], job["done"], job["failed"], job["issued"]) == ("done", 3, 2, 1, 2)
-    assert job["errors"] == [{"index": 1, "holder_id": "000000000000000000000000",
-                              "error": "000000000000000000000000 is not a registered person"}]
+    assert job["errors"] == [
+        {
+            "index": 1,
+            "holder_id": "000000000000000000000000",
+            "error": "000000000000000000000000 is not a registered person",
+        }
+    ]
     assert sorted(c["holder_id"] for c in all_certificates(api)) == sorted(people)
 
     resent = finished_job(api, api.post("/api/v1/certificates/batch", json=batch).json()["id"])
     assert (resent["issued"], resent["already_issued"], resent["failed"]) == (0, 2, 1)
     assert len(all_certificates(api)) == 2
 
-    other_issuer = api.post("/api/v1/certificates/batch", json={
-        **batch, "items": [{**item, "issuer_id": "elsewhere", "holder_id": people[0]}]})
+    other_issuer = api.post(
+        "/api/v1/certificates/batch",
+        json={**batch, "items": [{**item, "issuer_id": "elsewhere", "holder_id": people[0]}]},
+    )
     assert other_issuer.status_code == 400
     assert "items.0.issuer_id" in other_issuer.json()["errors"]
-    forbidden = api.post("/api/v1/assessments", role="org_admin", org="elsewhere", json={
-        "issuer_id": school["id"], "occupation": "电工", "level": 5, "assessed_on": "2022-06-18",
-        "results": [{"person_id": people[0], "passed": True}]})
+    forbidden = api.post(
+        "/api/v1/assessments",
+        role="org_admin",
+        org="elsewhere",
+        json={
+            "issuer_id": school["id"],
+            "occupation": "电工",
+            "level": 5,
+            "assessed_on": "2022-06-18",
+            "results": [{"person_id": people[0], "passed": True}],
+        },
+    )
     assert forbidden.status_code == 403
 
 
@@ -117,22 +152,49 @@ def test_competition_winners_get_award_certificates_and_a_correction_changes_onl
     school = register_evaluator(api)
     p1, p2, p3, p4 = (register_person(api, school["id"], name=n)["id"] for n in ("王一", "王二", "王三", "王四"))
     results = {
-        "event_id": "ev-1", "alliance_id": "al-1", "organiser_id": school["id"],
-        "kind": "skills_competition", "title": "网络搭建与应用 技能大赛", "skill": "网络搭建与应用",
-        "ends_at": "2026-05-20T10:00:00Z", "revision": 1,
+        "event_id": "ev-1",
+        "alliance_id": "al-1",
+        "organiser_id": school["id"],
+        "kind": "skills_competition",
+        "title": "网络搭建与应用 技能大赛",
+        "skill": "网络搭建与应用",
+        "ends_at": "2026-05-20T10:00:00Z",
+        "revision": 1,
         "results": [
-            {"registration_id": "r1", "organisation_id": school["id"], "person_ids": [p1, p2],
-             "team_name": "渝中一队", "score": 96.5, "rank": 1, "award": "first_prize"},
-            {"registration_id": "r2", "organisation_id": school["id"], "person_ids": [p3],
-             "team_name": None, "score": 70.0, "rank": 5, "award": "participation"},
-            {"registration_id": "r3", "organisation_id": school["id"], "person_ids": [p4],
-             "team_name": None, "score": 10.0, "rank": 9, "award": "none"},
+            {
+                "registration_id": "r1",
+                "organisation_id": school["id"],
+                "person_ids": [p1, p2],
+                "team_name": "渝中一队",
+                "score": 96.5,
+                "rank": 1,
+                "award": "first_prize",
+            },
+            {
+                "registration_id": "r2",
+                "organisation_id": school["id"],
+                "person_ids": [p3],
+                "team_name": None,
+                "score": 70.0,
+                "rank": 5,
+                "award": "participation",
+            },
+            {
+                "registration_id": "r3",
+                "organisation_id": school["id"],
+                "person_ids": [p4],
+                "team_name": None,
+                "score": 10.0,
+                "rank": 9,
+                "award": "none",
+            },
         ],
     }
 
     publish_results(config, results)
-    first = wait_for(lambda: len(all_certificates(api)) == 3 and all_certificates(api),
-                     message="award certificates for the winners")
+    first = wait_for(
+        lambda: len(all_certificates(api)) == 3 and all_certificates(api), message="award certificates for the winners"
+    )
 
     by_holder = {c["holder_id"]: c for c in first}
     assert set(by_holder) == {p1, p2, p3}
@@ -141,12 +203,13 @@ def test_competition_winners_get_award_certificates_and_a_correction_changes_onl
     assert by_holder[p1]["issuer_id"] == school["id"]
     assert by_holder[p3]["kind"] == "participation" and by_holder[p3]["number"].startswith("PA-")
 
-    corrected = {**results, "revision": 2,
-                 "results": [results["results"][0], {**results["results"][1], "award": "third_prize"},
-                             results["results"][2]]}
+    corrected = {
+        **results,
+        "revision": 2,
+        "results": [results["results"][0], {**results["results"][1], "award": "third_prize"}, results["results"][2]],
+    }
     publish_results(config, corrected)
-    second = wait_for(lambda: len(all_certificates(api)) == 4 and all_certificates(api),
-                      message="the corrected award")
+    second = wait_for(lambda: len(all_certificates(api)) == 4 and all_certificates(api), message="the corrected award")
 
     numbers = {c["number"]: c for c in second}
     assert numbers[by_holder[p3]["number"]]["status"] == "revoked"

@@ -40,19 +40,31 @@ def test_replay_delivers_the_history_to_the_new_queue_only(api, config):
     person = register_student(api, school["id"])
     numbers = []
     for title in ("网络搭建与应用 师资培训", "学生企业面对面 企业参观", "职业体验日 志愿服务"):
-        response = api.post("/api/v1/certificates", json={
-            "kind": "participation", "holder_id": person["id"], "issuer_id": school["id"], "title": title})
+        response = api.post(
+            "/api/v1/certificates",
+            json={"kind": "participation", "holder_id": person["id"], "issuer_id": school["id"], "title": title},
+        )
         assert response.status_code == 201, response.text
         numbers.append(response.json()["number"])
     outbox = MongoClient(config["MONGO_URI"])[f"{config['DATABASE_PREFIX']}certificates"]["outbox"]
-    wait_for(lambda: outbox.count_documents({"event_type": "certificate_issued", "status": "sent"}) == 3,
-             message="the certificates published")
+    wait_for(
+        lambda: outbox.count_documents({"event_type": "certificate_issued", "status": "sent"}) == 3,
+        message="the certificates published",
+    )
     live = wait_for(lambda: take_all(uri, "jobs-portal.certificates"), message="the live events")
     assert [m.payload["data"]["number"] for m in live] == numbers
 
     declare_subscriber_queue(uri, "student-records.late")
-    result = alliance("events", "replay", "certificates.certificate_issued", "--since", "2022-01-01",
-                      "--to-queue", "student-records.late", **config_env(config, *DATABASE_SETTINGS))
+    result = alliance(
+        "events",
+        "replay",
+        "certificates.certificate_issued",
+        "--since",
+        "2022-01-01",
+        "--to-queue",
+        "student-records.late",
+        **config_env(config, *DATABASE_SETTINGS),
+    )
     assert result.returncode == 0, result.stderr
     assert "replayed 3 certificates.certificate_issued event(s) to queue student-records.late" in result.stdout
 
@@ -71,7 +83,15 @@ def test_replay_delivers_the_history_to_the_new_queue_only(api, config):
 
 
 def test_replay_to_a_missing_queue_says_so(config):
-    result = alliance("events", "replay", "certificates.certificate_issued", "--since", "2022-01-01",
-                      "--to-queue", "nobody-declared-this", **config_env(config, *DATABASE_SETTINGS))
+    result = alliance(
+        "events",
+        "replay",
+        "certificates.certificate_issued",
+        "--since",
+        "2022-01-01",
+        "--to-queue",
+        "nobody-declared-this",
+        **config_env(config, *DATABASE_SETTINGS),
+    )
     assert result.returncode == 1
     assert "queue 'nobody-declared-this' does not exist; declare it first" in result.stderr

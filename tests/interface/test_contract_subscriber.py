@@ -42,27 +42,56 @@ def test_standalone_subscriber_receives_and_validates_a_batch_of_certificates(ap
     with open(out, "w") as stdout, open(err, "w") as stderr:
         # -I: no PYTHONPATH, no current directory on the path; only what a subscriber would install.
         subscriber = subprocess.Popen(
-            [sys.executable, "-I", str(EXAMPLE), "--contract", f"{api.base_url}/asyncapi.json",
-             "--amqp-uri", uri, "--queue", QUEUE, "--max-messages", str(BATCH + 1), "--idle-timeout", "20"],
-            stdout=stdout, stderr=stderr, cwd=tmp_path,
+            [
+                sys.executable,
+                "-I",
+                str(EXAMPLE),
+                "--contract",
+                f"{api.base_url}/asyncapi.json",
+                "--amqp-uri",
+                uri,
+                "--queue",
+                QUEUE,
+                "--max-messages",
+                str(BATCH + 1),
+                "--idle-timeout",
+                "20",
+            ],
+            stdout=stdout,
+            stderr=stderr,
+            cwd=tmp_path,
         )
     try:
-        wait_for(lambda: queue_depth(uri, QUEUE) is not None or subscriber.poll() is not None,
-                 timeout=20, message="the subscriber's queue")
+        wait_for(
+            lambda: queue_depth(uri, QUEUE) is not None or subscriber.poll() is not None,
+            timeout=20,
+            message="the subscriber's queue",
+        )
         assert subscriber.poll() is None, err.read_text()
 
         school = register_school(api)
         person = register_student(api, school["id"])
         numbers = set()
         for serial in range(BATCH):
-            response = api.post("/api/v1/certificates", json={
-                "kind": "training_completion", "holder_id": person["id"], "issuer_id": school["id"],
-                "title": f"网络搭建与应用 师资培训 第{serial + 1}期"})
+            response = api.post(
+                "/api/v1/certificates",
+                json={
+                    "kind": "training_completion",
+                    "holder_id": person["id"],
+                    "issuer_id": school["id"],
+                    "title": f"网络搭建与应用 师资培训 第{serial + 1}期",
+                },
+            )
             assert response.status_code == 201, response.text
             numbers.add(response.json()["number"])
         # a message no certificate_issued can look like
-        publish_message(config, "certificates", "certificate_issued",
-                        {"event_type": "certificate_issued", "data": {"number": "forged"}}, message_id="forged-1")
+        publish_message(
+            config,
+            "certificates",
+            "certificate_issued",
+            {"event_type": "certificate_issued", "data": {"number": "forged"}},
+            message_id="forged-1",
+        )
 
         wait_for(lambda: subscriber.poll() is not None, timeout=60, message="the subscriber to stop")
     finally:

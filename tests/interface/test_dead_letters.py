@@ -40,11 +40,26 @@ def clean_state():
 
 
 def issued(number: str) -> dict:
-    return build_event("certificates", "certificate_issued", {
-        "number": number, "kind": "participation", "title": "开放日", "holder_id": "p1",
-        "holder_organisation_id": "o1", "issuer_id": "o1", "occupation": None, "work_type": None,
-        "level": None, "issued_at": "2026-05-01T08:00:00.000Z", "valid_until": None,
-        "credential_id": f"https://example.test/{number}", "status": "active"}, "trace-1")
+    return build_event(
+        "certificates",
+        "certificate_issued",
+        {
+            "number": number,
+            "kind": "participation",
+            "title": "开放日",
+            "holder_id": "p1",
+            "holder_organisation_id": "o1",
+            "issuer_id": "o1",
+            "occupation": None,
+            "work_type": None,
+            "level": None,
+            "issued_at": "2026-05-01T08:00:00.000Z",
+            "valid_until": None,
+            "credential_id": f"https://example.test/{number}",
+            "status": "active",
+        },
+        "trace-1",
+    )
 
 
 def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_services, config):
@@ -76,16 +91,23 @@ def test_poison_event_is_dead_lettered_then_replayed_after_the_fix(start_service
 def test_malformed_messages_are_dead_lettered_and_the_worker_goes_on(start_services, config):
     start_services(Probe, overrides={"EVENT_MAX_ATTEMPTS": 3, "EVENT_RETRY_BASE_SECONDS": 0.05})
     uri = config["AMQP_URI"]
-    publish_message(config, "certificates", "certificate_issued", b"{not json",
-                    content_type="application/json", content_encoding="utf-8")
+    publish_message(
+        config,
+        "certificates",
+        "certificate_issued",
+        b"{not json",
+        content_type="application/json",
+        content_encoding="utf-8",
+    )
     wrong_schema = issued("PA-2026-000009")
     del wrong_schema["data"]["holder_id"]
     publish_event(config, wrong_schema)
     publish_event(config, issued("PA-2026-000010"))
 
     wait_for(lambda: HANDLED == ["PA-2026-000010"], message="the valid event after the bad ones")
-    letters = wait_for(lambda: (lambda ls: ls if len(ls) == 2 else None)(list_dead_letters(uri, "probe")),
-                       message="two dead letters")
+    letters = wait_for(
+        lambda: (lambda ls: ls if len(ls) == 2 else None)(list_dead_letters(uri, "probe")), message="two dead letters"
+    )
     errors = sorted(letter.error for letter in letters)
     assert any("cannot decode" in error for error in errors)
     assert any("holder_id" in error for error in errors)
@@ -101,8 +123,9 @@ def test_quorum_queues_when_configured(start_services, config, infrastructure):
 
     from nameko.testing.rabbit import Client as RabbitAdmin
 
-    start_services(Probe, overrides={"EVENT_QUEUE_TYPE": "quorum", "EVENT_MAX_ATTEMPTS": 2,
-                                     "EVENT_RETRY_BASE_SECONDS": 0.05})
+    start_services(
+        Probe, overrides={"EVENT_QUEUE_TYPE": "quorum", "EVENT_MAX_ATTEMPTS": 2, "EVENT_RETRY_BASE_SECONDS": 0.05}
+    )
     admin = RabbitAdmin(infrastructure.management_uri)
     vhost = unquote(urlsplit(config["AMQP_URI"]).path.lstrip("/"))
     queues = {q["name"]: q.get("type") for q in admin.get_queues(vhost)}

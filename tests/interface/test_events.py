@@ -149,9 +149,12 @@ def test_every_invalid_event_is_a_400_naming_the_field(events_api):
 
 
 def test_times_are_stored_and_returned_in_utc(events_api):
-    event = create_event(events_api, starts_at="2030-05-10T09:00:00+08:00",
-                         ends_at="2030-05-10T17:30:00+08:00",
-                         registration_closes_at="2030-05-01T00:00:00+08:00")
+    event = create_event(
+        events_api,
+        starts_at="2030-05-10T09:00:00+08:00",
+        ends_at="2030-05-10T17:30:00+08:00",
+        registration_closes_at="2030-05-01T00:00:00+08:00",
+    )
     fetched = events_api.get(f"/api/v1/events/{event['id']}").json()
     assert datetime.fromisoformat(fetched["starts_at"]) == datetime(2030, 5, 10, 1, 0, tzinfo=UTC)
     assert fetched["starts_at"].endswith("+00:00")
@@ -194,22 +197,35 @@ def test_the_public_sees_published_closed_and_completed_events_only(events_api):
     assert len(organiser) == 5
     stranger = events_api.get("/api/v1/events", role="org_admin", org="org-other").json()["items"]
     assert len(stranger) == 3
-    assert events_api.get(f"/api/v1/events/{draft['id']}", role="org_admin",
-                          org=ORGANISER).status_code == 200
+    assert events_api.get(f"/api/v1/events/{draft['id']}", role="org_admin", org=ORGANISER).status_code == 200
 
 
 def test_list_filters_by_alliance_kind_status_and_period_with_cursor_pages(events_api):
-    may = published_event(events_api, kind="activity_month", title="职业教育活动月",
-                          starts_at="2030-05-01T00:00:00+08:00",
-                          ends_at="2030-05-31T23:59:00+08:00",
-                          registration_closes_at="2030-04-25T00:00:00+08:00")
-    june = published_event(events_api, kind="open_day", title="校园开放日",
-                           starts_at="2030-06-15T09:00:00+08:00",
-                           ends_at="2030-06-15T12:00:00+08:00",
-                           registration_closes_at=None)
-    other = published_event(events_api, alliance_id="alliance-other", kind="lecture",
-                            title="大师讲座", starts_at="2030-05-20T14:00:00+08:00",
-                            ends_at="2030-05-20T16:00:00+08:00", registration_closes_at=None)
+    may = published_event(
+        events_api,
+        kind="activity_month",
+        title="职业教育活动月",
+        starts_at="2030-05-01T00:00:00+08:00",
+        ends_at="2030-05-31T23:59:00+08:00",
+        registration_closes_at="2030-04-25T00:00:00+08:00",
+    )
+    june = published_event(
+        events_api,
+        kind="open_day",
+        title="校园开放日",
+        starts_at="2030-06-15T09:00:00+08:00",
+        ends_at="2030-06-15T12:00:00+08:00",
+        registration_closes_at=None,
+    )
+    other = published_event(
+        events_api,
+        alliance_id="alliance-other",
+        kind="lecture",
+        title="大师讲座",
+        starts_at="2030-05-20T14:00:00+08:00",
+        ends_at="2030-05-20T16:00:00+08:00",
+        registration_closes_at=None,
+    )
     act(events_api, other["id"], "close")
 
     def ids(**params) -> list[str]:
@@ -221,32 +237,42 @@ def test_list_filters_by_alliance_kind_status_and_period_with_cursor_pages(event
     assert ids(kind="lecture") == [other["id"]]
     assert ids(status="closed") == [other["id"]]
     # The activity month began before the 10th but is still running then.
-    assert ids(**{"from": "2030-05-10T00:00:00+08:00", "to": "2030-06-01T00:00:00+08:00"}) == [
-        may["id"], other["id"]]
+    assert ids(**{"from": "2030-05-10T00:00:00+08:00", "to": "2030-06-01T00:00:00+08:00"}) == [may["id"], other["id"]]
     assert ids(**{"from": "2030-06-01T00:00:00Z"}) == [june["id"]]
 
     first = events_api.get("/api/v1/events", role=None, params={"limit": 2}).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
-    second = events_api.get("/api/v1/events", role=None,
-                            params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    second = events_api.get("/api/v1/events", role=None, params={"limit": 2, "cursor": first["next_cursor"]}).json()
     assert [e["id"] for e in second["items"]] == [other["id"]]
     assert second["next_cursor"] is None
 
-    for params, field in [({"kind": "party"}, "kind"), ({"from": "soon"}, "from"),
-                          ({"from": "2030-06-01T00:00:00Z", "to": "2030-05-01T00:00:00Z"}, "to"),
-                          ({"limit": 0}, "limit"), ({"cursor": "nonsense"}, "cursor")]:
+    for params, field in [
+        ({"kind": "party"}, "kind"),
+        ({"from": "soon"}, "from"),
+        ({"from": "2030-06-01T00:00:00Z", "to": "2030-05-01T00:00:00Z"}, "to"),
+        ({"limit": 0}, "limit"),
+        ({"cursor": "nonsense"}, "cursor"),
+    ]:
         response = events_api.get("/api/v1/events", role=None, params=params)
         assert response.status_code == 400, (params, response.text)
         assert field in response.json()["errors"]
 
 
 def test_icalendar_export_of_one_event_and_of_the_list(events_api):
-    event = published_event(events_api, starts_at="2030-05-10T09:00:00+08:00",
-                            ends_at="2030-05-10T17:30:00+08:00",
-                            registration_closes_at="2030-05-01T00:00:00+08:00")
-    lecture = published_event(events_api, kind="lecture", title="大师讲座",
-                              starts_at="2030-05-20T14:00:00+08:00",
-                              ends_at="2030-05-20T16:00:00+08:00", registration_closes_at=None)
+    event = published_event(
+        events_api,
+        starts_at="2030-05-10T09:00:00+08:00",
+        ends_at="2030-05-10T17:30:00+08:00",
+        registration_closes_at="2030-05-01T00:00:00+08:00",
+    )
+    lecture = published_event(
+        events_api,
+        kind="lecture",
+        title="大师讲座",
+        starts_at="2030-05-20T14:00:00+08:00",
+        ends_at="2030-05-20T16:00:00+08:00",
+        registration_closes_at=None,
+    )
     create_event(events_api, title="草稿")
 
     single = events_api.get(f"/api/v1/events/{event['id']}.ics", role=None)
@@ -265,6 +291,6 @@ def test_icalendar_export_of_one_event_and_of_the_list(events_api):
     assert summaries == ["网络搭建与应用 技能竞赛", "大师讲座"]
     only_lectures = events_api.get("/api/v1/events.ics?kind=lecture", role=None)
     assert [str(v["UID"]) for v in Calendar.from_ical(only_lectures.content).walk("VEVENT")] == [
-        f"{lecture['id']}@alliance"]
-    assert events_api.get("/api/v1/events/000000000000000000000000.ics",
-                          role=None).status_code == 404
+        f"{lecture['id']}@alliance"
+    ]
+    assert events_api.get("/api/v1/events/000000000000000000000000.ics", role=None).status_code == 404

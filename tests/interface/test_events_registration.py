@@ -33,22 +33,45 @@ class Members:
     def __init__(self, config: dict) -> None:
         self.config = config
 
-    def membership(self, organisation_id: str, new_status: str = "active",
-                   old_status: str | None = "applied", membership_id: str | None = None,
-                   alliance_id: str = ALLIANCE) -> str:
+    def membership(
+        self,
+        organisation_id: str,
+        new_status: str = "active",
+        old_status: str | None = "applied",
+        membership_id: str | None = None,
+        alliance_id: str = ALLIANCE,
+    ) -> str:
         membership_id = membership_id or f"m-{organisation_id}"
-        publish_member_event(self.config, "membership_changed", {
-            "membership_id": membership_id, "alliance_id": alliance_id,
-            "organisation_id": organisation_id, "role": "member",
-            "old_status": old_status, "new_status": new_status, "reason": None})
+        publish_member_event(
+            self.config,
+            "membership_changed",
+            {
+                "membership_id": membership_id,
+                "alliance_id": alliance_id,
+                "organisation_id": organisation_id,
+                "role": "member",
+                "old_status": old_status,
+                "new_status": new_status,
+                "reason": None,
+            },
+        )
         return membership_id
 
     def person(self, organisation_id: str, name: str = "张三") -> str:
         person_id = f"p-{uuid.uuid4().hex[:10]}"
-        publish_member_event(self.config, "person_registered", {
-            "person_id": person_id, "organisation_id": organisation_id, "name": name,
-            "kind": "student", "student_number": None, "identity_hash": None,
-            "identity_salt": None})
+        publish_member_event(
+            self.config,
+            "person_registered",
+            {
+                "person_id": person_id,
+                "organisation_id": organisation_id,
+                "name": name,
+                "kind": "student",
+                "student_number": None,
+                "identity_hash": None,
+                "identity_salt": None,
+            },
+        )
         return person_id
 
     def school(self, organisation_id: str, people: int = 2) -> list[str]:
@@ -66,15 +89,19 @@ def registrations_path(event: dict) -> str:
     return f"/api/v1/events/{event['id']}/registrations"
 
 
-def register(api: Api, event: dict, organisation_id: str, person_ids: list[str],
-             team_name: str | None = None, **kwargs) -> requests.Response:
-    return api.post(registrations_path(event), json={
-        "organisation_id": organisation_id, "person_ids": person_ids, "team_name": team_name},
-        **kwargs)
+def register(
+    api: Api, event: dict, organisation_id: str, person_ids: list[str], team_name: str | None = None, **kwargs
+) -> requests.Response:
+    return api.post(
+        registrations_path(event),
+        json={"organisation_id": organisation_id, "person_ids": person_ids, "team_name": team_name},
+        **kwargs,
+    )
 
 
-def register_when_known(api: Api, event: dict, organisation_id: str,
-                        person_ids: list[str], team_name: str | None = None) -> dict:
+def register_when_known(
+    api: Api, event: dict, organisation_id: str, person_ids: list[str], team_name: str | None = None
+) -> dict:
     """Register once events_svc has consumed the members events announcing the team."""
 
     def attempt():
@@ -108,12 +135,15 @@ def test_waitlist_past_capacity_and_promotion_on_cancellation(events_api, member
         assert listed[second["id"]]["status"] == "confirmed"
         assert listed[third["id"]]["waitlist_position"] == 1
 
-        received = wait_for(lambda: len(tap.drain()) == 5 and tap.drain(),
-                            message="five registration changes")
+        received = wait_for(lambda: len(tap.drain()) == 5 and tap.drain(), message="five registration changes")
     changes = [(e["data"]["registration_id"], e["data"]["change"]) for e in received]
-    assert changes == [(first["id"], "confirmed"), (second["id"], "waitlisted"),
-                         (third["id"], "waitlisted"), (first["id"], "cancelled"),
-                         (second["id"], "promoted")]
+    assert changes == [
+        (first["id"], "confirmed"),
+        (second["id"], "waitlisted"),
+        (third["id"], "waitlisted"),
+        (first["id"], "cancelled"),
+        (second["id"], "promoted"),
+    ]
     assert cancel(events_api, event, first).status_code == 409
 
 
@@ -125,8 +155,7 @@ def test_cancelling_a_waitlisted_registration_moves_the_queue_up(events_api, mem
     third = register_when_known(events_api, event, "org-c", teams["org-c"])
     assert cancel(events_api, event, second).status_code == 200
     listed = {r["id"]: r for r in events_api.get(registrations_path(event)).json()["items"]}
-    assert (listed[third["id"]]["status"], listed[third["id"]]["waitlist_position"]) == (
-        "waitlisted", 1)
+    assert (listed[third["id"]]["status"], listed[third["id"]]["waitlist_position"]) == ("waitlisted", 1)
 
 
 def test_registration_rules_are_4xx_naming_the_field(events_api, members):
@@ -149,6 +178,7 @@ def test_registration_rules_are_4xx_naming_the_field(events_api, members):
     refused("org-a", [people[2], stranger], 422, "person_ids")  # someone else's student
     refused("org-a", [people[2], "p-unknown"], 422, "person_ids")
     refused("org-a", [people[0], people[2]], 409, "person_ids")  # already registered
+
     def refused_as_applicant() -> bool:
         response = register(events_api, event, "org-applied", [applicant, people[2]])
         assert response.status_code == 422, response.text
@@ -162,8 +192,7 @@ def test_registration_rules_are_4xx_naming_the_field(events_api, members):
 
     other_org = register(events_api, event, "org-a", people[1:], role="org_admin", org="org-b")
     assert other_org.status_code == 403
-    assert register(events_api, {"id": "000000000000000000000000"}, "org-a",
-                    people[1:]).status_code == 404
+    assert register(events_api, {"id": "000000000000000000000000"}, "org-a", people[1:]).status_code == 404
 
 
 def test_registration_is_open_only_while_published_and_before_closing(events_api, members):
@@ -180,8 +209,7 @@ def test_registration_is_open_only_while_published_and_before_closing(events_api
         assert "reason" in response.json()
 
 
-def test_a_suspended_member_can_no_longer_register_but_keeps_its_registrations(
-        events_api, members):
+def test_a_suspended_member_can_no_longer_register_but_keeps_its_registrations(events_api, members):
     event = published_event(events_api)
     people = members.school("org-a", people=2)
     kept = register_when_known(events_api, event, "org-a", people[:1])
@@ -219,14 +247,14 @@ def test_registrations_are_visible_to_the_organiser_and_to_each_registrant(event
     assert ids() == [a["id"], b["id"]]
     assert ids(role="org_admin", org=event["organiser_id"]) == [a["id"], b["id"]]
     assert ids(role="org_admin", org="org-b") == [b["id"]]
-    snooping = events_api.get(registrations_path(event), role="org_admin", org="org-b",
-                              params={"organisation_id": "org-a"})
+    snooping = events_api.get(
+        registrations_path(event), role="org_admin", org="org-b", params={"organisation_id": "org-a"}
+    )
     assert snooping.status_code == 403
     assert cancel(events_api, event, a, role="org_admin", org="org-b").status_code == 403
 
 
-def test_last_place_race_confirms_exactly_one_across_two_instances(
-        events_api, members, start_services):
+def test_last_place_race_confirms_exactly_one_across_two_instances(events_api, members, start_services):
     start_services(EventsService)  # a second instance on the same broker and database
     event = published_event(events_api, capacity=1)
     teams = {f"org-{n}": members.school(f"org-{n}", people=1) for n in range(8)}
@@ -243,8 +271,7 @@ def test_last_place_race_confirms_exactly_one_across_two_instances(
     assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
     statuses = sorted(r.json()["status"] for r in responses)
     assert statuses == ["confirmed"] + ["waitlisted"] * 7
-    positions = sorted(r.json()["waitlist_position"] for r in responses
-                       if r.json()["status"] == "waitlisted")
+    positions = sorted(r.json()["waitlist_position"] for r in responses if r.json()["status"] == "waitlisted")
     assert positions == list(range(1, 8))
 
 
@@ -268,16 +295,15 @@ def test_results_publish_with_revisions_and_awards(events_api, members, config):
     assert stranger.status_code == 403
 
     with EventTap(config, "events", "results_published") as tap:
-        first = events_api.post(path, json={"results": rows}, role="org_admin",
-                                org=event["organiser_id"])
+        first = events_api.post(path, json={"results": rows}, role="org_admin", org=event["organiser_id"])
         assert first.status_code == 201, first.text
         assert first.json()["revision"] == 1
-        corrected = events_api.post(path, json={"results": [{**rows[0], "award": "second_prize",
-                                                             "rank": 2}]})
+        corrected = events_api.post(path, json={"results": [{**rows[0], "award": "second_prize", "rank": 2}]})
         assert corrected.status_code == 201
         assert corrected.json()["revision"] == 2
-        first_event, second_event = wait_for(lambda: len(tap.drain()) == 2 and tap.drain(),
-                                             message="two results_published events")
+        first_event, second_event = wait_for(
+            lambda: len(tap.drain()) == 2 and tap.drain(), message="two results_published events"
+        )
     assert first_event["data"]["revision"] == 1
     (row,) = first_event["data"]["results"]
     assert row["award"] == "first_prize"
@@ -285,10 +311,10 @@ def test_results_publish_with_revisions_and_awards(events_api, members, config):
     assert row["organisation_id"] == "org-a" and row["team_name"] == "渝中一队"
     assert second_event["data"]["revision"] == 2
     assert second_event["data"]["results"][0]["award"] == "second_prize"
-    assert second_event["data"]["award_changes"] == {
-        winners["id"]: {"from": "first_prize", "to": "second_prize"}}
+    assert second_event["data"]["award_changes"] == {winners["id"]: {"from": "first_prize", "to": "second_prize"}}
 
     results = events_api.get(path).json()
     assert results["revision"] == 2
     assert [(r["registration_id"], r["award"], r["rank"]) for r in results["results"]] == [
-        (winners["id"], "second_prize", 2)]
+        (winners["id"], "second_prize", 2)
+    ]

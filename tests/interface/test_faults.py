@@ -14,15 +14,23 @@ from tests.support.waiting import wait_for
 
 
 def issue_training_certificate(client: Api) -> tuple[str, str]:
-    school = client.post("/api/v1/organisations", json={"name": "重庆市工业学校",
-                                                        "kind": "secondary_vocational_school"})
+    school = client.post(
+        "/api/v1/organisations", json={"name": "重庆市工业学校", "kind": "secondary_vocational_school"}
+    )
     assert school.status_code == 201, school.text
-    person = client.post(f"/api/v1/organisations/{school.json()['id']}/people",
-                         json={"name": "刘洋", "kind": "teacher"})
+    person = client.post(
+        f"/api/v1/organisations/{school.json()['id']}/people", json={"name": "刘洋", "kind": "teacher"}
+    )
     assert person.status_code == 201, person.text
-    issued = client.post("/api/v1/certificates", json={
-        "kind": "training_completion", "holder_id": person.json()["id"],
-        "issuer_id": school.json()["id"], "title": "双师型教师培训"})
+    issued = client.post(
+        "/api/v1/certificates",
+        json={
+            "kind": "training_completion",
+            "holder_id": person.json()["id"],
+            "issuer_id": school.json()["id"],
+            "title": "双师型教师培训",
+        },
+    )
     assert issued.status_code == 201, issued.text
     return person.json()["id"], issued.json()["number"]
 
@@ -48,13 +56,18 @@ def test_database_outage_answers_503_fast_and_recovers(start_services, config, t
         assert during.status_code == 503, during.text
         assert during.headers["Content-Type"].startswith("application/problem+json")
         assert elapsed < 5, f"took {elapsed:.1f} s"
-        refused = client.post("/api/v1/certificates", json={
-            "kind": "participation", "holder_id": person_id, "issuer_id": "x", "title": "开放日"})
+        refused = client.post(
+            "/api/v1/certificates",
+            json={"kind": "participation", "holder_id": person_id, "issuer_id": "x", "title": "开放日"},
+        )
         assert refused.status_code == 503
 
         database.start()
-        wait_for(lambda: client.get("/api/v1/organisations").status_code == 200, timeout=30,
-                 message="the services to use the restarted database")
+        wait_for(
+            lambda: client.get("/api/v1/organisations").status_code == 200,
+            timeout=30,
+            message="the services to use the restarted database",
+        )
         _, second = issue_training_certificate(client)
         listed = client.get("/api/v1/certificates?limit=200").json()["items"]
         assert sorted(c["number"] for c in listed) == sorted([number, second])
@@ -89,6 +102,9 @@ def test_broker_restart_during_issuance_every_event_delivered_once(start_service
             return None
 
     person_after, second = wait_for(issue_again, timeout=60, interval=0.5, message="issuing after the restart")
-    wait_for(lambda: portfolio_numbers(client, person_after) == [second], timeout=30,
-             message="the certificate issued after the restart in the portfolio")
+    wait_for(
+        lambda: portfolio_numbers(client, person_after) == [second],
+        timeout=30,
+        message="the certificate issued after the restart in the portfolio",
+    )
     assert portfolio_numbers(client, person_id) == [first]

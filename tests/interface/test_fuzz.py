@@ -16,13 +16,33 @@ ST = shutil.which("st") or str(Path(sys.executable).with_name("st"))
 @pytest.mark.skipif(not Path(ST).exists(), reason="schemathesis is not installed")
 def test_every_route_survives_generated_input(api, tmp_path):
     result = subprocess.run(
-        [ST, "run", f"{api.base_url}/openapi.json",
-         "--header", f"Authorization: Bearer {api.token()}",
-         "--checks", CHECKS, "--phases", "examples,fuzzing", "--max-examples", "12",
-         "--seed", "20261128", "--workers", "2", "--report", "junit", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        [
+            ST,
+            "run",
+            f"{api.base_url}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {api.token()}",
+            "--checks",
+            CHECKS,
+            "--phases",
+            "examples,fuzzing",
+            "--max-examples",
+            "12",
+            "--seed",
+            "20261128",
+            "--workers",
+            "2",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
-    summary = result.stdout[result.stdout.find("SUMMARY"):] if "SUMMARY" in result.stdout else result.stdout[-4000:]
+    summary = result.stdout[result.stdout.find("SUMMARY") :] if "SUMMARY" in result.stdout else result.stdout[-4000:]
     print(summary)
     assert result.returncode == 0, result.stdout[-8000:]
     assert "Tested:" in summary

@@ -51,17 +51,22 @@ def test_http_errors_are_problem_documents(api):
     assert_problem(api.get("/api/v1/nothing-here", role=None), 404)
     not_allowed = assert_problem(api.request("DELETE", "/api/v1/organisations"), 405)
     assert not_allowed["status"] == 405
-    assert_problem(api.post("/api/v1/organisations", data="name=x",
-                            headers={"Content-Type": "application/x-www-form-urlencoded"}), 415)
-    assert_problem(api.post("/api/v1/organisations", data=b"[1, 2",
-                            headers={"Content-Type": "application/json"}), 400)
-    too_big = api.post("/api/v1/organisations", data=b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}',
-                       headers={"Content-Type": "application/json"})
+    assert_problem(
+        api.post("/api/v1/organisations", data="name=x", headers={"Content-Type": "application/x-www-form-urlencoded"}),
+        415,
+    )
+    assert_problem(api.post("/api/v1/organisations", data=b"[1, 2", headers={"Content-Type": "application/json"}), 400)
+    too_big = api.post(
+        "/api/v1/organisations",
+        data=b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
     assert_problem(too_big, 413)
     wrong_type = assert_problem(api.post("/api/v1/organisations", json={"name": 5, "kind": "school"}), 400)
     assert set(wrong_type["errors"]) == {"name", "kind"}
     unknown_field = assert_problem(
-        api.post("/api/v1/organisations", json={"name": "A", "kind": "enterprise", "colour": "red"}), 400)
+        api.post("/api/v1/organisations", json={"name": "A", "kind": "enterprise", "colour": "red"}), 400
+    )
     assert "colour" in unknown_field["errors"]
     assert api.get("/api/v1/organisations").json()["items"] == []
 
@@ -69,16 +74,17 @@ def test_http_errors_are_problem_documents(api):
 def test_tokens_are_checked(api):
     assert_problem(api.get("/api/v1/organisations", role=None), 401)
     expired = mint_token(api.secret, "alliance_admin", lifetime=timedelta(seconds=-5))
-    body = assert_problem(api.get("/api/v1/organisations", role=None,
-                                  headers={"Authorization": f"Bearer {expired}"}), 401)
+    body = assert_problem(
+        api.get("/api/v1/organisations", role=None, headers={"Authorization": f"Bearer {expired}"}), 401
+    )
     assert "expired" in body["detail"]
     forged = jwt.encode({"sub": "x", "role": "alliance_admin", "iat": 0, "exp": 2**31}, "wrong", "HS256")
-    assert_problem(api.get("/api/v1/organisations", role=None,
-                           headers={"Authorization": f"Bearer {forged}"}), 401)
-    assert_problem(api.get("/api/v1/organisations", role=None,
-                           headers={"Authorization": "Basic abc"}), 401)
-    assert_problem(api.post("/api/v1/organisations", role="org_admin", org="someone",
-                            json={"name": "A", "kind": "enterprise"}), 403)
+    assert_problem(api.get("/api/v1/organisations", role=None, headers={"Authorization": f"Bearer {forged}"}), 401)
+    assert_problem(api.get("/api/v1/organisations", role=None, headers={"Authorization": "Basic abc"}), 401)
+    assert_problem(
+        api.post("/api/v1/organisations", role="org_admin", org="someone", json={"name": "A", "kind": "enterprise"}),
+        403,
+    )
 
 
 def test_request_id_is_returned_and_generated(api):
@@ -128,8 +134,7 @@ def test_idempotency_key_replays_the_first_answer_per_caller(api):
     changed = api.post("/api/v1/organisations", json={**body, "name": "另一所学校"}, headers=key)
     assert_problem(changed, 422)
 
-    other_caller = api.post("/api/v1/organisations", json=body, headers=key,
-                            role="org_admin", org=first.json()["id"])
+    other_caller = api.post("/api/v1/organisations", json=body, headers=key, role="org_admin", org=first.json()["id"])
     assert_problem(other_caller, 403)  # its own answer, not the admin's stored one
     assert len(api.get("/api/v1/organisations").json()["items"]) == 1
 

@@ -41,19 +41,26 @@ def members_events(config) -> Iterator[EventTap]:
 
 
 def alliance(api) -> dict:
-    return create(api, "/api/v1/alliances", {"name": "成渝教研联盟", "region": "成渝",
-                                             "description": "渝中区教师进修学院牵头的校际联盟"})
+    return create(
+        api,
+        "/api/v1/alliances",
+        {"name": "成渝教研联盟", "region": "成渝", "description": "渝中区教师进修学院牵头的校际联盟"},
+    )
 
 
 def school(api, name: str, **fields) -> dict:
-    return create(api, "/api/v1/organisations",
-                  {"name": name, "kind": "secondary_vocational_school", "region": "重庆", **fields})
+    return create(
+        api, "/api/v1/organisations", {"name": name, "kind": "secondary_vocational_school", "region": "重庆", **fields}
+    )
 
 
-def apply(api, alliance_id: str, organisation_id: str, membership_role: str = "member",
-          **caller) -> dict:
-    return create(api, f"/api/v1/alliances/{alliance_id}/memberships",
-                  {"organisation_id": organisation_id, "role": membership_role}, **caller)
+def apply(api, alliance_id: str, organisation_id: str, membership_role: str = "member", **caller) -> dict:
+    return create(
+        api,
+        f"/api/v1/alliances/{alliance_id}/memberships",
+        {"organisation_id": organisation_id, "role": membership_role},
+        **caller,
+    )
 
 
 def act(api, membership_id: str, action: str, reason: str | None = None, **kwargs):
@@ -70,8 +77,12 @@ def test_full_lifecycle_is_recorded_in_order_and_published(api, members_events):
     assert applied["status"] == "applied"
     assert applied["allowed_actions"] == ["approve", "reject", "leave"]
 
-    steps = [("approve", "active", None, {}), ("suspend", "suspended", "未按期提交教研成果", {}),
-             ("reinstate", "active", "已补交", {}), ("leave", "left", "退出联盟", own)]
+    steps = [
+        ("approve", "active", None, {}),
+        ("suspend", "suspended", "未按期提交教研成果", {}),
+        ("reinstate", "active", "已补交", {}),
+        ("leave", "left", "退出联盟", own),
+    ]
     for action, status, reason, caller in steps:
         response = act(api, applied["id"], action, reason, **caller)
         assert response.status_code == 200, response.text
@@ -88,24 +99,35 @@ def test_full_lifecycle_is_recorded_in_order_and_published(api, members_events):
         ("active", "left", "退出联盟"),
     ]
     assert [h["by"] for h in history] == [
-        f"org_admin:{member['id']}", "alliance_admin", "alliance_admin", "alliance_admin",
+        f"org_admin:{member['id']}",
+        "alliance_admin",
+        "alliance_admin",
+        "alliance_admin",
         f"org_admin:{member['id']}",
     ]
     assert [h["at"] for h in history] == sorted(h["at"] for h in history)
 
-    changes = wait_for(lambda: len(members_events.of_type("membership_changed")) == 5
-                       and members_events.of_type("membership_changed"),
-                       message="five membership_changed events")
+    changes = wait_for(
+        lambda: len(members_events.of_type("membership_changed")) == 5 and members_events.of_type("membership_changed"),
+        message="five membership_changed events",
+    )
     assert [(e["data"]["old_status"], e["data"]["new_status"]) for e in changes] == [
-        (h["from_status"], h["to_status"]) for h in history]
+        (h["from_status"], h["to_status"]) for h in history
+    ]
     assert {(e["data"]["alliance_id"], e["data"]["organisation_id"], e["data"]["role"]) for e in changes} == {
-        (group["id"], member["id"], "member")}
+        (group["id"], member["id"], "member")
+    }
 
 
 def test_each_illegal_transition_is_refused_with_the_allowed_actions(api):
     group = alliance(api)
-    reach = {"applied": [], "active": ["approve"], "suspended": ["approve", "suspend"],
-             "rejected": ["reject"], "left": ["leave"]}
+    reach = {
+        "applied": [],
+        "active": ["approve"],
+        "suspended": ["approve", "suspend"],
+        "rejected": ["reject"],
+        "left": ["leave"],
+    }
     memberships = {}
     for status, path in reach.items():
         organisation = school(api, f"重庆市{status}职业学校")
@@ -137,12 +159,14 @@ def test_duplicate_membership_and_second_lead_are_refused(api):
     finance = school(api, "成都市财贸职业高级中学校", region="四川")
     lead = apply(api, group["id"], centre["id"], membership_role="lead")
 
-    again = api.post(f"/api/v1/alliances/{group['id']}/memberships",
-                     json={"organisation_id": centre["id"], "role": "member"})
+    again = api.post(
+        f"/api/v1/alliances/{group['id']}/memberships", json={"organisation_id": centre["id"], "role": "member"}
+    )
     assert again.status_code == 409
     assert again.json()["membership_id"] == lead["id"]
-    second_lead = api.post(f"/api/v1/alliances/{group['id']}/memberships",
-                           json={"organisation_id": finance["id"], "role": "lead"})
+    second_lead = api.post(
+        f"/api/v1/alliances/{group['id']}/memberships", json={"organisation_id": finance["id"], "role": "lead"}
+    )
     assert second_lead.status_code == 409
     assert "role" in second_lead.json()["errors"]
 
@@ -170,8 +194,11 @@ def test_who_may_apply_act_and_read(api):
     as_member = {"role": "org_admin", "org": member["id"]}
     as_other = {"role": "org_admin", "org": other["id"]}
 
-    foreign = api.post(f"/api/v1/alliances/{group['id']}/memberships",
-                       json={"organisation_id": member["id"], "role": "member"}, **as_other)
+    foreign = api.post(
+        f"/api/v1/alliances/{group['id']}/memberships",
+        json={"organisation_id": member["id"], "role": "member"},
+        **as_other,
+    )
     assert foreign.status_code == 403
     membership = apply(api, group["id"], member["id"], **as_member)
     apply(api, group["id"], other["id"], **as_other)
@@ -187,6 +214,8 @@ def test_who_may_apply_act_and_read(api):
     assert api.post("/api/v1/alliances", json={"name": "x"}, **as_member).status_code == 403
     assert api.get("/api/v1/alliances", **as_member).json()["items"][0]["id"] == group["id"]
     assert api.get(f"/api/v1/alliances/{group['id']}", role=None).status_code == 401
-    missing = api.post("/api/v1/alliances/000000000000000000000000/memberships",
-                       json={"organisation_id": member["id"], "role": "member"})
+    missing = api.post(
+        "/api/v1/alliances/000000000000000000000000/memberships",
+        json={"organisation_id": member["id"], "role": "member"},
+    )
     assert missing.status_code == 404

@@ -22,10 +22,10 @@ def test_organisations_are_searched_by_name_fragment_kind_and_region(api):
     centre = school(api, "重庆市渝中职业教育中心", district="渝中区")
     lianjiang = school(api, "重庆市两江职业教育中心")
     finance = school(api, "成都市财贸职业高级中学校", region="四川")
-    haier = create(api, "/api/v1/organisations", {"name": "重庆海尔工业园", "kind": "enterprise",
-                                                  "region": "重庆"})
-    university = create(api, "/api/v1/organisations", {"name": "Chongqing Normal University",
-                                                       "kind": "university", "region": "重庆"})
+    haier = create(api, "/api/v1/organisations", {"name": "重庆海尔工业园", "kind": "enterprise", "region": "重庆"})
+    university = create(
+        api, "/api/v1/organisations", {"name": "Chongqing Normal University", "kind": "university", "region": "重庆"}
+    )
 
     def names(**params) -> list[str]:
         response = api.get("/api/v1/organisations", params=params, role="org_admin", org=centre["id"])
@@ -75,8 +75,10 @@ def test_organisation_changes_follow_roles_and_are_published(api, config):
         taken = api.request("PATCH", path, json={"code": "5001002"}, **own)
         assert taken.status_code == 409
         assert api.request("PATCH", path, json={"kind": "enterprise"}).status_code == 400
-        assert api.request("PATCH", "/api/v1/organisations/000000000000000000000000",
-                           json={"name": "x"}).status_code == 404
+        assert (
+            api.request("PATCH", "/api/v1/organisations/000000000000000000000000", json={"name": "x"}).status_code
+            == 404
+        )
 
         accredited = api.request("PATCH", path, json={"accredited_evaluator": True, "evaluator": EVALUATOR})
         assert accredited.status_code == 200, accredited.text
@@ -86,13 +88,20 @@ def test_organisation_changes_follow_roles_and_are_published(api, config):
         # A later real change: had the unchanged PATCH published anything, it would come before this.
         assert api.request("PATCH", path, json={"region": "重庆市"}, **own).status_code == 200
 
-        updates = wait_for(lambda: len(members_events.of_type("organisation_updated")) >= 3
-                           and members_events.of_type("organisation_updated"),
-                           message="three organisation_updated events")
-        assert [(u["data"]["region"], u["data"]["accredited_evaluator"], u["data"]["evaluator"])
-                for u in updates] == [("重庆", False, None), ("重庆", True, EVALUATOR),
-                                      ("重庆市", True, EVALUATOR)]
+        updates = wait_for(
+            lambda: (
+                len(members_events.of_type("organisation_updated")) >= 3
+                and members_events.of_type("organisation_updated")
+            ),
+            message="three organisation_updated events",
+        )
+        assert [(u["data"]["region"], u["data"]["accredited_evaluator"], u["data"]["evaluator"]) for u in updates] == [
+            ("重庆", False, None),
+            ("重庆", True, EVALUATOR),
+            ("重庆市", True, EVALUATOR),
+        ]
         assert {(u["data"]["organisation_id"], u["data"]["name"]) for u in updates} == {
-            (centre["id"], "重庆市工业学校（南岸校区）")}
+            (centre["id"], "重庆市工业学校（南岸校区）")
+        }
         registered = members_events.of_type("organisation_registered")
         assert [r["data"]["code"] for r in registered] == ["5001001", "5001002"]

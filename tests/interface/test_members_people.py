@@ -34,19 +34,23 @@ def test_student_numbers_are_unique_within_an_organisation(api):
     wulong = school(api, "武隆职业教育中心")
     linshui = school(api, "四川邻水职业中学", region="四川")
     own = {"role": "org_admin", "org": wulong["id"]}
-    first = create(api, people_path(wulong["id"]),
-                   {"name": "李明", "kind": "student", "student_number": "2022001"}, **own)
+    first = create(
+        api, people_path(wulong["id"]), {"name": "李明", "kind": "student", "student_number": "2022001"}, **own
+    )
 
-    duplicate = api.post(people_path(wulong["id"]),
-                         json={"name": "王芳", "kind": "student", "student_number": "2022001"}, **own)
+    duplicate = api.post(
+        people_path(wulong["id"]), json={"name": "王芳", "kind": "student", "student_number": "2022001"}, **own
+    )
     assert duplicate.status_code == 409
     assert "student_number" in duplicate.json()["errors"]
     create(api, people_path(linshui["id"]), {"name": "王芳", "kind": "student", "student_number": "2022001"})
-    researcher = create(api, people_path(wulong["id"]),
-                        {"name": "陈静", "kind": "researcher", "position": "part_time_researcher"})
+    researcher = create(
+        api, people_path(wulong["id"]), {"name": "陈静", "kind": "researcher", "position": "part_time_researcher"}
+    )
     assert researcher["position"] == "part_time_researcher"
-    positioned_student = api.post(people_path(wulong["id"]), json={
-        "name": "赵强", "kind": "student", "position": "full_time_researcher"})
+    positioned_student = api.post(
+        people_path(wulong["id"]), json={"name": "赵强", "kind": "student", "position": "full_time_researcher"}
+    )
     assert positioned_student.status_code == 400
     assert "position" in positioned_student.json()["errors"]
 
@@ -66,17 +70,22 @@ def test_national_id_never_leaves_in_responses_events_or_logs(api, config, caplo
         own = {"role": "org_admin", "org": organisation["id"]}
         responses = []
 
-        registered = api.post(people_path(organisation["id"]), json={
-            "name": "张三丰", "kind": "student", "student_number": "2022001",
-            "national_id": NATIONAL_ID.lower()}, **own)
+        registered = api.post(
+            people_path(organisation["id"]),
+            json={"name": "张三丰", "kind": "student", "student_number": "2022001", "national_id": NATIONAL_ID.lower()},
+            **own,
+        )
         responses.append(registered)
         assert registered.status_code == 201, registered.text
         person = registered.json()
         assert person["national_id_masked"] == "1101**********002X"
         assert "national_id" not in person
 
-        malformed = api.post(people_path(organisation["id"]), json={
-            "name": "李四", "kind": "teacher", "national_id": MALFORMED_NATIONAL_ID}, **own)
+        malformed = api.post(
+            people_path(organisation["id"]),
+            json={"name": "李四", "kind": "teacher", "national_id": MALFORMED_NATIONAL_ID},
+            **own,
+        )
         responses.append(malformed)
         assert malformed.status_code == 400
         assert "national_id" in malformed.json()["errors"]
@@ -86,8 +95,9 @@ def test_national_id_never_leaves_in_responses_events_or_logs(api, config, caplo
         assert all(r.status_code == 200 for r in responses[2:])
         assert responses[-1].json()["items"][0]["national_id_masked"] == "1101**********002X"
 
-        events = wait_for(lambda: members_events.of_type("person_registered"),
-                          message="person_registered on members.events")
+        events = wait_for(
+            lambda: members_events.of_type("person_registered"), message="person_registered on members.events"
+        )
         assert [e["data"]["person_id"] for e in events] == [person["id"]]
         assert events[0]["data"]["identity_hash"].startswith("sha256$")
 
@@ -103,18 +113,43 @@ def test_national_id_never_leaves_in_responses_events_or_logs(api, config, caplo
 def test_portfolio_follows_certificate_events_and_ignores_redelivery(start_services, config):
     runner, api = serve_members(start_services, config)
     organisation = school(api, "重庆市两江职业教育中心")
-    person = create(api, people_path(organisation["id"]),
-                    {"name": "刘洋", "kind": "student", "student_number": "2022017"})
+    person = create(
+        api, people_path(organisation["id"]), {"name": "刘洋", "kind": "student", "student_number": "2022017"}
+    )
     number = "S000150000123221000001"
-    issued = build_event("certificates", "certificate_issued", {
-        "number": number, "kind": "skill_level", "title": "网络与信息安全管理员 四级/中级工",
-        "holder_id": person["id"], "holder_organisation_id": organisation["id"],
-        "issuer_id": organisation["id"], "occupation": "网络与信息安全管理员", "work_type": None,
-        "level": 4, "issued_at": "2022-06-30T08:00:00.000Z", "valid_until": None,
-        "credential_id": f"urn:uuid:{person['id']}", "status": "active"}, "request-1")
-    revoked = build_event("certificates", "certificate_status_changed", {
-        "number": number, "holder_id": person["id"], "old_status": "active", "new_status": "revoked",
-        "reason": "考核材料不实", "changed_at": "2022-09-01T08:00:00.000Z"}, "request-2")
+    issued = build_event(
+        "certificates",
+        "certificate_issued",
+        {
+            "number": number,
+            "kind": "skill_level",
+            "title": "网络与信息安全管理员 四级/中级工",
+            "holder_id": person["id"],
+            "holder_organisation_id": organisation["id"],
+            "issuer_id": organisation["id"],
+            "occupation": "网络与信息安全管理员",
+            "work_type": None,
+            "level": 4,
+            "issued_at": "2022-06-30T08:00:00.000Z",
+            "valid_until": None,
+            "credential_id": f"urn:uuid:{person['id']}",
+            "status": "active",
+        },
+        "request-1",
+    )
+    revoked = build_event(
+        "certificates",
+        "certificate_status_changed",
+        {
+            "number": number,
+            "holder_id": person["id"],
+            "old_status": "active",
+            "new_status": "revoked",
+            "reason": "考核材料不实",
+            "changed_at": "2022-09-01T08:00:00.000Z",
+        },
+        "request-2",
+    )
 
     def portfolio() -> list[dict]:
         return api.get(f"/api/v1/people/{person['id']}").json()["certificates"]
@@ -123,8 +158,9 @@ def test_portfolio_follows_certificate_events_and_ignores_redelivery(start_servi
     entries = wait_for(portfolio, message="the issued certificate in the portfolio")
     assert [(e["number"], e["status"], e["level"]) for e in entries] == [(number, "active", 4)]
     publish_event(config, revoked)
-    entries = wait_for(lambda: portfolio()[0]["status"] == "revoked" and portfolio(),
-                       message="the revocation in the portfolio")
+    entries = wait_for(
+        lambda: portfolio()[0]["status"] == "revoked" and portfolio(), message="the revocation in the portfolio"
+    )
     assert entries[0]["status_reason"] == "考核材料不实"
 
     before = api.get(f"/api/v1/people/{person['id']}").json()
@@ -150,22 +186,45 @@ def test_a_cohort_is_registered_all_at_once_or_not_at_all(api, config):
         people = created.json()["items"]
         assert [p["student_number"] for p in people] == ["2022000", "2022001", "2022002"]
         assert people[1]["national_id_masked"] == "1101**********002X"
-        events = wait_for(lambda: (lambda found: found if len(found) == 3 else None)(
-            tap.of_type("person_registered")), message="three person_registered events")
+        events = wait_for(
+            lambda: (lambda found: found if len(found) == 3 else None)(tap.of_type("person_registered")),
+            message="three person_registered events",
+        )
     assert {e["data"]["person_id"] for e in events} == {p["id"] for p in people}
     assert NATIONAL_ID not in json.dumps(events) + created.text
 
-    repeated_inside = api.post(batch, json={"people": [
-        {"name": "甲", "kind": "student", "student_number": "2023001"},
-        {"name": "乙", "kind": "student", "student_number": "2023001"}]}, **own)
+    repeated_inside = api.post(
+        batch,
+        json={
+            "people": [
+                {"name": "甲", "kind": "student", "student_number": "2023001"},
+                {"name": "乙", "kind": "student", "student_number": "2023001"},
+            ]
+        },
+        **own,
+    )
     assert repeated_inside.status_code == 409
-    taken = api.post(batch, json={"people": [
-        {"name": "丙", "kind": "student", "student_number": "2023002"},
-        {"name": "丁", "kind": "student", "student_number": "2022000"}]}, **own)
+    taken = api.post(
+        batch,
+        json={
+            "people": [
+                {"name": "丙", "kind": "student", "student_number": "2023002"},
+                {"name": "丁", "kind": "student", "student_number": "2022000"},
+            ]
+        },
+        **own,
+    )
     assert taken.status_code == 409
-    malformed = api.post(batch, json={"people": [
-        {"name": "戊", "kind": "student"},
-        {"name": "己", "kind": "student", "national_id": MALFORMED_NATIONAL_ID}]}, **own)
+    malformed = api.post(
+        batch,
+        json={
+            "people": [
+                {"name": "戊", "kind": "student"},
+                {"name": "己", "kind": "student", "national_id": MALFORMED_NATIONAL_ID},
+            ]
+        },
+        **own,
+    )
     assert malformed.status_code == 400
     assert "national_id" in malformed.json()["errors"]["people"]["1"]
     assert MALFORMED_NATIONAL_ID not in malformed.text

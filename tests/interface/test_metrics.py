@@ -29,12 +29,19 @@ def test_counters_and_histograms_follow_a_flow(start_services, config):
     api = Api.for_config(config)
     before = scrape(port)
 
-    school = api.post("/api/v1/organisations",
-                      json={"name": "巫溪县职业教育中心", "kind": "secondary_vocational_school"})
+    school = api.post(
+        "/api/v1/organisations", json={"name": "巫溪县职业教育中心", "kind": "secondary_vocational_school"}
+    )
     person = api.post(f"/api/v1/organisations/{school.json()['id']}/people", json={"name": "陈静", "kind": "student"})
-    issued = api.post("/api/v1/certificates", json={
-        "kind": "participation", "holder_id": person.json()["id"], "issuer_id": school.json()["id"],
-        "title": "社区技能服务"})
+    issued = api.post(
+        "/api/v1/certificates",
+        json={
+            "kind": "participation",
+            "holder_id": person.json()["id"],
+            "issuer_id": school.json()["id"],
+            "title": "社区技能服务",
+        },
+    )
     assert issued.status_code == 201, issued.text
 
     def consumed() -> dict | None:
@@ -52,11 +59,27 @@ def test_counters_and_histograms_follow_a_flow(start_services, config):
     assert delta("alliance_events_published_total", producer="members", event_type="organisation_registered") == 1
     assert delta("alliance_events_published_total", producer="members", event_type="person_registered") == 1
     assert delta("alliance_events_published_total", producer="certificates", event_type="certificate_issued") == 1
-    assert delta("alliance_events_consumed_total", service="members", source="certificates",
-                 event_type="certificate_issued") == 1
-    assert delta("alliance_http_request_duration_seconds_count", method="POST", route="/api/v1/organisations",
-                 status="201") == 1
-    assert delta("alliance_worker_duration_seconds_count", service="members", kind="rpc",
-                 entrypoint="register_person", outcome="ok") == 1
+    assert (
+        delta(
+            "alliance_events_consumed_total", service="members", source="certificates", event_type="certificate_issued"
+        )
+        == 1
+    )
+    assert (
+        delta(
+            "alliance_http_request_duration_seconds_count", method="POST", route="/api/v1/organisations", status="201"
+        )
+        == 1
+    )
+    assert (
+        delta(
+            "alliance_worker_duration_seconds_count",
+            service="members",
+            kind="rpc",
+            entrypoint="register_person",
+            outcome="ok",
+        )
+        == 1
+    )
     assert value(after, "alliance_outbox_pending", service="members") == 0
     assert value(after, "alliance_workers_max", service="gateway") == config["max_workers"]

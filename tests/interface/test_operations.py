@@ -34,8 +34,9 @@ def test_keys_rotate_adds_a_signing_key_and_keeps_the_old_one(tmp_path):
 
     new_key_id = rotated_key_id(alliance("keys", "rotate", SIGNING_KEYS_DIR=str(keys_dir)))
 
-    as_json, as_text = run_together([[ALLIANCE, "keys", "list", "--json"], [ALLIANCE, "keys", "list"]],
-                                    SIGNING_KEYS_DIR=str(keys_dir))
+    as_json, as_text = run_together(
+        [[ALLIANCE, "keys", "list", "--json"], [ALLIANCE, "keys", "list"]], SIGNING_KEYS_DIR=str(keys_dir)
+    )
     assert as_json.returncode == 0, as_json.stderr
     old, new = json.loads(as_json.stdout)["keys"]
     assert old["key_id"] == original.key_id and not old["signing"]
@@ -75,8 +76,9 @@ def test_health_checks_pass_while_services_answer_and_fail_fast_when_they_stop(s
 
     runner.stop()
     started = time.monotonic()
-    members, gateway = run_together([[*HEALTHCHECK, "members", "--timeout", "30"],
-                                     [*HEALTHCHECK, "gateway", "--timeout", "30"]], **env)
+    members, gateway = run_together(
+        [[*HEALTHCHECK, "members", "--timeout", "30"], [*HEALTHCHECK, "gateway", "--timeout", "30"]], **env
+    )
     assert time.monotonic() - started < 20  # a stopped service is reported at once, not at the deadline
     assert members.returncode == 1 and json.loads(members.stdout)["status"] == "unavailable"
     assert gateway.returncode == 1 and json.loads(gateway.stdout)["status"] == "unavailable"
@@ -114,8 +116,9 @@ def rpc_consumers(amqp_uri: str, service: str) -> int:
 
 @pytest.mark.e2e
 def test_alliance_up_scale_runs_competing_instances_of_a_service(vhost_uri, tmp_path):
-    system = RunningSystem(system_environment(vhost_uri, tmp_path / "var"), free_port(), tmp_path / "up.log",
-                           "--scale", "certificates=2")
+    system = RunningSystem(
+        system_environment(vhost_uri, tmp_path / "var"), free_port(), tmp_path / "up.log", "--scale", "certificates=2"
+    )
     try:
         system.wait_ready()
         # both instances consume the one certificates queue; members runs its default single instance

@@ -13,13 +13,21 @@ from tests.support.api import create
 
 
 def issue(api, school: dict, person: dict) -> str:
-    return create(api, "/api/v1/certificates", {
-        "kind": "training_completion", "holder_id": person["id"], "issuer_id": school["id"],
-        "title": "网络搭建与应用 师资培训"})["number"]
+    return create(
+        api,
+        "/api/v1/certificates",
+        {
+            "kind": "training_completion",
+            "holder_id": person["id"],
+            "issuer_id": school["id"],
+            "title": "网络搭建与应用 师资培训",
+        },
+    )["number"]
 
 
-@pytest.mark.parametrize(("path", "heading"), [
-    ("/verify", "证书核验"), ("/calendar", "活动日历"), ("/dashboard", "联盟看板")])
+@pytest.mark.parametrize(
+    ("path", "heading"), [("/verify", "证书核验"), ("/calendar", "活动日历"), ("/dashboard", "联盟看板")]
+)
 def test_pages_are_served_in_chinese_with_english_labels_and_nothing_from_elsewhere(api, path, heading):
     response = api.get(path, role=None)
     assert response.status_code == 200

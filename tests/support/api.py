@@ -29,8 +29,16 @@ class Api:
     def headers(self, role: str | None = "alliance_admin", org: str | None = None) -> dict:
         return {"Authorization": f"Bearer {self.token(role, org)}"} if role else {}
 
-    def request(self, method: str, path: str, *, role: str | None = "alliance_admin",
-                org: str | None = None, headers: dict | None = None, **kwargs) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        role: str | None = "alliance_admin",
+        org: str | None = None,
+        headers: dict | None = None,
+        **kwargs,
+    ) -> requests.Response:
         merged = {**self.headers(role, org), **(headers or {})}
         return self.session.request(method, self.base_url + path, headers=merged, timeout=30, **kwargs)
 

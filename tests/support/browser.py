@@ -43,8 +43,7 @@ class Page:
 
     def unexpected_errors(self) -> list[str]:
         logged = re.compile(r"Failed to load resource: the server responded with a status of (\d+)")
-        return [e for e in self.errors
-                if not ((m := logged.match(e)) and int(m.group(1)) in self.expected_statuses)]
+        return [e for e in self.errors if not ((m := logged.match(e)) and int(m.group(1)) in self.expected_statuses)]
 
     def open(self, path: str):
         response = self.page.goto(self.base_url + path)

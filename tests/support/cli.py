@@ -25,18 +25,25 @@ def config_env(config: Mapping[str, object], *names: str) -> dict[str, str]:
     return {name: str(config[name]) for name in names}
 
 
-def run(command: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 60,
-        **variables: str) -> subprocess.CompletedProcess:
+def run(
+    command: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 60, **variables: str
+) -> subprocess.CompletedProcess:
     """Run ``command`` to its end, its output captured as text."""
-    return subprocess.run(list(command), env=environment(env, variables), capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        list(command), env=environment(env, variables), capture_output=True, text=True, timeout=timeout
+    )
 
 
-def run_together(commands: Sequence[Sequence[str]], *, env: Mapping[str, str] | None = None,
-                 timeout: float = 60, **variables: str) -> list[subprocess.CompletedProcess]:
+def run_together(
+    commands: Sequence[Sequence[str]], *, env: Mapping[str, str] | None = None, timeout: float = 60, **variables: str
+) -> list[subprocess.CompletedProcess]:
     """Run independent commands at the same time (each pays the interpreter's start-up)."""
-    processes = [subprocess.Popen(list(c), env=environment(env, variables), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for c in commands]
+    processes = [
+        subprocess.Popen(
+            list(c), env=environment(env, variables), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for c in commands
+    ]
     results = []
     for command, process in zip(commands, processes, strict=True):
         stdout, stderr = process.communicate(timeout=timeout)
@@ -44,8 +51,9 @@ def run_together(commands: Sequence[Sequence[str]], *, env: Mapping[str, str] | 
     return results
 
 
-def alliance(*args: str, env: Mapping[str, str] | None = None, timeout: float = 60,
-             **variables: str) -> subprocess.CompletedProcess:
+def alliance(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 60, **variables: str
+) -> subprocess.CompletedProcess:
     """``alliance <args>`` as an operator runs it: the console script in a process of its own."""
     return run([ALLIANCE, *args], env=env, timeout=timeout, **variables)
 

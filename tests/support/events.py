@@ -15,8 +15,9 @@ def publish_message(config: dict, producer: str, event_type: str, body: object, 
     """Publish ``body`` on ``producer``'s event exchange with routing key ``event_type``."""
     exchange = get_event_exchange(producer, config)
     with Connection(config["AMQP_URI"]) as connection:
-        connection.Producer(serializer="json").publish(body, exchange=exchange, routing_key=event_type,
-                                                       declare=[exchange], retry=True, **options)
+        connection.Producer(serializer="json").publish(
+            body, exchange=exchange, routing_key=event_type, declare=[exchange], retry=True, **options
+        )
 
 
 def publish_event(config: dict, envelope: dict, **options) -> None:
@@ -32,9 +33,11 @@ class EventTap:
         exchange = get_event_exchange(producer, config)
         self.connection = Connection(config["AMQP_URI"])
         self.channel = self.connection.channel()
-        self.queue = Queue(f"test-tap-{uuid.uuid4().hex}", exclusive=True,
-                           bindings=[binding(exchange, routing_key=key) for key in event_types or ("#",)])(
-            self.channel)
+        self.queue = Queue(
+            f"test-tap-{uuid.uuid4().hex}",
+            exclusive=True,
+            bindings=[binding(exchange, routing_key=key) for key in event_types or ("#",)],
+        )(self.channel)
         self.queue.declare()
         self.received: list[dict] = []
 
@@ -49,8 +52,7 @@ class EventTap:
 
     def first(self, predicate: Callable[[dict], bool], message: str, timeout: float = 10.0) -> dict:
         """The first event ``predicate`` accepts, once it has arrived."""
-        return wait_for(lambda: next((e for e in self.drain() if predicate(e)), None), timeout=timeout,
-                        message=message)
+        return wait_for(lambda: next((e for e in self.drain() if predicate(e)), None), timeout=timeout, message=message)
 
     def close(self) -> None:
         self.channel.close()

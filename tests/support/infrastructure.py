@@ -37,7 +37,7 @@ def stale_test_vhost(name: str) -> bool:
     """A vhost an earlier, interrupted run left behind (runs going on at the same time keep theirs)."""
     if not name.startswith(TEST_VHOST_PREFIX):
         return False
-    stamp = name[len(TEST_VHOST_PREFIX):].split("_")[0]
+    stamp = name[len(TEST_VHOST_PREFIX) :].split("_")[0]
     return not stamp.isdigit() or time.time() - int(stamp) > STALE_VHOST_SECONDS
 
 

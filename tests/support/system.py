@@ -19,8 +19,7 @@ from tests.support.waiting import wait_for
 def system_environment(amqp_uri: str, data_dir: Path) -> dict[str, str]:
     """The environment of an `alliance up` on ``amqp_uri`` with its own data directory and embedded database."""
     env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
-    env.update(AMQP_URI=amqp_uri, ALLIANCE_DATA_DIR=str(data_dir), EMBEDDED_DB_PORT=str(free_port()),
-               LOG_FORMAT="json")
+    env.update(AMQP_URI=amqp_uri, ALLIANCE_DATA_DIR=str(data_dir), EMBEDDED_DB_PORT=str(free_port()), LOG_FORMAT="json")
     return env
 
 
@@ -55,9 +54,13 @@ class RunningSystem:
         self.url = f"http://127.0.0.1:{port}"
         self.log = log
         with open(log, "ab") as output:
-            self.process = subprocess.Popen([ALLIANCE, "up", "--port", str(port), "--metrics-port", "0", *options],
-                                            env=env, stdout=output, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                [ALLIANCE, "up", "--port", str(port), "--metrics-port", "0", *options],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
 
     def wait_ready(self) -> None:
         def ready() -> bool:

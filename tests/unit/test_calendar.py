@@ -68,18 +68,12 @@ def test_event_carries_location_description_link_and_kind():
 
 
 def test_cancelled_event_is_marked_cancelled():
-    vevent = only_event(
-        event_to_ics(competition(status="cancelled"), "https://alliance.example")
-    )
+    vevent = only_event(event_to_ics(competition(status="cancelled"), "https://alliance.example"))
     assert str(vevent["STATUS"]) == "CANCELLED"
 
 
 def test_missing_location_and_description_are_left_out():
-    vevent = only_event(
-        event_to_ics(
-            competition(location=None, description=None), "https://alliance.example"
-        )
-    )
+    vevent = only_event(event_to_ics(competition(location=None, description=None), "https://alliance.example"))
     assert "LOCATION" not in vevent
     assert "DESCRIPTION" not in vevent
 
@@ -88,9 +82,7 @@ def test_export_is_stable_when_the_event_has_not_changed():
     event = competition(updated_at=datetime(2025, 4, 1, 12, 0, tzinfo=CST))
     first = event_to_ics(event, "https://alliance.example")
     assert event_to_ics(event, "https://alliance.example") == first
-    assert only_event(first).decoded("DTSTAMP") == datetime(
-        2025, 4, 1, 4, 0, tzinfo=UTC
-    )
+    assert only_event(first).decoded("DTSTAMP") == datetime(2025, 4, 1, 4, 0, tzinfo=UTC)
 
 
 def test_feed_holds_every_event_once():

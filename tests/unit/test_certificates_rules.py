@@ -10,18 +10,32 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def certificate(status="active", valid_until=None, **extra):
-    return {"number": "TC-2026-000001", "holder_id": "p1", "holder_name": "张三丰", "status": status,
-            "status_index": 131_073, "valid_until": valid_until, "kind": "training_completion",
-            "title": "师资培训", "issuer_id": "o1", "issuer_name": "渝中职教中心", "issued_at": NOW,
-            "credential": {"id": "http://x/api/v1/certificates/TC-2026-000001/credential"}, **extra}
+    return {
+        "number": "TC-2026-000001",
+        "holder_id": "p1",
+        "holder_name": "张三丰",
+        "status": status,
+        "status_index": 131_073,
+        "valid_until": valid_until,
+        "kind": "training_completion",
+        "title": "师资培训",
+        "issuer_id": "o1",
+        "issuer_name": "渝中职教中心",
+        "issued_at": NOW,
+        "credential": {"id": "http://x/api/v1/certificates/TC-2026-000001/credential"},
+        **extra,
+    }
 
 
-@pytest.mark.parametrize("status, action, new_status, bits", [
-    ("active", "revoke", "revoked", {"revocation": True, "suspension": False}),
-    ("active", "suspend", "suspended", {"suspension": True}),
-    ("suspended", "reinstate", "active", {"suspension": False}),
-    ("suspended", "revoke", "revoked", {"revocation": True, "suspension": False}),
-])
+@pytest.mark.parametrize(
+    "status, action, new_status, bits",
+    [
+        ("active", "revoke", "revoked", {"revocation": True, "suspension": False}),
+        ("active", "suspend", "suspended", {"suspension": True}),
+        ("suspended", "reinstate", "active", {"suspension": False}),
+        ("suspended", "revoke", "revoked", {"revocation": True, "suspension": False}),
+    ],
+)
 def test_allowed_transitions_say_which_bits_flip(status, action, new_status, bits):
     change = lifecycle.plan_transition(certificate(status), action, "a reason", NOW)
 
@@ -31,10 +45,15 @@ def test_allowed_transitions_say_which_bits_flip(status, action, new_status, bit
     assert event["reason"] == "a reason"
 
 
-@pytest.mark.parametrize("status, action, allowed", [
-    ("revoked", "reinstate", []), ("revoked", "revoke", []),
-    ("active", "reinstate", ["revoke", "suspend"]), ("suspended", "suspend", ["revoke", "reinstate"]),
-])
+@pytest.mark.parametrize(
+    "status, action, allowed",
+    [
+        ("revoked", "reinstate", []),
+        ("revoked", "revoke", []),
+        ("active", "reinstate", ["revoke", "suspend"]),
+        ("suspended", "suspend", ["revoke", "reinstate"]),
+    ],
+)
 def test_illegal_transitions_are_conflicts_that_name_the_allowed_actions(status, action, allowed):
     with pytest.raises(Conflict) as raised:
         lifecycle.plan_transition(certificate(status), action, "why", NOW)
@@ -85,38 +104,66 @@ def test_public_verification_masks_the_name_and_refuses_a_wrong_name_like_an_unk
     assert (wrong.value.message, wrong.value.details) == (unknown.value.message, unknown.value.details)
 
 
-@pytest.mark.parametrize("list_id, parsed", [
-    ("revocation-0", ("revocation", 0)), ("suspension-12", ("suspension", 12)),
-    ("revocation-01", None), ("other-0", None), ("revocation-", None), ("revocation-١", None),
-])
+@pytest.mark.parametrize(
+    "list_id, parsed",
+    [
+        ("revocation-0", ("revocation", 0)),
+        ("suspension-12", ("suspension", 12)),
+        ("revocation-01", None),
+        ("other-0", None),
+        ("revocation-", None),
+        ("revocation-١", None),
+    ],
+)
 def test_status_list_ids(list_id, parsed):
     assert domain.list_number(list_id) == parsed
 
 
 def row(award, people, team=None):
-    return {"registration_id": "r", "organisation_id": "o", "person_ids": people, "team_name": team,
-            "score": 1.0, "rank": 1, "award": award}
+    return {
+        "registration_id": "r",
+        "organisation_id": "o",
+        "person_ids": people,
+        "team_name": team,
+        "score": 1.0,
+        "rank": 1,
+        "award": award,
+    }
 
 
 def test_prizes_and_participation_earn_certificates_and_none_does_not():
-    desired = awards.desired_awards([row("first_prize", ["a", "b"], "队"), row("participation", ["c"]),
-                                     row("none", ["d"]), row("excellence", ["c"])])
+    desired = awards.desired_awards(
+        [
+            row("first_prize", ["a", "b"], "队"),
+            row("participation", ["c"]),
+            row("none", ["d"]),
+            row("excellence", ["c"]),
+        ]
+    )
 
-    assert {p: r["award"] for p, r in desired.items()} == {"a": "first_prize", "b": "first_prize",
-                                                          "c": "excellence"}
+    assert {p: r["award"] for p, r in desired.items()} == {"a": "first_prize", "b": "first_prize", "c": "excellence"}
 
 
 def test_a_correction_revokes_and_reissues_only_what_changed():
     desired = awards.desired_awards([row("first_prize", ["a"]), row("third_prize", ["c"])])
-    current = {"a": {"number": "CA-1", "award": "first_prize"}, "b": {"number": "CA-2", "award": "second_prize"},
-               "c": {"number": "PA-1", "award": "participation"}}
+    current = {
+        "a": {"number": "CA-1", "award": "first_prize"},
+        "b": {"number": "CA-2", "award": "second_prize"},
+        "c": {"number": "PA-1", "award": "participation"},
+    }
 
     assert awards.plan_award_changes(desired, current) == (["CA-2", "PA-1"], ["c"])
 
 
 def test_award_requests_name_the_event_and_the_prize():
-    event = {"event_id": "e", "organiser_id": "o", "title": "网络搭建与应用", "kind": "skills_competition",
-             "skill": "网络搭建与应用", "revision": 2}
+    event = {
+        "event_id": "e",
+        "organiser_id": "o",
+        "title": "网络搭建与应用",
+        "kind": "skills_competition",
+        "skill": "网络搭建与应用",
+        "revision": 2,
+    }
 
     team = awards.award_request(event, row("first_prize", ["a"], "渝中一队"), "a")
     assert (team["kind"], team["title"], team["issuer_id"]) == ("competition_award", "网络搭建与应用 团体一等奖", "o")
@@ -124,10 +171,16 @@ def test_award_requests_name_the_event_and_the_prize():
     assert awards.award_issuance_key(event, "a", "first_prize") == "award:e:a:first_prize:r2"
 
 
-ASSESSMENT = {"issuer_id": "o", "occupation": "电工", "work_type": None, "level": 4, "title": None,
-              "assessed_on": datetime(2022, 6, 18).date(), "external_ref": None,
-              "results": [{"person_id": "a", "passed": True, "score": 90.0},
-                          {"person_id": "b", "passed": False, "score": 40.0}]}
+ASSESSMENT = {
+    "issuer_id": "o",
+    "occupation": "电工",
+    "work_type": None,
+    "level": 4,
+    "title": None,
+    "assessed_on": datetime(2022, 6, 18).date(),
+    "external_ref": None,
+    "results": [{"person_id": "a", "passed": True, "score": 90.0}, {"person_id": "b", "passed": False, "score": 40.0}],
+}
 
 
 def test_the_same_assessment_content_or_reference_gives_the_same_job_key():
@@ -137,8 +190,9 @@ def test_the_same_assessment_content_or_reference_gives_the_same_job_key():
     key = assessments.job_key("assessment", "o", ASSESSMENT)
     assert assessments.job_key("assessment", "o", reordered) == key
     assert assessments.job_key("assessment", "o", changed) != key
-    assert assessments.job_key("assessment", "o", {**ASSESSMENT, "external_ref": "R1"}) == \
-        assessments.job_key("assessment", "o", {**changed, "external_ref": "R1"})
+    assert assessments.job_key("assessment", "o", {**ASSESSMENT, "external_ref": "R1"}) == assessments.job_key(
+        "assessment", "o", {**changed, "external_ref": "R1"}
+    )
 
 
 def test_assessment_items_issue_skill_levels_to_those_who_passed_and_record_every_outcome():
@@ -161,10 +215,14 @@ def test_jobs_start_from_queued_and_end_failed_only_when_every_item_failed():
     assert (job["kind"], job["status"]) == ("assessment", "queued")
     assert type(job["status"]) is str and type(job["kind"]) is str
     assert assessments.job_transition("start") == (["queued"], "running")
-    assert assessments.job_transition(assessments.finishing_action({**job, "failed": 1})) == \
-        (["queued", "running"], "done")
-    assert assessments.job_transition(assessments.finishing_action({**job, "failed": 2})) == \
-        (["queued", "running"], "failed")
+    assert assessments.job_transition(assessments.finishing_action({**job, "failed": 1})) == (
+        ["queued", "running"],
+        "done",
+    )
+    assert assessments.job_transition(assessments.finishing_action({**job, "failed": 2})) == (
+        ["queued", "running"],
+        "failed",
+    )
     assert assessments.finishing_action({**job, "total": 0}) == "complete"
 
 
@@ -174,16 +232,23 @@ def test_a_candidate_listed_twice_is_refused():
 
 
 def test_attainment_rate_is_certified_over_assessed_to_three_decimals():
-    outcomes = ([{"occupation": "电工", "level": 4, "certified": True}] * 2063
-                + [{"occupation": "电工", "level": 4, "certified": False}] * 51
-                + [{"occupation": "焊工", "level": 5, "certified": True}])
+    outcomes = (
+        [{"occupation": "电工", "level": 4, "certified": True}] * 2063
+        + [{"occupation": "电工", "level": 4, "certified": False}] * 51
+        + [{"occupation": "焊工", "level": 5, "certified": True}]
+    )
 
     stats = assessments.attainment("o", 2022, outcomes)
 
     assert (stats["assessed"], stats["certified"], stats["attainment_rate"]) == (2115, 2064, 0.976)
     groups = {g["occupation"]: g for g in stats["by_occupation_and_level"]}
-    assert groups["电工"] == {"occupation": "电工", "level": 4, "assessed": 2114,
-                                                   "certified": 2063, "attainment_rate": 0.976}
+    assert groups["电工"] == {
+        "occupation": "电工",
+        "level": 4,
+        "assessed": 2114,
+        "certified": 2063,
+        "attainment_rate": 0.976,
+    }
     assert assessments.attainment("o", 2022, [])["attainment_rate"] is None
 
 
@@ -193,18 +258,31 @@ def test_a_certificate_answer_names_its_skill_level_in_both_languages():
 
     assert skill["level_name"] == {"zh": "四级/中级工", "en": "Level 4 / intermediate worker"}
     assert training["level_name"] is None
-    assert [c["level_name"] for c in schemas.Certificate(many=True).dump([certificate(level=1)])] == \
-        [{"zh": "一级/高级技师", "en": "Level 1 / senior technician"}]
+    assert [c["level_name"] for c in schemas.Certificate(many=True).dump([certificate(level=1)])] == [
+        {"zh": "一级/高级技师", "en": "Level 1 / senior technician"}
+    ]
 
 
 def test_a_certificate_query_pages_by_default_and_filters_only_on_what_it_is_given():
     assert load(schemas.CertificateQuery, {}) == {"limit": 50, "cursor": None}
-    assert load(schemas.CertificateQuery, {"issuer_id": "o1", "limit": 5, "cursor": None}) == \
-        {"issuer_id": "o1", "limit": 5, "cursor": None}
+    assert load(schemas.CertificateQuery, {"issuer_id": "o1", "limit": 5, "cursor": None}) == {
+        "issuer_id": "o1",
+        "limit": 5,
+        "cursor": None,
+    }
 
 
-@pytest.mark.parametrize("query", [{"issuer_id": None}, {"issuer_id": ""}, {"status": "expired"},
-                                   {"kind": "diploma"}, {"name": "张三丰"}, {"limit": 0}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"issuer_id": None},
+        {"issuer_id": ""},
+        {"status": "expired"},
+        {"kind": "diploma"},
+        {"name": "张三丰"},
+        {"limit": 0},
+    ],
+)
 def test_a_certificate_query_refuses_a_filter_it_cannot_apply_rather_than_listing_everything(query):
     with pytest.raises(InvalidInput):
         load(schemas.CertificateQuery, query)

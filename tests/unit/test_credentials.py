@@ -121,9 +121,7 @@ def independent_verify(credential, did_doc):
     document = {k: v for k, v in credential.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     assert options["@context"] == document["@context"]
-    hash_data = (
-        hashlib.sha256(rfc8785.dumps(options)).digest() + hashlib.sha256(rfc8785.dumps(document)).digest()
-    )
+    hash_data = hashlib.sha256(rfc8785.dumps(options)).digest() + hashlib.sha256(rfc8785.dumps(document)).digest()
     public_key.verify(base58.b58decode(proof["proofValue"][1:]), hash_data)
 
 
@@ -177,8 +175,9 @@ def test_the_holder_name_is_hashed_with_the_same_salt_and_never_in_clear():
     assert "王小明" not in json.dumps(credential, ensure_ascii=False)
 
 
-@pytest.mark.parametrize("given, matches", [
-    ("王小明", True), (" 王小明 ", True), ("王小民", False), ("", False), ("   ", False)])
+@pytest.mark.parametrize(
+    "given, matches", [("王小明", True), (" 王小明 ", True), ("王小民", False), ("", False), ("   ", False)]
+)
 def test_a_name_given_by_the_user_is_checked_against_the_hash(given, matches):
     assert holder_name_matches(skill_credential(), given) is matches
 
@@ -339,9 +338,7 @@ def test_changing_one_character_of_any_string_anywhere_fails(keyring):
     assert len(paths) > 30
 
     survivors = [
-        path
-        for path in paths
-        if verify_credential(with_one_char_changed(signed, path), did_doc, now=NOW).valid
+        path for path in paths if verify_credential(with_one_char_changed(signed, path), did_doc, now=NOW).valid
     ]
 
     assert survivors == []

@@ -78,10 +78,16 @@ def test_the_compose_file_says_how_to_scale_a_service():
 
 
 def test_local_state_and_secrets_stay_out_of_the_image_build():
-    ignored = {line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert {"var", ".venv", ".git"} <= ignored
-    copied = [line.split()[1] for line in (ROOT / "Dockerfile").read_text().splitlines()
-              if line.startswith("COPY ") and "--from" not in line]
+    copied = [
+        line.split()[1]
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and "--from" not in line
+    ]
     for source in copied:
         assert source not in ignored, f"the Dockerfile copies {source}, which .dockerignore leaves out"

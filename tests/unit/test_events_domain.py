@@ -120,34 +120,26 @@ def test_valid_event_comes_back_in_utc():
 
 
 def test_event_may_end_when_it_starts_and_close_registration_at_start():
-    validate_event_times_and_sizes(
-        valid_event(ends_at=STARTS, registration_closes_at=STARTS)
-    )
+    validate_event_times_and_sizes(valid_event(ends_at=STARTS, registration_closes_at=STARTS))
 
 
 def test_event_without_optional_limits_is_valid():
-    validate_event_times_and_sizes(
-        {"starts_at": STARTS, "ends_at": STARTS, "capacity": None}
-    )
+    validate_event_times_and_sizes({"starts_at": STARTS, "ends_at": STARTS, "capacity": None})
 
 
 def test_event_ending_before_it_starts_is_refused():
-    assert invalid_fields(valid_event(ends_at=STARTS - timedelta(minutes=1))) == {
-        "ends_at"
-    }
+    assert invalid_fields(valid_event(ends_at=STARTS - timedelta(minutes=1))) == {"ends_at"}
 
 
 def test_ordering_compares_instants_across_time_zones():
     # 09:00 in Chongqing is 01:00 UTC, so an end of 02:00 UTC is after the start.
-    validate_event_times_and_sizes(
-        valid_event(ends_at=datetime(2025, 5, 10, 2, 0, tzinfo=UTC))
-    )
+    validate_event_times_and_sizes(valid_event(ends_at=datetime(2025, 5, 10, 2, 0, tzinfo=UTC)))
 
 
 def test_registration_closing_after_start_is_refused():
-    assert invalid_fields(
-        valid_event(registration_closes_at=STARTS + timedelta(minutes=1))
-    ) == {"registration_closes_at"}
+    assert invalid_fields(valid_event(registration_closes_at=STARTS + timedelta(minutes=1))) == {
+        "registration_closes_at"
+    }
 
 
 @pytest.mark.parametrize("field", ["starts_at", "ends_at", "registration_closes_at"])
@@ -157,21 +149,15 @@ def test_naive_times_are_refused(field):
 
 @pytest.mark.parametrize(("size_min", "size_max"), [(0, 3), (-1, 3)])
 def test_team_size_min_below_one_is_refused(size_min, size_max):
-    assert invalid_fields(
-        valid_event(team_size_min=size_min, team_size_max=size_max)
-    ) == {"team_size_min"}
+    assert invalid_fields(valid_event(team_size_min=size_min, team_size_max=size_max)) == {"team_size_min"}
 
 
 def test_team_size_max_below_min_is_refused():
-    assert invalid_fields(valid_event(team_size_min=4, team_size_max=3)) == {
-        "team_size_max"
-    }
+    assert invalid_fields(valid_event(team_size_min=4, team_size_max=3)) == {"team_size_max"}
 
 
 def test_team_size_max_below_one_is_refused():
-    assert invalid_fields(valid_event(team_size_min=None, team_size_max=0)) == {
-        "team_size_max"
-    }
+    assert invalid_fields(valid_event(team_size_min=None, team_size_max=0)) == {"team_size_max"}
 
 
 @pytest.mark.parametrize("capacity", [0, -5, 2.5, True])
@@ -383,8 +369,7 @@ def test_registrations_of_finished_events_stay(status):
 
 def test_a_cancelled_registration_cannot_be_cancelled_again():
     with pytest.raises(Conflict):
-        check_registration_cancellable(
-            {"status": "published"}, {"status": RegistrationStatus.CANCELLED.value})
+        check_registration_cancellable({"status": "published"}, {"status": RegistrationStatus.CANCELLED.value})
 
 
 def test_a_new_event_is_a_draft_without_results():
@@ -404,13 +389,14 @@ def test_a_new_registration_waits_at_its_position_or_holds_a_place():
 @pytest.mark.parametrize("status", ["confirmed", "waitlisted"])
 def test_a_cancellation_also_leaves_the_waitlist(status):
     changes = cancellation({"status": status, "waitlist_position": 2}, STARTS)
-    assert changes == {"status": "cancelled", "waitlist_position": None,
-                       "updated_at": STARTS, "cancelled_at": STARTS}
+    assert changes == {"status": "cancelled", "waitlist_position": None, "updated_at": STARTS, "cancelled_at": STARTS}
 
 
 def test_only_a_waiting_registration_is_promoted():
     assert promotion({"status": "waitlisted", "waitlist_position": 1}, STARTS) == {
-        "status": "confirmed", "waitlist_position": None, "updated_at": STARTS}
+        "status": "confirmed",
+        "waitlist_position": None,
+        "updated_at": STARTS,
+    }
     with pytest.raises(Conflict):
         promotion({"status": "confirmed"}, STARTS)
-

@@ -69,16 +69,30 @@ def test_someone_already_registered_is_a_conflict_naming_them():
 
 
 def test_a_membership_record_keeps_the_new_status_and_when_it_happened():
-    change = {"membership_id": "m1", "alliance_id": "al-1", "organisation_id": "org-a",
-              "role": "member", "old_status": "applied", "new_status": "active"}
+    change = {
+        "membership_id": "m1",
+        "alliance_id": "al-1",
+        "organisation_id": "org-a",
+        "role": "member",
+        "old_status": "applied",
+        "new_status": "active",
+    }
     assert membership_record(change, T0) == {
-        "_id": "m1", "alliance_id": "al-1", "organisation_id": "org-a", "role": "member",
-        "status": "active", "as_of": T0}
+        "_id": "m1",
+        "alliance_id": "al-1",
+        "organisation_id": "org-a",
+        "role": "member",
+        "status": "active",
+        "as_of": T0,
+    }
 
 
 def test_a_person_record_keeps_whose_person_it_is():
-    person = {"person_id": "p1", "organisation_id": "org-a", "name": "张三", "kind": "student",
-              "student_number": "2025001"}
-    assert person_record(person) == {"_id": "p1", "organisation_id": "org-a", "name": "张三",
-                                     "kind": "student"}
-
+    person = {
+        "person_id": "p1",
+        "organisation_id": "org-a",
+        "name": "张三",
+        "kind": "student",
+        "student_number": "2025001",
+    }
+    assert person_record(person) == {"_id": "p1", "organisation_id": "org-a", "name": "张三", "kind": "student"}

@@ -33,9 +33,7 @@ def test_results_for_confirmed_registrations_are_accepted(status):
 @pytest.mark.parametrize("status", ["draft", "published", "cancelled"])
 def test_results_are_refused_before_the_event_closes(status):
     with pytest.raises(Conflict) as caught:
-        validate_results(
-            closed_event(status), [{"registration_id": "r1"}], REGISTRATIONS
-        )
+        validate_results(closed_event(status), [{"registration_id": "r1"}], REGISTRATIONS)
     assert caught.value.details["current_state"] == status
 
 
@@ -120,8 +118,12 @@ def test_result_rows_carry_their_registrations_organisation_people_and_team():
     rows = [{"registration_id": "r1", "award": "first_prize"}, {"registration_id": "r2", "award": "none"}]
 
     assert result_rows(rows, registrations) == [
-        {"registration_id": "r1", "award": "first_prize", "organisation_id": "org-a",
-         "person_ids": ["p1", "p2"], "team_name": "一队"},
-        {"registration_id": "r2", "award": "none", "organisation_id": "org-b",
-         "person_ids": ["p3"], "team_name": None},
+        {
+            "registration_id": "r1",
+            "award": "first_prize",
+            "organisation_id": "org-a",
+            "person_ids": ["p1", "p2"],
+            "team_name": "一队",
+        },
+        {"registration_id": "r2", "award": "none", "organisation_id": "org-b", "person_ids": ["p3"], "team_name": None},
     ]

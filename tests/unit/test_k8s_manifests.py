@@ -27,8 +27,7 @@ def documents(path: Path) -> list[dict]:
 
 
 def resources(kind: str) -> dict[str, dict]:
-    return {doc["metadata"]["name"]: doc
-            for path in manifest_files() for doc in documents(path) if doc["kind"] == kind}
+    return {doc["metadata"]["name"]: doc for path in manifest_files() for doc in documents(path) if doc["kind"] == kind}
 
 
 def kustomization() -> dict:
@@ -106,8 +105,9 @@ def test_signing_keys_come_from_a_secret_into_signing_keys_dir():
     keys_volume = mounts[config["SIGNING_KEYS_DIR"]]
     (init,) = pod["initContainers"]
     init_mounts = {m["name"]: m["mountPath"] for m in init["volumeMounts"]}
-    secret_volumes = [name for name, v in volumes.items() if v.get("secret", {}).get("secretName")
-                      == "alliance-signing-keys"]
+    secret_volumes = [
+        name for name, v in volumes.items() if v.get("secret", {}).get("secretName") == "alliance-signing-keys"
+    ]
     assert secret_volumes and set(secret_volumes) <= set(init_mounts)
     assert init_mounts[keys_volume] == config["SIGNING_KEYS_DIR"]
     assert "exit 1" in init["command"][-1]  # no key in the Secret: the pod does not start
