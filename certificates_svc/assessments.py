@@ -204,7 +204,7 @@ def _rate(certified: int, assessed: int) -> float | None:
     return round(certified / assessed, 3) if assessed else None
 
 
-def attainment(organisation_id: str, year: int, outcomes: list[dict[str, Any]]) -> dict[str, Any]:
+def attainment(organisation_id: str | None, year: int, outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     """Assessed, certified and attainment rate (certified ÷ assessed), by occupation and level."""
     groups: dict[tuple[str, int], list[int]] = {}
     for outcome in outcomes:

@@ -58,6 +58,11 @@ def award_title(event: dict[str, Any], row: dict[str, Any]) -> str:
     return f"{event['title']} {team}{PRIZES[row['award']]}"
 
 
+def award_kind(row: dict[str, Any]) -> str:
+    """The certificate kind a result row earns."""
+    return PARTICIPATION if row["award"] == PARTICIPATION else "competition_award"
+
+
 def award_request(event: dict[str, Any], row: dict[str, Any], person_id: str) -> dict[str, Any]:
     """The certificate request for one person's award at ``event``."""
     narrative = f"{event['title']} ({event['kind']}), {row['award']}"
@@ -66,7 +71,7 @@ def award_request(event: dict[str, Any], row: dict[str, Any], person_id: str) ->
     if row.get("rank") is not None:
         narrative += f", rank {row['rank']}"
     return {
-        "kind": PARTICIPATION if row["award"] == PARTICIPATION else "competition_award",
+        "kind": award_kind(row),
         "holder_id": person_id,
         "issuer_id": event["organiser_id"],
         "title": award_title(event, row),

@@ -64,11 +64,12 @@ def status_list_in_use(list_number: int, reserved: int) -> bool:
     return list_number * MIN_LIST_SIZE < reserved
 
 
-def status_entries(signer: Any, status_index: int) -> list[dict[str, Any]]:
-    """The ``credentialStatus`` entries (revocation and suspension) of a certificate's slot."""
+def status_entries(signer: Any, status_index: int, issuer_id: str) -> list[dict[str, Any]]:
+    """The ``credentialStatus`` entries (revocation and suspension) of a certificate's slot,
+    pointing at the lists as issued by the certificate's issuer."""
     list_number, bit = status_location(status_index)
     return [
-        status_entry(signer.status_list_url(status_list_id(list_number, purpose)), bit, purpose)
+        status_entry(signer.status_list_url(status_list_id(list_number, purpose), issuer_id), bit, purpose)
         for purpose in STATUS_PURPOSES
     ]
 
@@ -119,6 +120,7 @@ def new_certificate(
     issuer: dict[str, Any],
     now: datetime,
     status_index: int,
+    issuer_did: str,
 ) -> dict[str, Any]:
     """The stored certificate (its credential is added once signed)."""
     return {
@@ -131,7 +133,9 @@ def new_certificate(
         "holder_name": holder["name"],
         "holder_organisation_id": holder.get("organisation_id"),
         "issuer_id": issuer["_id"],
+        # Fixed at issue time: a later rename never changes what an issued certificate claims.
         "issuer_name": issuer["name"],
+        "issuer_did": issuer_did,
         "occupation": request.get("occupation"),
         "work_type": request.get("work_type"),
         "level": request.get("level"),
@@ -211,7 +215,11 @@ def public_verification(certificate: dict[str, Any] | None, name: str, now: date
         "work_type": certificate.get("work_type"),
         "level": level,
         "level_name": SKILL_LEVELS[level].zh if level in SKILL_LEVELS else None,
-        "issuer": {"id": certificate["issuer_id"], "name": certificate["issuer_name"]},
+        "issuer": {
+            "id": certificate["issuer_id"],
+            "name": certificate["issuer_name"],
+            "did": certificate.get("issuer_did"),
+        },
         "issued_at": certificate["issued_at"],
         "valid_until": certificate.get("valid_until"),
         "credential_url": certificate["credential"]["id"],

@@ -53,14 +53,17 @@ class CertificateFactory:
         status_index: int,
         now: datetime,
     ) -> dict[str, Any]:
-        certificate = domain.new_certificate(request, number, holder, issuer, now, status_index)
+        certificate = domain.new_certificate(
+            request, number, holder, issuer, now, status_index, self.signer.issuer_did(issuer["_id"])
+        )
         certificate["credential"] = self.signer.credential_for(
             number=number,
+            issuer_id=issuer["_id"],
             issuer_name=issuer["name"],
             holder=domain.credential_holder(holder),
             achievement=domain.achievement_of(certificate),
             valid_from=now,
             valid_until=request.get("valid_until"),
-            status=domain.status_entries(self.signer, status_index),
+            status=domain.status_entries(self.signer, status_index, issuer["_id"]),
         )
         return certificate

@@ -25,6 +25,8 @@ JOBS = "jobs"
 JOB_ITEMS = "job_items"
 OUTCOMES = "assessment_outcomes"
 AWARD_EVENTS = "award_events"  # the latest results revision applied per event
+ORGANISED_EVENTS = "organised_events"  # read model of events_svc's events: who organised each
+REGISTRATIONS = "registrations"  # read model of events_svc's registrations: who holds a place
 
 STATUS_INDEX_COUNTER = "status-list-index"
 # The CertificateQuery fields that narrow a listing, each matched as stored.
@@ -50,6 +52,9 @@ class CertificatesRepository(Repository):
         (JOB_ITEMS, [("claim", 1)], {}),
         (JOB_ITEMS, [("state", 1), ("lease_until", 1)], {}),
         (OUTCOMES, [("organisation_id", 1), ("year", 1)], {}),
+        (OUTCOMES, [("year", 1)], {}),
+        (ORGANISED_EVENTS, [("organiser_id", 1)], {}),
+        (REGISTRATIONS, [("person_ids", 1)], {}),
     ]
 
     # read models fed by members events
@@ -65,6 +70,29 @@ class CertificatesRepository(Repository):
 
     def find_issuer(self, organisation_id: str) -> dict[str, Any] | None:
         return self.db[ISSUERS].find_one({"_id": organisation_id})
+
+    # read models fed by events_svc events
+
+    def save_organised_event(self, session: ClientSession | None, event_id: str, organiser_id: str) -> None:
+        self.db[ORGANISED_EVENTS].replace_one(
+            {"_id": event_id}, {"_id": event_id, "organiser_id": organiser_id}, upsert=True, session=session
+        )
+
+    def save_registration(self, session: ClientSession | None, registration: dict[str, Any]) -> None:
+        self.db[REGISTRATIONS].replace_one({"_id": registration["_id"]}, registration, upsert=True, session=session)
+
+    def event_participants(self, organiser_id: str, person_ids: list[str]) -> set[str]:
+        """Those of ``person_ids`` with a confirmed place at an event ``organiser_id`` organised."""
+        people = list(set(person_ids))
+        if not people:
+            return set()
+        events = [e["_id"] for e in self.db[ORGANISED_EVENTS].find({"organiser_id": organiser_id}, {"_id": 1})]
+        if not events:
+            return set()
+        found = self.db[REGISTRATIONS].find(
+            {"event_id": {"$in": events}, "confirmed": True, "person_ids": {"$in": people}}, {"person_ids": 1}
+        )
+        return {person for registration in found for person in registration["person_ids"]} & set(people)
 
     # numbers and status-list slots
 
@@ -247,13 +275,12 @@ class CertificatesRepository(Repository):
                 session=session,
             )
 
-    def outcomes(self, organisation_id: str, year: int) -> list[dict[str, Any]]:
-        """The assessment outcomes of an organisation's people in a year."""
-        return list(
-            self.db[OUTCOMES].find(
-                {"organisation_id": organisation_id, "year": year}, {"occupation": 1, "level": 1, "certified": 1}
-            )
-        )
+    def outcomes(self, organisation_id: str | None, year: int) -> list[dict[str, Any]]:
+        """The assessment outcomes of an organisation's people in a year (everyone's for None)."""
+        selector: dict[str, Any] = {"year": year}
+        if organisation_id is not None:
+            selector["organisation_id"] = organisation_id
+        return list(self.db[OUTCOMES].find(selector, {"occupation": 1, "level": 1, "certified": 1}))
 
     # awards from event results
 

@@ -60,7 +60,8 @@ class Certificate(Schema):
     holder_id = fields.String()
     holder_organisation_id = fields.String(allow_none=True)
     issuer_id = fields.String()
-    issuer_name = fields.String()
+    issuer_name = fields.String(metadata={"description": "as it was when the certificate was issued"})
+    issuer_did = fields.String(allow_none=True, metadata={"description": "the issuing organisation's own DID"})
     occupation = fields.String(allow_none=True)
     work_type = fields.String(allow_none=True)
     level = fields.Integer(allow_none=True)
@@ -165,7 +166,8 @@ class VerifyQuery(StrictSchema):
 
 class Issuer(Schema):
     id = fields.String()
-    name = fields.String()
+    name = fields.String(metadata={"description": "the issuer's name when it issued the certificate"})
+    did = fields.String(allow_none=True, metadata={"description": "the issuer's own DID, the credential's issuer"})
 
 
 class Verification(Schema):
@@ -186,7 +188,12 @@ class Verification(Schema):
 
 
 class AttainmentQuery(StrictSchema):
-    organisation_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    organisation_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "an org_admin's own organisation by default; omitted by the alliance admin: all"},
+    )
     year = fields.Integer(required=True, validate=validate.Range(2000, 2099))
 
 
@@ -199,7 +206,7 @@ class AttainmentGroup(Schema):
 
 
 class Attainment(Schema):
-    organisation_id = fields.String()
+    organisation_id = fields.String(allow_none=True, metadata={"description": "null for alliance-wide figures"})
     year = fields.Integer()
     assessed = fields.Integer()
     certified = fields.Integer()

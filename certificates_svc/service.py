@@ -6,7 +6,7 @@ from typing import Any
 
 from nameko.timer import timer
 
-from certificates_svc import assessments, domain, schemas, workflows
+from certificates_svc import authority, domain, schemas, workflows
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import IssuerKeys, Signer
@@ -33,15 +33,19 @@ class CertificatesService(DomainService):
     members_rpc = TimedRpcProxy("members")
 
     @rpc
-    def did_document(self) -> dict[str, Any]:
-        """The issuer's DID document, publishing every signing key."""
-        return self.signer.did_document()
+    def did_document(self, organisation_id: str | None = None) -> dict[str, Any]:
+        """The DID document of an organisation (or the platform), publishing every signing key."""
+        if organisation_id is not None:
+            workflows.known_organisation(self._directory(), organisation_id)
+        return self.signer.did_document(organisation_id)
 
     @rpc
-    def issue_certificate(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Number, sign and store one certificate."""
+    def issue_certificate(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
+        """Number, sign and store one certificate, if an issuing rule allows it (``by_admin``: the alliance admin's)."""
         request = load(schemas.CertificateCreate, payload)
-        certificate = workflows.issue_certificate(self.repository, self._factory(), self._directory(), request)
+        certificate = workflows.issue_certificate(
+            self.repository, self._factory(), self._directory(), request, by_admin is True
+        )
         return schemas.Certificate().dump(certificate)
 
     @rpc
@@ -71,9 +75,11 @@ class CertificatesService(DomainService):
         return schemas.Certificate().dump(domain.current_view(certificate, utcnow()))
 
     @rpc
-    def status_list(self, list_id: str) -> dict[str, Any]:
-        """A freshly signed Bitstring Status List credential."""
-        return workflows.signed_status_list(self.repository, self.signer, list_id)
+    def status_list(self, list_id: str, organisation_id: str | None = None) -> dict[str, Any]:
+        """A freshly signed Bitstring Status List credential (issued by ``organisation_id`` if given)."""
+        if organisation_id is not None:
+            workflows.known_organisation(self._directory(), organisation_id)
+        return workflows.signed_status_list(self.repository, self.signer, list_id, organisation_id)
 
     @rpc
     def verify_certificate(self, number: str, name: str) -> dict[str, Any]:
@@ -83,16 +89,18 @@ class CertificatesService(DomainService):
         return schemas.Verification().dump(answer)
 
     @rpc
-    def submit_assessment(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def submit_assessment(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
         """Queue an assessment as a job issuing skill levels to those who passed."""
         request = load(schemas.AssessmentCreate, payload)
-        return schemas.Job().dump(workflows.submit_assessment(self.repository, self._directory(), request))
+        job = workflows.submit_assessment(self.repository, self._directory(), request, by_admin is True)
+        return schemas.Job().dump(job)
 
     @rpc
-    def submit_batch(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Queue a batch of certificates as a job."""
+    def submit_batch(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
+        """Queue a batch of certificates as a job, if an issuing rule allows each item."""
         request = load(schemas.BatchCreate, payload)
-        return schemas.Job().dump(workflows.submit_batch(self.repository, self._directory(), request))
+        job = workflows.submit_batch(self.repository, self._directory(), request, by_admin is True)
+        return schemas.Job().dump(job)
 
     @rpc
     def get_job(self, job_id: str) -> dict[str, Any]:
@@ -100,11 +108,11 @@ class CertificatesService(DomainService):
         return schemas.Job().dump(self.repository.get_job(job_id))
 
     @rpc
-    def attainment(self, organisation_id: str, year: int) -> dict[str, Any]:
-        """Assessed, certified and attainment rate of an organisation's people in a year."""
+    def attainment(self, organisation_id: str | None, year: int) -> dict[str, Any]:
+        """Assessed, certified and attainment rate of an organisation's people (everyone's for None) in a year."""
         query = load(schemas.AttainmentQuery, {"organisation_id": organisation_id, "year": year})
-        outcomes = self.repository.outcomes(query["organisation_id"], query["year"])
-        return schemas.Attainment().dump(assessments.attainment(query["organisation_id"], query["year"], outcomes))
+        figures = workflows.attainment(self.repository, self._directory(), query["organisation_id"], query["year"])
+        return schemas.Attainment().dump(figures)
 
     @timer(interval=JOB_POLL_SECONDS)
     def work_on_jobs(self) -> None:
@@ -131,6 +139,18 @@ class CertificatesService(DomainService):
     def on_organisation_updated(self, event: dict[str, Any]) -> None:
         issuer = domain.issuer_from_organisation(event["data"])
         self.repository.consume(event, lambda session: self.repository.save_issuer(session, issuer))
+
+    @event_handler("events", "event_published")
+    def on_event_published(self, event: dict[str, Any]) -> None:
+        data = event["data"]
+        self.repository.consume(
+            event, lambda session: self.repository.save_organised_event(session, data["event_id"], data["organiser_id"])
+        )
+
+    @event_handler("events", "registration_changed")
+    def on_registration_changed(self, event: dict[str, Any]) -> None:
+        registration = authority.registration_record(event["data"])
+        self.repository.consume(event, lambda session: self.repository.save_registration(session, registration))
 
     @event_handler("events", "results_published")
     def on_results_published(self, event: dict[str, Any]) -> None:

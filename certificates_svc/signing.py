@@ -23,35 +23,51 @@ def did_web_for(base_url: str) -> str:
     return "did:web:" + quote(parts.netloc, safe="")
 
 
+def organisation_did(platform_did: str, organisation_id: str) -> str:
+    """An organisation's own ``did:web``, under the platform's: resolved at ``/organisations/<id>/did.json``."""
+    return f"{platform_did}:organisations:{organisation_id}"
+
+
 class Signer:
-    """Signs with the newest key; all keys stay published so old credentials verify."""
+    """Signs with the newest key; all keys stay published so old credentials verify.
+
+    The platform holds the keys of every organisation it issues for: each organisation
+    has its own DID, whose document publishes the same key material as the platform's.
+    """
 
     def __init__(self, keyring: KeyRing, did: str, base_url: str) -> None:
         self.keyring = keyring
         self.did = did
         self.base_url = base_url.rstrip("/")
 
-    def did_document(self) -> dict[str, Any]:
-        """The issuer's DID document, publishing every key."""
-        return did_document(self.did, self.keyring)
+    def issuer_did(self, organisation_id: str | None = None) -> str:
+        """The DID of an organisation, or the platform's own for None."""
+        return organisation_did(self.did, organisation_id) if organisation_id else self.did
+
+    def did_document(self, organisation_id: str | None = None) -> dict[str, Any]:
+        """The DID document of an organisation (or the platform), publishing every key."""
+        return did_document(self.issuer_did(organisation_id), self.keyring)
 
     def credential_url(self, number: str) -> str:
         """Where a certificate's credential is published; also the credential's id."""
         return f"{self.base_url}/api/v1/certificates/{number}/credential"
 
-    def status_list_url(self, list_id: str) -> str:
-        """Where a status list credential is published; also its id."""
+    def status_list_url(self, list_id: str, organisation_id: str | None = None) -> str:
+        """Where a status list credential (issued by an organisation, or the platform) is published."""
+        if organisation_id:
+            return f"{self.base_url}/api/v1/organisations/{organisation_id}/status-lists/{list_id}"
         return f"{self.base_url}/api/v1/status-lists/{list_id}"
 
-    def sign(self, credential: dict[str, Any], now: datetime) -> dict[str, Any]:
-        """``credential`` with a proof by the current key."""
+    def sign(self, credential: dict[str, Any], now: datetime, did: str | None = None) -> dict[str, Any]:
+        """``credential`` with a proof by the current key, under ``did`` (default: the platform's)."""
         key = self.keyring.current
-        return sign_document(credential, key, f"{self.did}#{key.key_id}", now)
+        return sign_document(credential, key, f"{did or self.did}#{key.key_id}", now)
 
     def credential_for(
         self,
         *,
         number: str,
+        issuer_id: str,
         issuer_name: str,
         holder: dict[str, Any],
         achievement: dict[str, Any],
@@ -59,10 +75,11 @@ class Signer:
         valid_until: datetime | None,
         status: list[dict[str, Any]],
     ) -> dict[str, Any]:
-        """The signed credential of one certificate."""
+        """The signed credential of one certificate, issued under the organisation's own DID."""
+        did = self.issuer_did(issuer_id)
         unsigned = build_credential(
             credential_id=self.credential_url(number),
-            issuer={"id": self.did, "name": issuer_name},
+            issuer={"id": did, "name": issuer_name},
             holder=holder,
             achievement=achievement,
             number=number,
@@ -70,12 +87,24 @@ class Signer:
             valid_until=valid_until,
             status=status,
         )
-        return self.sign(unsigned, valid_from)
+        return self.sign(unsigned, valid_from, did)
 
-    def status_list_for(self, list_id: str, purpose: str, bits: BitstringStatusList, now: datetime) -> dict[str, Any]:
-        """The signed ``BitstringStatusListCredential`` of one list as it stands ``now``."""
-        unsigned = status_list_credential(self.status_list_url(list_id), self.did, purpose, bits, now)
-        return self.sign(unsigned, now)
+    def status_list_for(
+        self,
+        list_id: str,
+        purpose: str,
+        bits: BitstringStatusList,
+        now: datetime,
+        organisation_id: str | None = None,
+    ) -> dict[str, Any]:
+        """The signed ``BitstringStatusListCredential`` of one list as it stands ``now``.
+
+        Credentials point at a copy issued by their own issuer, since a verifier accepts
+        only a list from the credential's issuer; the bits are the platform's, shared.
+        """
+        did = self.issuer_did(organisation_id)
+        unsigned = status_list_credential(self.status_list_url(list_id, organisation_id), did, purpose, bits, now)
+        return self.sign(unsigned, now, did)
 
 
 def keys_directory(config: Mapping[str, Any]) -> Path:

@@ -15,14 +15,14 @@ from bson import ObjectId
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from certificates_svc import assessments, awards, domain, lifecycle
+from certificates_svc import assessments, authority, awards, domain, lifecycle
 from certificates_svc.assessments import JobKind
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import Signer
 from certificates_svc.status_list import BitstringStatusList
 from services.clock import utcnow
-from services.errors import Conflict, DomainError, NotFound
+from services.errors import Conflict, DomainError, Forbidden, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -97,13 +97,40 @@ def _store_status_change(repository: CertificatesRepository, session: ClientSess
     repository.emit(session, "certificate_status_changed", lifecycle.status_changed_event(change))
 
 
+def issuing_facts(
+    repository: CertificatesRepository,
+    issuer: dict[str, Any],
+    holders: dict[str, dict[str, Any]],
+    by_admin: bool,
+) -> dict[str, authority.IssuingFacts]:
+    """What the issuing rules need to know about ``issuer`` issuing to each of ``holders``."""
+    outsiders = [p for p, holder in holders.items() if holder.get("organisation_id") != issuer["_id"]]
+    participants = repository.event_participants(issuer["_id"], outsiders) if outsiders and not by_admin else set()
+    return {
+        person_id: authority.IssuingFacts(
+            issuer_id=issuer["_id"],
+            holder_organisation_id=holder.get("organisation_id"),
+            event_participant=person_id in participants,
+            accredited_evaluator=bool(issuer.get("accredited_evaluator")),
+            by_admin=by_admin,
+        )
+        for person_id, holder in holders.items()
+    }
+
+
 def issue_certificate(
-    repository: CertificatesRepository, factory: CertificateFactory, directory: Directory, request: dict[str, Any]
+    repository: CertificatesRepository,
+    factory: CertificateFactory,
+    directory: Directory,
+    request: dict[str, Any],
+    by_admin: bool = False,
 ) -> dict[str, Any]:
     """Number, sign and store the certificate a validated CertificateCreate asks for."""
     holder = directory.holder(request["holder_id"])
     issuer = directory.issuer(request["issuer_id"])
     domain.check_may_issue(request["kind"], issuer)
+    facts = issuing_facts(repository, issuer, {holder["_id"]: holder}, by_admin)[holder["_id"]]
+    authority.check_may_issue_to(request["kind"], holder["_id"], facts)
     (certificate,) = factory.build([(request, holder)], issuer, utcnow())
     try:
         repository.transaction(lambda session: _store_issued(repository, session, [certificate]))
@@ -120,32 +147,85 @@ def change_status(repository: CertificatesRepository, number: str, action: str, 
     return repository.get_certificate(number)
 
 
-def signed_status_list(repository: CertificatesRepository, signer: Signer, list_id: str) -> dict[str, Any]:
-    """The current Bitstring Status List credential ``list_id``, freshly signed."""
+def signed_status_list(
+    repository: CertificatesRepository,
+    signer: Signer,
+    list_id: str,
+    organisation_id: str | None = None,
+) -> dict[str, Any]:
+    """The current Bitstring Status List credential ``list_id``, freshly signed by the platform
+    or, given ``organisation_id``, by that organisation."""
     parsed = domain.list_number(list_id)
     if parsed is None or not domain.status_list_in_use(parsed[1], repository.status_indices_reserved()):
         raise NotFound(f"status list {list_id} not found")
     bits = BitstringStatusList()
     for index in repository.set_indices(list_id):
         bits.set(index, True)
-    return signer.status_list_for(list_id, parsed[0], bits, utcnow())
+    return signer.status_list_for(list_id, parsed[0], bits, utcnow(), organisation_id)
+
+
+def known_organisation(directory: Directory, organisation_id: str) -> dict[str, Any]:
+    """A registered organisation as an issuer; NotFound naming ``organisation_id`` otherwise."""
+    try:
+        return directory.issuer(organisation_id)
+    except NotFound:
+        raise NotFound(
+            f"organisation {organisation_id} not found", {"organisation_id": "unknown organisation"}
+        ) from None
+
+
+def attainment(
+    repository: CertificatesRepository, directory: Directory, organisation_id: str | None, year: int
+) -> dict[str, Any]:
+    """Assessment figures of an organisation's people in a year, or alliance-wide for None."""
+    if organisation_id is not None:
+        known_organisation(directory, organisation_id)
+    return assessments.attainment(organisation_id, year, repository.outcomes(organisation_id, year))
 
 
 def submit_assessment(
-    repository: CertificatesRepository, directory: Directory, request: dict[str, Any]
+    repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
 ) -> dict[str, Any]:
     """Queue a validated AssessmentCreate: skill-level certificates for those who passed."""
     assessments.check_assessment(request)
-    domain.check_may_issue("skill_level", directory.issuer(request["issuer_id"]))
+    issuer = directory.issuer(request["issuer_id"])
+    domain.check_may_issue(authority.SKILL_LEVEL, issuer)
+    # Whoever an evaluator's assessment names is a candidate of that assessment.
+    facts = authority.IssuingFacts(
+        issuer_id=issuer["_id"],
+        holder_organisation_id=None,
+        assessment_candidate=True,
+        accredited_evaluator=bool(issuer.get("accredited_evaluator")),
+        by_admin=by_admin,
+    )
+    for result in request["results"]:
+        authority.check_may_issue_to(authority.SKILL_LEVEL, result["person_id"], facts)
     return _queue_job(repository, JobKind.ASSESSMENT, request)
 
 
-def submit_batch(repository: CertificatesRepository, directory: Directory, request: dict[str, Any]) -> dict[str, Any]:
-    """Queue a validated BatchCreate: one certificate per item."""
+def submit_batch(
+    repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
+) -> dict[str, Any]:
+    """Queue a validated BatchCreate: one certificate per item, each allowed by an issuing rule."""
     assessments.check_batch(request)
     issuer = directory.issuer(request["issuer_id"])
     for kind in {item["kind"] for item in request["items"]}:
         domain.check_may_issue(kind, issuer)
+    # Unknown holders are left to the job, which reports them item by item.
+    facts = issuing_facts(
+        repository, issuer, directory.holders([item["holder_id"] for item in request["items"]]), by_admin
+    )
+    refused = {
+        str(position): authority.refusal_details(item["kind"], item["holder_id"])
+        for position, item in enumerate(request["items"])
+        if item["holder_id"] in facts and authority.granting_rule(item["kind"], facts[item["holder_id"]]) is None
+    }
+    if refused:
+        first = next(iter(refused.values()))
+        raise Forbidden(
+            f"items.{next(iter(refused))}: {authority.refusal_message(first['kind'], first['holder_id'])}",
+            {"missing_rules": first["missing_rules"], "items": refused},
+        )
     return _queue_job(repository, JobKind.BATCH, request)
 
 
@@ -328,7 +408,16 @@ def apply_results(
             log.warning(
                 "results of %s name unregistered people %s; no certificates for them", results["event_id"], unknown
             )
-        people = [p for p in to_issue if p in holders]
+        # Everyone in the results took a confirmed place at the organiser's event.
+        facts = {
+            person_id: authority.IssuingFacts(
+                issuer_id=issuer["_id"], holder_organisation_id=holder.get("organisation_id"), event_participant=True
+            )
+            for person_id, holder in holders.items()
+        }
+        people = [
+            p for p in to_issue if p in holders and authority.granting_rule(awards.award_kind(desired[p]), facts[p])
+        ]
         drafts = [(awards.award_request(results, desired[p], p), holders[p]) for p in people]
         certificates = factory.build(drafts, issuer, now)
         for certificate, person_id in zip(certificates, people, strict=True):

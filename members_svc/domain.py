@@ -6,6 +6,7 @@ publishes, so that a rule and the record it shapes are read side by side.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
@@ -113,13 +114,24 @@ def lead_organisation_after(current_lead: str | None, role: str, organisation_id
 
 # organisations
 
-# What an organisation's own org_admin may change; the rest is the alliance admin's.
-ORG_ADMIN_EDITABLE_FIELDS = frozenset({"name", "region", "district", "code"})
+# What an organisation's own org_admin may change; the rest is the alliance admin's. Its name
+# and code are what its certificates are issued under, so only the alliance admin changes them.
+ORG_ADMIN_EDITABLE_FIELDS = frozenset({"region", "district"})
+
+
+def organisation_name_key(name: str) -> str:
+    """What makes two organisation names the same: equal after NFKC and case folding, with no
+    whitespace or invisible formatting characters, so look-alike names cannot impersonate."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    key = "".join(c for c in folded if not c.isspace() and unicodedata.category(c) != "Cf")
+    if not key:
+        raise InvalidInput("an organisation's name needs a visible character", {"name": "blank"})
+    return key
 
 
 def new_organisation(organisation_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """A new organisation as stored."""
-    return {"_id": organisation_id, **fields, "created_at": now}
+    """A new organisation as stored, with the key its name is unique by."""
+    return {"_id": organisation_id, **fields, "name_key": organisation_name_key(fields["name"]), "created_at": now}
 
 
 def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool) -> None:
@@ -135,8 +147,12 @@ def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool
 
 
 def organisation_changes(current: dict[str, Any], requested: dict[str, Any]) -> dict[str, Any]:
-    """The requested fields whose value differs from the organisation's current one."""
-    return {field: value for field, value in requested.items() if current.get(field) != value}
+    """The requested fields whose value differs from the organisation's current one (a new name
+    brings its new name key)."""
+    changes = {field: value for field, value in requested.items() if current.get(field) != value}
+    if "name" in changes:
+        changes["name_key"] = organisation_name_key(changes["name"])
+    return changes
 
 
 # memberships

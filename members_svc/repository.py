@@ -33,6 +33,12 @@ class MembersRepository(Repository):
         (MEMBERSHIPS, [("alliance_id", 1), ("status", 1), ("role", 1)], {}),
         (ORGANISATIONS, [("kind", 1), ("region", 1)], {}),
         (ORGANISATIONS, [("name", 1)], {}),
+        # Names are unique once normalised (see domain.organisation_name_key).
+        (
+            ORGANISATIONS,
+            [("name_key", 1)],
+            {"unique": True, "partialFilterExpression": {"name_key": {"$type": "string"}}},
+        ),
         (ORGANISATIONS, [("code", 1)], {"unique": True, "partialFilterExpression": {"code": {"$type": "string"}}}),
         (
             PEOPLE,

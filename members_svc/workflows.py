@@ -14,7 +14,13 @@ from services.clock import utcnow
 from services.errors import Conflict
 
 
-def _code_taken() -> Conflict:
+def _organisation_taken(exc: DuplicateKeyError) -> Conflict:
+    """The Conflict naming the field (normalised name or code) another organisation already holds."""
+    if "name_key" in str(exc.details or exc):
+        return Conflict(
+            "an organisation with this name exists (names compare after Unicode NFKC, case and spacing)",
+            {"name": "already registered"},
+        )
     return Conflict("an organisation with this code exists", {"code": "already registered"})
 
 
@@ -32,7 +38,7 @@ def create_alliance(repository: MembersRepository, fields: dict[str, Any]) -> di
 
 
 def register_organisation(repository: MembersRepository, fields: dict[str, Any]) -> dict[str, Any]:
-    """A new organisation and its ``organisation_registered``; Conflict for a code already taken."""
+    """A new organisation and its ``organisation_registered``; Conflict for a name or code already taken."""
     organisation = domain.new_organisation(new_id(), fields, utcnow())
 
     def work(session: ClientSession) -> None:
@@ -41,20 +47,26 @@ def register_organisation(repository: MembersRepository, fields: dict[str, Any])
 
     try:
         repository.transaction(work)
-    except DuplicateKeyError:
-        raise _code_taken() from None
+    except DuplicateKeyError as exc:
+        raise _organisation_taken(exc) from None
     return organisation
 
 
 def update_organisation(
     repository: MembersRepository, organisation_id: str, requested: dict[str, Any], by_alliance_admin: bool
 ) -> dict[str, Any]:
-    """Apply the fields that differ; record ``organisation_updated`` when anything changed."""
-    domain.check_organisation_update(requested, by_alliance_admin)
+    """Apply the fields that differ; record ``organisation_updated`` when anything changed.
+
+    Only what would change is checked against the caller's rights, so a form sent back
+    with its unchanged name is not refused.
+    """
 
     def work(session: ClientSession) -> dict[str, Any]:
         current = repository.get_organisation(organisation_id, session)
         changes = domain.organisation_changes(current, requested)
+        domain.check_organisation_update(
+            {field: value for field, value in requested.items() if field in changes}, by_alliance_admin
+        )
         if not changes:
             return current
         updated = repository.update_organisation(session, organisation_id, {**changes, "updated_at": utcnow()})
@@ -63,8 +75,8 @@ def update_organisation(
 
     try:
         return repository.transaction(work)
-    except DuplicateKeyError:
-        raise _code_taken() from None
+    except DuplicateKeyError as exc:
+        raise _organisation_taken(exc) from None
 
 
 # memberships

@@ -14,7 +14,8 @@ class CertificatesRoutes:
     @route(
         "POST",
         "/api/v1/certificates",
-        summary="Issue a certificate",
+        summary="Issue a certificate (to the issuer's own people, or participants of its events; "
+        "anything else by the alliance admin)",
         access=AUTHENTICATED,
         tags=("certificates",),
         body=schemas.CertificateCreate,
@@ -24,7 +25,7 @@ class CertificatesRoutes:
     )
     def issue_certificate(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
-        return self.certificates_rpc.issue_certificate(call.body)
+        return self.certificates_rpc.issue_certificate(call.body, call.caller.is_admin)
 
     @route(
         "GET",
@@ -55,7 +56,7 @@ class CertificatesRoutes:
     )
     def issue_batch(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
-        return self.certificates_rpc.submit_batch(call.body)
+        return self.certificates_rpc.submit_batch(call.body, call.caller.is_admin)
 
     @route(
         "GET",
@@ -115,7 +116,7 @@ class CertificatesRoutes:
     )
     def submit_assessment(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
-        return self.certificates_rpc.submit_assessment(call.body)
+        return self.certificates_rpc.submit_assessment(call.body, call.caller.is_admin)
 
     @route(
         "GET",
@@ -158,16 +159,35 @@ class CertificatesRoutes:
 
     @route(
         "GET",
+        "/api/v1/organisations/<string:organisation_id>/status-lists/<string:list_id>",
+        summary="A status list credential as issued by an organisation, for the credentials it issued",
+        access=PUBLIC,
+        tags=("verification",),
+        errors=(404,),
+        content_type="application/vc+ld+json",
+    )
+    def get_organisation_status_list(self, call: Call, organisation_id: str, list_id: str):
+        return json_response(
+            self.certificates_rpc.status_list(list_id, organisation_id), content_type="application/vc+ld+json"
+        )
+
+    @route(
+        "GET",
         "/api/v1/stats/attainment",
-        summary="Assessed, certified and attainment rate of an organisation's holders in a year",
+        summary="Assessed, certified and attainment rate of an organisation's holders in a year "
+        "(an org_admin: its own; the alliance admin: any, or alliance-wide without organisation_id)",
         access=AUTHENTICATED,
         tags=("statistics",),
         query=schemas.AttainmentQuery,
         response=schemas.Attainment,
-        errors=(400,),
+        errors=(400, 403, 404),
     )
     def attainment(self, call: Call) -> dict[str, Any]:
-        return self.certificates_rpc.attainment(call.query["organisation_id"], call.query["year"])
+        organisation_id = call.query.get("organisation_id")
+        if not call.caller.is_admin:
+            organisation_id = organisation_id or call.caller.org
+            call.caller.require_org(organisation_id)
+        return self.certificates_rpc.attainment(organisation_id, call.query["year"])
 
     @route(
         "GET",
@@ -179,3 +199,15 @@ class CertificatesRoutes:
     )
     def did_document(self, call: Call):
         return json_response(self.certificates_rpc.did_document(), content_type="application/did+json")
+
+    @route(
+        "GET",
+        "/organisations/<string:organisation_id>/did.json",
+        summary="An organisation's own DID document (did:web), with the keys the platform holds for it",
+        access=PUBLIC,
+        tags=("verification",),
+        errors=(404,),
+        content_type="application/did+json",
+    )
+    def organisation_did_document(self, call: Call, organisation_id: str):
+        return json_response(self.certificates_rpc.did_document(organisation_id), content_type="application/did+json")

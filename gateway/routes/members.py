@@ -96,7 +96,7 @@ class MembersRoutes:
     @route(
         "PATCH",
         "/api/v1/organisations/<string:organisation_id>",
-        summary="Change an organisation (its org_admin: name, region, district and code only)",
+        summary="Change an organisation (its org_admin: region and district only; name and code: the alliance admin)",
         access=AUTHENTICATED,
         tags=("organisations",),
         body=schemas.OrganisationUpdate,

@@ -18,6 +18,7 @@ from members_svc.domain import (
     new_person,
     next_membership_status,
     organisation_changes,
+    organisation_name_key,
     person_fields,
 )
 from members_svc.portfolio import apply_certificate_event
@@ -387,14 +388,40 @@ def test_alliance_admin_may_change_every_organisation_field():
     check_organisation_update({"name": "x", "accredited_evaluator": True, "evaluator": None}, True)
 
 
-def test_org_admin_may_change_name_region_district_and_code():
-    check_organisation_update({"name": "x", "region": "重庆", "district": "渝中区", "code": "5001"}, False)
+def test_org_admin_may_change_region_and_district():
+    check_organisation_update({"region": "重庆", "district": "渝中区"}, False)
+
+
+def test_only_the_alliance_admin_renames_or_recodes_an_organisation():
+    with pytest.raises(Forbidden) as caught:
+        check_organisation_update({"name": "x", "region": "重庆", "code": "5001"}, False)
+    assert caught.value.details == {"fields": ["code", "name"]}
+    check_organisation_update({"name": "x", "code": "5001"}, True)
 
 
 def test_org_admin_may_not_set_evaluator_fields():
     with pytest.raises(Forbidden) as caught:
-        check_organisation_update({"name": "x", "evaluator": None, "accredited_evaluator": False}, False)
+        check_organisation_update({"region": "x", "evaluator": None, "accredited_evaluator": False}, False)
     assert caught.value.details == {"fields": ["accredited_evaluator", "evaluator"]}
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    ["重庆市 渝中职业教育中心", " 重庆市渝中职业教育中心\u3000", "重庆市渝中\u200b职业教育中心", "重庆市渝中职业教育中心\t"],
+)
+def test_organisation_names_that_read_the_same_have_the_same_key(look_alike):
+    assert organisation_name_key(look_alike) == organisation_name_key("重庆市渝中职业教育中心")
+
+
+def test_full_width_and_case_variants_of_a_name_have_the_same_key():
+    assert organisation_name_key("ＣＱ Ｖｏｃａｔｉｏｎａｌ") == organisation_name_key("cq vocational")
+    assert organisation_name_key("重庆市工业学校") != organisation_name_key("重庆市渝中职业教育中心")
+
+
+def test_a_blank_organisation_name_is_refused():
+    with pytest.raises(InvalidInput) as caught:
+        organisation_name_key(" \u200b\u3000")
+    assert caught.value.details == {"name": "blank"}
 
 
 def test_organisation_changes_keep_only_differing_fields():
