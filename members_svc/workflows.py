@@ -55,18 +55,12 @@ def register_organisation(repository: MembersRepository, fields: dict[str, Any])
 def update_organisation(
     repository: MembersRepository, organisation_id: str, requested: dict[str, Any], by_alliance_admin: bool
 ) -> dict[str, Any]:
-    """Apply the fields that differ; record ``organisation_updated`` when anything changed.
-
-    Only what would change is checked against the caller's rights, so a form sent back
-    with its unchanged name is not refused.
-    """
+    """Apply the fields that differ; record ``organisation_updated`` when anything changed."""
+    domain.check_organisation_update(requested, by_alliance_admin)
 
     def work(session: ClientSession) -> dict[str, Any]:
         current = repository.get_organisation(organisation_id, session)
         changes = domain.organisation_changes(current, requested)
-        domain.check_organisation_update(
-            {field: value for field, value in requested.items() if field in changes}, by_alliance_admin
-        )
         if not changes:
             return current
         updated = repository.update_organisation(session, organisation_id, {**changes, "updated_at": utcnow()})

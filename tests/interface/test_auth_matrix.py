@@ -118,6 +118,16 @@ def build_world(api: Api) -> dict[str, str]:
         201,
     )["items"]
     p1, p2, p3, p4 = (person["id"] for person in people)
+    q1, q2 = (
+        person["id"]
+        for person in ok(
+            api.post(
+                f"/api/v1/organisations/{b}/people/batch",
+                json={"people": [{"name": "孙丽", "kind": "student"}, {"name": "周杰", "kind": "student"}]},
+            ),
+            201,
+        )["items"]
+    )
 
     def created_event(title: str, publish: bool = True) -> str:
         event_id = ok(api.post("/api/v1/events", json=event_body(alliance, a, title)), 201)["id"]
@@ -125,10 +135,11 @@ def build_world(api: Api) -> dict[str, str]:
             ok(api.post(f"/api/v1/events/{event_id}/publish"))
         return event_id
 
-    def registration(event_id: str, person_ids: list[str]) -> str:
+    def registration(event_id: str, person_ids: list[str], organisation_id: str = a) -> str:
         def registered():
             response = api.post(
-                f"/api/v1/events/{event_id}/registrations", json={"organisation_id": a, "person_ids": person_ids}
+                f"/api/v1/events/{event_id}/registrations",
+                json={"organisation_id": organisation_id, "person_ids": person_ids},
             )
             return response.json()["id"] if response.status_code == 201 else None
 
@@ -138,6 +149,13 @@ def build_world(api: Api) -> dict[str, str]:
     status_event, draft_event = created_event("职业体验日"), created_event(DRAFT_TITLE, publish=False)
     scored = registration(results_event, [p1, p2])
     cancellable = registration(open_event, [p3])
+    registration(status_event, [q1], organisation_id=b)
+    participation = {"kind": "participation", "holder_id": q1, "issuer_id": a, "title": "职业体验日 参与证书"}
+
+    def participant_known():
+        return api.post("/api/v1/certificates", json=participation, role="org_admin", org=a).status_code == 201
+
+    wait_for(participant_known, timeout=20, message="certificates_svc to know B's participant in A's event")
     ok(api.post(f"/api/v1/events/{results_event}/close"))
     ok(
         api.post(
@@ -194,6 +212,8 @@ def build_world(api: Api) -> dict[str, str]:
         "p2": p2,
         "p3": p3,
         "p4": p4,
+        "q1": q1,
+        "q2": q2,
         "results_event": results_event,
         "open_event": open_event,
         "status_event": status_event,
@@ -220,6 +240,13 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("docs_asset", READ, {"name": "swagger-ui.css"}),
         Case("asyncapi", READ),
         Case("did_document", READ),
+        Case("organisation_did_document", READ, {"organisation_id": a}),
+        Case(
+            "organisation_did_document",
+            READ,
+            {"organisation_id": "000000000000000000000000"},
+            override={NO_TOKEN: HIDDEN, OTHER_ORG: HIDDEN, OWN_ORG: HIDDEN, ALLIANCE_ADMIN: HIDDEN},
+        ),
         Case("verify_page", READ),
         Case("calendar_page", READ),
         Case("dashboard_page", READ),
@@ -242,6 +269,14 @@ def matrix(w: dict[str, str]) -> list[Case]:
             {"organisation_id": a},
             body={"district": "渝中区"},
             override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
+        # renaming (here to B's name) is the admin's alone, and names are unique
+        Case(
+            "update_organisation",
+            OWN,
+            {"organisation_id": a},
+            body={"name": "四川邻水职业中学"},
+            override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: 409},
         ),
         Case(
             "update_organisation",
@@ -366,9 +401,47 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("certificate_pdf", READ, {"number": w["skill"]}),
         Case("verify_certificate", READ, {"number": w["skill"]}, params={"name": HOLDER}),
         Case("get_status_list", READ, {"list_id": w["status_list"]}),
-        Case("attainment", READ, params={"organisation_id": a, "year": date.today().year}),
+        Case("get_organisation_status_list", READ, {"organisation_id": a, "list_id": w["status_list"]}),
+        # statistics: an org_admin sees its own organisation's, the admin any and alliance-wide
+        Case(
+            "attainment",
+            OWN,
+            params={"organisation_id": a, "year": date.today().year},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "attainment",
+            OWN,
+            params={"year": date.today().year},
+            override={OTHER_ORG: 200, OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "attainment",
+            OWN,
+            params={"organisation_id": "000000000000000000000000", "year": date.today().year},
+            override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: HIDDEN},
+        ),
         Case("get_job", OWN, {"job_id": w["job"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case("issue_certificate", OWN, body=certificate, override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        # A issues to a confirmed participant of its own event, not to B's other student
+        Case(
+            "issue_certificate",
+            OWN,
+            body={**certificate, "kind": "participation", "holder_id": w["q1"]},
+            override={OWN_ORG: 201, ALLIANCE_ADMIN: 201},
+        ),
+        Case(
+            "issue_certificate",
+            OWN,
+            body={**certificate, "kind": "participation", "holder_id": w["q2"]},
+            override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: 201},
+        ),
+        Case(
+            "issue_batch",
+            OWN,
+            body={"issuer_id": a, "items": [{**certificate, "kind": "competition_award", "holder_id": w["q2"]}]},
+            override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: 202},
+        ),
         Case(
             "issue_batch",
             OWN,

@@ -407,7 +407,12 @@ def test_org_admin_may_not_set_evaluator_fields():
 
 @pytest.mark.parametrize(
     "look_alike",
-    ["重庆市 渝中职业教育中心", " 重庆市渝中职业教育中心\u3000", "重庆市渝中\u200b职业教育中心", "重庆市渝中职业教育中心\t"],
+    [
+        "重庆市 渝中职业教育中心",
+        " 重庆市渝中职业教育中心\u3000",
+        "重庆市渝中\u200b职业教育中心",
+        "重庆市渝中职业教育中心\t",
+    ],
 )
 def test_organisation_names_that_read_the_same_have_the_same_key(look_alike):
     assert organisation_name_key(look_alike) == organisation_name_key("重庆市渝中职业教育中心")
