@@ -16,6 +16,7 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from alliance.cli.verify import did_web_url
 from certificates_svc.keys import load_or_create_keys
 from certificates_svc.service import CertificatesService
 from certificates_svc.status_list import read_status
@@ -58,9 +59,9 @@ def issue(api: Api, holder_id: str, issuer_id: str, **overrides) -> dict:
 
 
 def public_documents(api: Api, number: str) -> tuple[dict, dict, list[dict]]:
-    """The credential, the DID document and the status lists it points at, fetched without a token."""
+    """The credential, its issuer's DID document and the status lists it points at, fetched without a token."""
     credential = api.get(f"/api/v1/certificates/{number}/credential", role=None).json()
-    did = api.get("/.well-known/did.json", role=None).json()
+    did = api.get(urlsplit(did_web_url(credential["issuer"]["id"])).path, role=None).json()
     lists = []
     for entry in credential["credentialStatus"]:
         response = api.get(urlsplit(entry["statusListCredential"]).path, role=None)

@@ -72,7 +72,7 @@ def test_a_cohort_assessment_issues_each_pass_once_and_gives_the_attainment_rate
         "/api/v1/stats/attainment",
         params={"organisation_id": school["id"], "year": 2022},
         role="org_admin",
-        org="someone-else",
+        org=school["id"],
     ).json()
     assert (stats["assessed"], stats["certified"], stats["attainment_rate"]) == (CANDIDATES, PASSED, 0.976)
     assert stats["by_occupation_and_level"] == [

@@ -61,7 +61,11 @@ def test_organisation_changes_follow_roles_and_are_published(api, config):
         path = f"/api/v1/organisations/{centre['id']}"
 
         new_name = {"name": "重庆市工业学校（南岸校区）", "district": "南岸区"}
-        renamed = api.request("PATCH", path, json=new_name, **own)
+        # An organisation's name is what its certificates are issued under: the admin's to change.
+        refused_rename = api.request("PATCH", path, json=new_name, **own)
+        assert refused_rename.status_code == 403
+        assert refused_rename.json()["errors"]["fields"] == ["name"]
+        renamed = api.request("PATCH", path, json=new_name)
         assert renamed.status_code == 200, renamed.text
         assert renamed.json()["district"] == "南岸区"
         assert api.get(path, **own).json()["name"] == "重庆市工业学校（南岸校区）"
@@ -72,8 +76,10 @@ def test_organisation_changes_follow_roles_and_are_published(api, config):
         assert api.request("PATCH", path, json={"evaluator": EVALUATOR}, **own).status_code == 403
         foreign = api.request("PATCH", path, json={"name": "x"}, role="org_admin", org=other["id"])
         assert foreign.status_code == 403
-        taken = api.request("PATCH", path, json={"code": "5001002"}, **own)
+        assert api.request("PATCH", path, json={"code": "5001003"}, **own).status_code == 403
+        taken = api.request("PATCH", path, json={"code": "5001002"})
         assert taken.status_code == 409
+        assert taken.json()["errors"] == {"code": "already registered"}
         assert api.request("PATCH", path, json={"kind": "enterprise"}).status_code == 400
         assert (
             api.request("PATCH", "/api/v1/organisations/000000000000000000000000", json={"name": "x"}).status_code
