@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -75,20 +73,12 @@ def status_entries(signer: Any, status_index: int) -> list[dict[str, Any]]:
 
 def holder_from_person(person: dict[str, Any]) -> dict[str, Any]:
     """The read-model record of a person, from ``person_registered`` or members' RPC."""
-    holder = {
+    return {
         "_id": person["person_id"],
         "organisation_id": person["organisation_id"],
         "name": person["name"],
-        "identity_hash": person.get("identity_hash"),
-        "identity_salt": person.get("identity_salt"),
-        "identity_type": "nationalIdentityNumber",
+        "subject_id": person["subject_id"],
     }
-    if not holder["identity_hash"]:
-        # No national ID on file: identify the holder by the platform's person id instead.
-        salt = secrets.token_hex(16)
-        digest = hashlib.sha256((person["person_id"] + salt).encode()).hexdigest()
-        holder.update(identity_hash=f"sha256${digest}", identity_salt=salt, identity_type="systemId")
-    return holder
 
 
 def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
@@ -103,13 +93,8 @@ def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
 
 
 def credential_holder(holder: dict[str, Any]) -> dict[str, Any]:
-    """A holder as :func:`certificates_svc.credential.build_credential` takes it."""
-    return {
-        "identityHash": holder["identity_hash"],
-        "salt": holder["identity_salt"],
-        "identityType": holder["identity_type"],
-        "name": holder["name"],
-    }
+    """A holder as :func:`certificates_svc.credential.build_credential` takes it: the random subject id only."""
+    return {"id": holder["subject_id"]}
 
 
 def new_certificate(

@@ -61,7 +61,9 @@ class CertificatesRepository(Repository):
         self.db[ISSUERS].replace_one({"_id": issuer["_id"]}, issuer, upsert=True, session=session)
 
     def find_holders(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {h["_id"]: h for h in self.db[HOLDERS].find({"_id": {"$in": list(set(person_ids))}})}
+        """The holders on record; one recorded before subject ids existed counts as unknown, to be asked for."""
+        selector = {"_id": {"$in": list(set(person_ids))}, "subject_id": {"$type": "string"}}
+        return {h["_id"]: h for h in self.db[HOLDERS].find(selector)}
 
     def find_issuer(self, organisation_id: str) -> dict[str, Any] | None:
         return self.db[ISSUERS].find_one({"_id": organisation_id})
