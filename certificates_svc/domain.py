@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from certificates_svc.access import holder_named, no_certificate_for_name
 from certificates_svc.lifecycle import CertificateStatus, effective_status
 from certificates_svc.numbers import (
     SKILL_LEVELS,
@@ -16,8 +17,8 @@ from certificates_svc.numbers import (
 )
 from certificates_svc.status_list import MIN_LIST_SIZE, STATUS_PURPOSES, status_entry
 from services.clock import rfc3339
-from services.errors import Forbidden, NotFound, Unprocessable
-from services.identity import mask_name, normalise_name
+from services.errors import Forbidden, Unprocessable
+from services.identity import mask_name
 
 
 def check_may_issue(kind: str, issuer: dict[str, Any]) -> None:
@@ -174,14 +175,9 @@ def list_number(list_id: str) -> tuple[str, int] | None:
     return purpose, int(number)
 
 
-def no_certificate_for_name() -> NotFound:
-    """The one answer for an unknown number and for a wrong name alike."""
-    return NotFound("no such certificate for that name")
-
-
 def public_verification(certificate: dict[str, Any] | None, name: str, now: datetime) -> dict[str, Any]:
     """What anyone who knows a certificate's number and holder's full name may learn of it."""
-    if certificate is None or normalise_name(certificate["holder_name"]) != normalise_name(name):
+    if not holder_named(certificate, name):
         raise no_certificate_for_name()
     status = effective_status(certificate, now)
     level = certificate.get("level")

@@ -25,6 +25,7 @@ JOBS = "jobs"
 JOB_ITEMS = "job_items"
 OUTCOMES = "assessment_outcomes"
 AWARD_EVENTS = "award_events"  # the latest results revision applied per event
+SHARE_LINKS = "share_links"
 
 STATUS_INDEX_COUNTER = "status-list-index"
 # The CertificateQuery fields that narrow a listing, each matched as stored.
@@ -50,6 +51,8 @@ class CertificatesRepository(Repository):
         (JOB_ITEMS, [("claim", 1)], {}),
         (JOB_ITEMS, [("state", 1), ("lease_until", 1)], {}),
         (OUTCOMES, [("organisation_id", 1), ("year", 1)], {}),
+        (SHARE_LINKS, [("token_digest", 1)], {"unique": True}),
+        (SHARE_LINKS, [("number", 1), ("created_at", 1)], {}),
     ]
 
     # read models fed by members events
@@ -277,3 +280,25 @@ class CertificatesRepository(Repository):
         self.db[AWARD_EVENTS].update_one(
             {"_id": event_id}, {"$set": {"revision": revision}}, upsert=True, session=session
         )
+
+    # share links
+
+    def insert_share_link(self, link: dict[str, Any]) -> None:
+        self.db[SHARE_LINKS].insert_one(link)
+
+    def share_links_of(self, number: str) -> list[dict[str, Any]]:
+        """A certificate's share links, oldest first."""
+        return list(self.db[SHARE_LINKS].find({"number": number}).sort("created_at", 1))
+
+    def find_share_link(self, token_digest: str) -> dict[str, Any] | None:
+        return self.db[SHARE_LINKS].find_one({"token_digest": token_digest})
+
+    def revoke_share_link(self, number: str, link_id: str, now: Any) -> dict[str, Any]:
+        """Mark a certificate's share link revoked (once; revoking again changes nothing)."""
+        self.db[SHARE_LINKS].update_one(
+            {"_id": link_id, "number": number, "revoked_at": None}, {"$set": {"revoked_at": now}}
+        )
+        link = self.db[SHARE_LINKS].find_one({"_id": link_id, "number": number})
+        if link is None:
+            raise NotFound(f"share link {link_id} of certificate {number} not found")
+        return link

@@ -4,6 +4,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
+from certificates_svc.access import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareLinkState
 from certificates_svc.assessments import JobKind, JobStatus
 from certificates_svc.lifecycle import ACTIONS, CertificateStatus
 from certificates_svc.numbers import CERTIFICATE_KINDS, level_name
@@ -205,3 +206,49 @@ class Attainment(Schema):
     certified = fields.Integer()
     attainment_rate = fields.Float(allow_none=True, metadata={"description": "certified ÷ assessed, 3 decimals"})
     by_occupation_and_level = fields.List(fields.Nested(AttainmentGroup))
+
+
+class ShareLinkCreate(StrictSchema):
+    expires_in_days = fields.Integer(
+        load_default=DEFAULT_SHARE_DAYS,
+        validate=validate.Range(1, MAX_SHARE_DAYS),
+        metadata={"description": f"how long the link works (default {DEFAULT_SHARE_DAYS}, at most {MAX_SHARE_DAYS})"},
+    )
+
+
+class ShareLink(Schema):
+    id = fields.String(attribute="_id")
+    number = fields.String()
+    state = fields.String(metadata={"enum": [state.value for state in ShareLinkState]})
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class ShareLinkCreated(ShareLink):
+    token = fields.String(metadata={"description": "the link's secret, shown only this once"})
+    url = fields.String(metadata={"description": "the page an employer opens"})
+
+
+class SharedVerification(Schema):
+    valid = fields.Boolean()
+    status = fields.String(metadata={"enum": [status.value for status in CertificateStatus]})
+    checked_at = fields.DateTime()
+
+
+class SharedCertificate(Schema):
+    """What a share link shows: the certificate with the holder's full name, its credential and current status."""
+
+    holder_name = fields.String()
+    certificate = fields.Nested(Certificate)
+    verification = fields.Nested(SharedVerification)
+    credential = fields.Dict(metadata={"description": "the signed OpenBadgeCredential"})
+    expires_at = fields.DateTime(metadata={"description": "when the share link stops working"})
+
+
+class DisclosedCertificate(Schema):
+    """A certificate with its holder's full name, for those entitled to see it."""
+
+    holder_name = fields.String()
+    certificate = fields.Nested(Certificate)
