@@ -125,7 +125,7 @@ def test_pages_fit_a_phone_screen(phone, seeded, path):
 
 def test_the_printed_certificate_has_chinese_text_an_embedded_font_and_a_qr_code_to_verify(page, seeded, output_dir):
     number, name = certificate_of_kind(seeded, "competition_award")
-    response = requests.get(f"{seeded.url}/api/v1/certificates/{number}.pdf", timeout=30)
+    response = requests.get(f"{seeded.url}/api/v1/certificates/{number}.pdf", params={"name": name}, timeout=30)
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     pdf = response.content
     assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+WenQuanYiMicroHei", pdf)  # a subset, embedded ...
@@ -135,7 +135,7 @@ def test_the_printed_certificate_has_chinese_text_an_embedded_font_and_a_qr_code
     assert len(document) == 1 and [round(v) for v in document[0].get_size()] == [595, 842]  # A4
     text = document[0].get_textpage().get_text_range()
     assert "竞赛获奖证书" in text and demo.LEAD in text and number in text
-    assert name not in text and name[0] + "*" in text
+    assert name in text
     image = document[0].render(scale=2).to_pil()
     image.save(output_dir / "certificate.png")
     (code,) = zxingcpp.read_barcodes(image)
