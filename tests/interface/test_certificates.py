@@ -226,8 +226,7 @@ def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_pat
     person = register_person(api, school["id"])
     number = issue(api, person["id"], school["id"])["number"]
     entry = {
-        e["statusPurpose"]: e
-        for e in api.get(f"/api/v1/certificates/{number}/credential").json()["credentialStatus"]
+        e["statusPurpose"]: e for e in api.get(f"/api/v1/certificates/{number}/credential").json()["credentialStatus"]
     }
 
     suspended = api.post(
