@@ -281,4 +281,5 @@ def test_no_id_number_or_digest_of_one_or_of_a_name_leaves_the_system(start_serv
         **{f"the {producer} events": text for producer, text in events.items()},
         "the log lines": caplog.text,
     }
-    assert leaks(sources) == []
+    found = leaks(sources)
+    assert found == [], "\n".join(found)
