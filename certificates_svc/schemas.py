@@ -9,23 +9,23 @@ from certificates_svc.assessments import JobKind, JobStatus
 from certificates_svc.lifecycle import ACTIONS, CertificateStatus
 from certificates_svc.numbers import CERTIFICATE_KINDS, level_name
 from services.pagination import PageQuery
-from services.validation import StrictSchema
+from services.validation import StrictSchema, free_text
 
 MAX_JOB_ITEMS = 20_000
 
 
 class Evidence(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=free_text(200, min_length=1))
     url = fields.Url(load_default=None)
-    narrative = fields.String(load_default=None, validate=validate.Length(max=2000))
+    narrative = fields.String(load_default=None, validate=free_text(2000))
 
 
 class CertificateCreate(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(CERTIFICATE_KINDS))
     holder_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     issuer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default=None, validate=validate.Length(max=2000))
+    title = fields.String(required=True, validate=free_text(200, min_length=1))
+    description = fields.String(load_default=None, validate=free_text(2000))
     occupation = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
     work_type = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
     level = fields.Integer(
@@ -96,7 +96,7 @@ class CertificateQuery(PageQuery):
 
 class StatusChange(StrictSchema):
     reason = fields.String(
-        load_default=None, validate=validate.Length(max=500), metadata={"description": "required to revoke or suspend"}
+        load_default=None, validate=free_text(500), metadata={"description": "required to revoke or suspend"}
     )
 
 
@@ -118,7 +118,7 @@ class AssessmentCreate(StrictSchema):
         required=True, validate=validate.Range(1, 5), metadata={"description": "5 = 五级/初级工 … 1 = 一级/高级技师"}
     )
     assessed_on = fields.Date(required=True)
-    title = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    title = fields.String(load_default=None, validate=free_text(200, min_length=1))
     external_ref = fields.String(
         load_default=None,
         validate=validate.Length(min=1, max=200),

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from events_svc.domain import EventKind, EventStatus, RegistrationStatus
 from events_svc.results import Award
 from services.pagination import MAX_LIMIT, PageQuery
-from services.validation import StrictSchema, one_of
+from services.validation import StrictSchema, free_text, one_of
 
 
 class EventFilter(StrictSchema):
@@ -42,11 +42,11 @@ class EventCreate(StrictSchema):
     alliance_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     organiser_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     kind = fields.String(required=True, validate=one_of(EventKind))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    title = fields.String(required=True, validate=free_text(200, min_length=1))
+    description = fields.String(load_default=None, allow_none=True, validate=free_text(5000))
     starts_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
     ends_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    location = fields.String(load_default=None, allow_none=True, validate=free_text(300))
     capacity = fields.Integer(
         strict=True,
         load_default=None,
@@ -89,7 +89,7 @@ class RegistrationCreate(StrictSchema):
     person_ids = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=200)
     )
-    team_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    team_name = fields.String(load_default=None, allow_none=True, validate=free_text(100))
 
 
 class RegistrationQuery(PageQuery):

@@ -245,9 +245,10 @@ def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
         if number is None:
             continue
         if number in seen:
+            # The people are named by their place in the cohort: a student number is personal data.
             raise Conflict(
-                f"student number {number} appears twice in the cohort",
-                {"student_number": f"people {seen[number]} and {index} share {number}"},
+                "a student number appears twice in the cohort",
+                {"student_number": f"people {seen[number]} and {index} share one"},
             )
         seen[number] = index
 

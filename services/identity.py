@@ -111,3 +111,31 @@ def mask_name(name: str) -> str:
             return word[0] + "*"
         return word[0] + "*" * (len(word) - 2) + word[-1]
     return " ".join(word[0] + "*" * (len(word) - 1) for word in words)
+
+
+#: Every 18 characters that could be an ID number inside a run of digits bounded by non-digits,
+#: letters included: a student number is commonly "G" followed by the holder's ID number.
+_RUN_INTO_TEXT_PATTERN = re.compile(r"(?<![0-9])(?=([0-9]{17}[0-9Xx])(?![0-9]))")
+
+
+def _looks_like_national_id(candidate: str) -> bool:
+    # A mistyped check character still leaves someone's ID number, so only the
+    # province digit and the birth date decide.
+    try:
+        born = date(int(candidate[6:10]), int(candidate[10:12]), int(candidate[12:14]))
+    except ValueError:
+        return False
+    return candidate[0] in "12345678" and born.year >= 1900
+
+
+def holds_national_id(text: str) -> bool:
+    """Whether ``text`` carries something shaped like an ID number (province, birth date), even run into letters."""
+    return any(_looks_like_national_id(match) for match in _RUN_INTO_TEXT_PATTERN.findall(text))
+
+
+def mask_national_ids(text: str) -> str:
+    """``text`` with every ID number in it masked as :func:`mask_identifier` masks it."""
+    for match in set(_RUN_INTO_TEXT_PATTERN.findall(text)):
+        if _looks_like_national_id(match):
+            text = text.replace(match, mask_identifier(match))
+    return text

@@ -261,3 +261,58 @@ def test_a_cohort_is_registered_all_at_once_or_not_at_all(api, config):
 
     listed = api.get(people_path(wulong["id"]), params={"limit": 200}).json()["items"]
     assert len(listed) == 3
+
+
+def test_an_id_number_in_a_student_number_or_name_is_refused_without_being_repeated(api, caplog):
+    caplog.set_level(logging.DEBUG)
+    organisation = school(api, "巫山县职业教育中心")
+    own = {"role": "org_admin", "org": organisation["id"]}
+    refused = [
+        api.post(
+            people_path(organisation["id"]),
+            json={"name": "李明", "kind": "student", "student_number": f"G{MALFORMED_NATIONAL_ID}"},
+            **own,
+        ),
+        api.post(people_path(organisation["id"]), json={"name": f"李明{NATIONAL_ID}", "kind": "student"}, **own),
+        api.post(
+            f"{people_path(organisation['id'])}/batch",
+            json={"people": [{"name": "王芳", "kind": "student", "student_number": f"G{NATIONAL_ID.lower()}"}]},
+            **own,
+        ),
+        api.post(
+            "/api/v1/organisations", json={"name": f"{NATIONAL_ID} 职业学校", "kind": "secondary_vocational_school"}
+        ),
+    ]
+    assert [r.status_code for r in refused] == [400, 400, 400, 400]
+    assert refused[0].json()["errors"] == {"student_number": ["must not contain an ID number"]}
+    assert api.get(people_path(organisation["id"]), **own).json()["items"] == []
+    said = "\n".join(r.text for r in refused) + caplog.text
+    for leaked in (MALFORMED_NATIONAL_ID, NATIONAL_ID, NATIONAL_ID.lower()):
+        assert leaked not in said
+
+
+def test_a_duplicate_student_number_is_refused_without_repeating_it(api, caplog):
+    # The level the services run at; at DEBUG the database driver logs whole documents.
+    caplog.set_level(logging.INFO)
+    organisation = school(api, "城口县职业教育中心")
+    own = {"role": "org_admin", "org": organisation["id"]}
+    create(api, people_path(organisation["id"]), {"name": "李明", "kind": "student", "student_number": "S2022-0417"})
+    again = api.post(
+        people_path(organisation["id"]),
+        json={"name": "王芳", "kind": "student", "student_number": "S2022-0417"},
+        **own,
+    )
+    twice = api.post(
+        f"{people_path(organisation['id'])}/batch",
+        json={
+            "people": [
+                {"name": "赵六", "kind": "student", "student_number": "S2023-0099"},
+                {"name": "钱七", "kind": "student", "student_number": "S2023-0099"},
+            ]
+        },
+        **own,
+    )
+    assert [again.status_code, twice.status_code] == [409, 409]
+    said = again.text + twice.text + caplog.text
+    for personal in ("S2022-0417", "S2023-0099", "王芳", "赵六", "钱七"):
+        assert personal not in said

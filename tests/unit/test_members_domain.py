@@ -416,8 +416,9 @@ def test_position_belongs_to_researchers_only():
 def test_a_cohort_may_not_repeat_a_student_number():
     check_unique_student_numbers(["1", None, "2", None])
     with pytest.raises(Conflict) as refused:
-        check_unique_student_numbers(["1", "2", "1"])
-    assert refused.value.details == {"student_number": "people 0 and 2 share 1"}
+        check_unique_student_numbers(["S2022017", "2", "S2022017"])
+    assert refused.value.details == {"student_number": "people 0 and 2 share one"}
+    assert "S2022017" not in refused.value.message
 
 
 NATIONAL_ID = "11010519491231002X"
