@@ -221,8 +221,15 @@ def read_everything_public(api: RecordingApi, event: dict, certificates: list[di
     """What anyone may fetch, and what the holder's school reads, for every certificate."""
     for certificate in certificates:
         number = certificate["number"]
-        credential = api.get(f"/api/v1/certificates/{number}/credential", role=None)
+        credential = api.get(f"/api/v1/certificates/{number}/credential")
         assert credential.status_code == 200, credential.text
+        api.get(f"/api/v1/certificates/{number}/credential", role=None)
+        link = api.post(f"/api/v1/certificates/{number}/share-links", json={})
+        assert link.status_code == 201, link.text
+        token = link.json()["token"]
+        for path in (f"/api/v1/shared/{token}", f"/api/v1/shared/{token}.pdf", f"/s/{token}"):
+            assert api.get(path, role=None).status_code == 200, path
+        api.get(f"/api/v1/certificates/{number}/share-links")
         for entry in credential.json().get("credentialStatus", []):
             api.get(urlsplit(entry["statusListCredential"]).path, role=None)
         api.get(f"/api/v1/certificates/{number}.pdf", role=None)
