@@ -8,6 +8,7 @@ from typing import Any
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
+from pymongo.errors import DuplicateKeyError
 
 from certificates_svc.assessments import ItemState
 from certificates_svc.lifecycle import CertificateStatus
@@ -18,6 +19,7 @@ from services.pagination import paginate
 
 CERTIFICATES = "certificates"
 COUNTERS = "counters"
+COUNTER_ATTEMPTS = 5
 HOLDERS = "holders"  # read model of members' people
 ISSUERS = "issuers"  # read model of members' organisations
 STATUS_LISTS = "status_lists"  # per list: the indices whose bit is set
@@ -75,10 +77,19 @@ class CertificatesRepository(Repository):
 
     def reserve_serials(self, key: str, count: int) -> int:
         """The first of ``count`` consecutive serials of a counter, never handed out twice."""
-        counter = self.db[COUNTERS].find_one_and_update(
-            {"_id": key}, {"$inc": {"value": count}}, upsert=True, return_document=ReturnDocument.AFTER
-        )
-        return int(counter["value"]) - count + 1
+        # Two first reservations of a new counter race to create it: the loser gets a duplicate
+        # key (MongoDB) or no document (the embedded server) and simply increments again. A
+        # reservation lost that way only leaves a gap, and numbers are never reused.
+        for _ in range(COUNTER_ATTEMPTS):
+            try:
+                counter = self.db[COUNTERS].find_one_and_update(
+                    {"_id": key}, {"$inc": {"value": count}}, upsert=True, return_document=ReturnDocument.AFTER
+                )
+            except DuplicateKeyError:
+                continue
+            if counter is not None:
+                return int(counter["value"]) - count + 1
+        raise RuntimeError(f"could not reserve serials of counter {key!r}")
 
     def reserve_status_indices(self, count: int) -> int:
         """The first of ``count`` consecutive status-list slots (numbered from 0)."""
