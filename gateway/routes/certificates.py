@@ -7,6 +7,7 @@ from typing import Any
 from certificates_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
 from gateway.http import json_response
+from gateway.rate_limits import LOOKUP_LIMIT
 from services.pagination import PageQuery
 
 
@@ -140,6 +141,7 @@ class CertificatesRoutes:
         query=schemas.VerifyQuery,
         response=schemas.Verification,
         errors=(400, 404),
+        rate_limit=LOOKUP_LIMIT,
     )
     def verify_certificate(self, call: Call, number: str) -> dict[str, Any]:
         return self.certificates_rpc.verify_certificate(number, call.query["name"])

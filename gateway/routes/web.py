@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from gateway.api import PUBLIC, Call, route
 from gateway.pdf import certificate_pdf, verification_url
+from gateway.rate_limits import LOOKUP_LIMIT, PAGE_LIMIT
 from gateway.routes.system import static_response
 from services.config import public_base_url
 from services.errors import NotFound
@@ -43,6 +44,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def verify_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["verify"])
@@ -54,6 +56,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def calendar_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["calendar"])
@@ -65,6 +68,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def dashboard_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["dashboard"])
@@ -92,6 +96,7 @@ class WebRoutes:
         query=CertificatePdfQuery,
         errors=(400, 404),
         content_type=PDF,
+        rate_limit=LOOKUP_LIMIT,
     )
     def certificate_pdf(self, call: Call, number: str) -> Response:
         certificate = self.certificates_rpc.get_certificate(number)
