@@ -143,3 +143,28 @@ def test_the_printed_certificate_has_chinese_text_an_embedded_font_and_a_qr_code
 
     # Where the QR code leads: the verification page with the number filled in.
     assert verify(page, code.text.removeprefix(seeded.url).split("=", 1)[1], name) == "有效 Valid"
+
+
+@pytest.mark.parametrize(
+    ("path", "drawn"),
+    [
+        ("/verify", "#number"),
+        ("/calendar", "#upcoming li h3"),
+        ("/dashboard", "#chart-attainment rect"),
+        ("/docs", ".swagger-ui .info .title"),
+    ],
+)
+def test_pages_work_under_the_content_security_policy(page, seeded, path, drawn):
+    violations: list[str] = []
+    page.page.on(
+        "console", lambda message: "Content Security Policy" in message.text and violations.append(message.text)
+    )
+    response = page.open(path)
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    if path == "/dashboard":
+        page.page.fill("#token", seeded.admin_token)
+        page.page.keyboard.press("Enter")
+    page.page.wait_for_selector(drawn)
+    assert violations == []
