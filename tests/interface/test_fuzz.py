@@ -62,14 +62,14 @@ HOSTILE_VALUES = {"lone surrogate": "\ud800", "integer beyond 64 bits": 2**70, "
 
 
 def test_every_body_survives_hostile_values(api):
-    schema = schemathesis.openapi.from_url(f"{api.base_url}/openapi.json")
+    document = api.get("/openapi.json", role=None).json()
+    schema = schemathesis.openapi.from_dict(document)
     operations = [result.ok() for result in schema.get_all_operations()]
     with_body = [operation for operation in operations if operation.body]
     assert with_body
     headers = {"Authorization": f"Bearer {api.token()}"}
     for operation in with_body:
-        properties = operation.body[0].definition["schema"]
-        names = list(resolved_properties(schema, properties)) or ["name"]
+        names = list(body_properties(document, operation.path, operation.method)) or ["name"]
         for label, value in HOSTILE_VALUES.items():
             for name in names:
                 case = operation.Case(
@@ -81,9 +81,9 @@ def test_every_body_survives_hostile_values(api):
                 assert response.status_code == 400, (operation.label, label, name, response.text[:300])
 
 
-def resolved_properties(schema, definition: dict) -> dict:
-    """The properties of a request body's schema, following a ``$ref`` to the components."""
+def body_properties(document: dict, path: str, method: str) -> dict:
+    """The properties of an operation's JSON body, following its ``$ref`` to the components."""
+    definition = document["paths"][path][method.lower()]["requestBody"]["content"]["application/json"]["schema"]
     if "$ref" in definition:
-        name = definition["$ref"].rsplit("/", 1)[-1]
-        definition = schema.raw_schema["components"]["schemas"][name]
+        definition = document["components"]["schemas"][definition["$ref"].rsplit("/", 1)[-1]]
     return definition.get("properties", {})
