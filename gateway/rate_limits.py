@@ -26,7 +26,7 @@ from pymongo import MongoClient
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import problem
-from services.mongo import connect
+from services.mongo import DatabaseUnavailable, connect
 
 #: Guessing a name or a share link: verification, printable certificates, share links.
 LOOKUP_LIMIT = "PUBLIC_RATE_LIMIT"
@@ -46,6 +46,9 @@ class _SharedClientStorage(MongoDBStorage):
         super().__init__(
             "mongodb://", database_name=database_name, counter_collection_name=COUNTERS, window_collection_name=WINDOWS
         )
+        # The first use creates the expiry indexes: done now, at start-up, so a failure shows here.
+        if not self.check():
+            raise DatabaseUnavailable(f"cannot prepare the rate limit counters in {database_name}")
 
     def _init_mongo_client(self, uri: str | None, **options: Any) -> MongoClient:
         return self._client
