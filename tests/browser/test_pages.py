@@ -8,6 +8,7 @@ import pypdfium2
 import pytest
 import requests
 import zxingcpp
+from playwright.sync_api import expect
 
 from alliance import demo
 
@@ -70,7 +71,8 @@ def test_the_calendar_lists_upcoming_and_past_events_and_filters_by_kind(page, s
 
     page.page.focus("#kind")
     page.page.select_option("#kind", "skills_competition")
-    page.page.wait_for_function("document.querySelectorAll('#upcoming li[data-kind]').length === 1")
+    # A locator, not wait_for_function: the page's CSP forbids evaluating strings as script.
+    expect(page.page.locator("#upcoming li[data-kind]")).to_have_count(1)
     kinds = page.page.eval_on_selector_all("li[data-kind]", "items => items.map(i => i.dataset.kind)")
     assert kinds == ["skills_competition"]
     feed = page.page.get_attribute("#feed", "href")
