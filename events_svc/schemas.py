@@ -38,6 +38,11 @@ class CalendarQuery(EventFilter):
     )
 
 
+# Bounds no real event reaches; they keep every number storable and comparable.
+MAX_CAPACITY = 100_000
+MAX_TEAM_SIZE = 100
+
+
 class EventCreate(StrictSchema):
     alliance_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     organiser_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -51,14 +56,19 @@ class EventCreate(StrictSchema):
         strict=True,
         load_default=None,
         allow_none=True,
+        validate=validate.Range(1, MAX_CAPACITY),
         metadata={"description": "registrations (a team is one); none: no limit"},
     )
     registration_closes_at = fields.DateTime(
         load_default=None, allow_none=True, metadata={"description": "RFC 3339; defaults to the start of the event"}
     )
-    team_size_min = fields.Integer(strict=True, load_default=1)
+    team_size_min = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, MAX_TEAM_SIZE))
     team_size_max = fields.Integer(
-        strict=True, load_default=None, allow_none=True, metadata={"description": "none: no upper limit"}
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(1, MAX_TEAM_SIZE),
+        metadata={"description": "none: no upper limit"},
     )
     skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
@@ -116,7 +126,7 @@ class Registration(Schema):
 class ResultRowCreate(StrictSchema):
     registration_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     score = fields.Float(load_default=None, allow_none=True, allow_nan=False)
-    rank = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+    rank = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(1, MAX_CAPACITY))
     award = fields.String(load_default=Award.NONE.value, validate=one_of(Award))
 
 

@@ -10,6 +10,7 @@ from certificates_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
 from gateway.auth import Principal
 from gateway.http import json_response
+from gateway.rate_limits import LOOKUP_LIMIT
 from services.config import public_base_url
 from services.pagination import PageQuery
 
@@ -155,6 +156,7 @@ class CertificatesRoutes:
         tags=("verification",),
         response=schemas.SharedCertificate,
         errors=(404,),
+        rate_limit=LOOKUP_LIMIT,
     )
     def open_share_link(self, call: Call, token: str) -> dict[str, Any]:
         return self.certificates_rpc.open_share_link(token)
@@ -212,6 +214,7 @@ class CertificatesRoutes:
         query=schemas.VerifyQuery,
         response=schemas.Verification,
         errors=(400, 404),
+        rate_limit=LOOKUP_LIMIT,
     )
     def verify_certificate(self, call: Call, number: str) -> dict[str, Any]:
         return self.certificates_rpc.verify_certificate(number, call.query["name"])

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 
 from gateway.api import PUBLIC, Call, route
 from gateway.pdf import certificate_pdf, verification_url
+from gateway.rate_limits import LOOKUP_LIMIT, PAGE_LIMIT
 from gateway.routes.certificates import require_staff_of, share_page_url
 from gateway.routes.system import static_response
 from services.config import public_base_url
@@ -61,6 +62,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def verify_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["verify"])
@@ -72,6 +74,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def calendar_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["calendar"])
@@ -83,6 +86,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def dashboard_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["dashboard"])
@@ -108,6 +112,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def shared_page(self, call: Call, token: str) -> Response:
         return static_response(WEB / PAGES["shared"])
@@ -121,6 +126,7 @@ class WebRoutes:
         query=CertificatePdfQuery,
         errors=(400, 404),
         content_type=PDF,
+        rate_limit=LOOKUP_LIMIT,
     )
     def certificate_pdf(self, call: Call, number: str) -> Response:
         disclosed = None
@@ -145,6 +151,7 @@ class WebRoutes:
         tags=("verification",),
         errors=(404,),
         content_type=PDF,
+        rate_limit=LOOKUP_LIMIT,
     )
     def shared_certificate_pdf(self, call: Call, token: str) -> Response:
         shared = self.certificates_rpc.open_share_link(token)
