@@ -2,20 +2,37 @@
 
 It is launched, never imported: the project talks to it only over the wire,
 so a real ``mongod`` replaces it by setting ``MONGO_URI``.
+
+With ``credentials`` it runs with SCRAM-SHA-256 authentication: the user is
+provisioned the first time (the server can only create users while it runs
+without ``--auth``, so that phase uses a port of its own), and every later
+start reuses the credentials kept in the data directory.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_urlsafe
+from typing import Any
+from urllib.parse import quote
 
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
+from pymongo.errors import OperationFailure, PyMongoError
+
+#: The file under the data directory that holds the generated database credentials.
+CREDENTIALS_FILE = "embedded-db-credentials.json"
+DATABASE_USER = "alliance"
+_AUTHENTICATION_FAILED = 18
+_USER_EXISTS = 51003
 
 
 def die_with_parent() -> None:
@@ -29,6 +46,12 @@ def die_with_parent() -> None:
         pass
 
 
+def private_child() -> None:
+    """Set up a server child: it dies with its parent and creates files only its owner can read."""
+    os.umask(0o077)
+    die_with_parent()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -40,49 +63,163 @@ def server_command() -> list[str]:
     return [executable]
 
 
+def private_directory(path: Path) -> Path:
+    """``path`` created if missing and readable by its owner only (0700), with no file in it open to others."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    for child in path.rglob("*"):
+        # Files written by an earlier version of the launcher were world-readable.
+        mode = child.lstat().st_mode
+        if not child.is_symlink() and mode & 0o077:
+            child.chmod(mode & 0o700)
+    return path
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The user and password the services authenticate with."""
+
+    user: str
+    password: str
+
+
+def database_credentials(state: Path) -> Credentials:
+    """The credentials kept in ``state``, generated (file mode 0600) the first time."""
+    path = state / CREDENTIALS_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        return Credentials(str(stored["user"]), str(stored["password"]))
+    credentials = Credentials(DATABASE_USER, token_urlsafe(32))
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"user": credentials.user, "password": credentials.password}, handle)
+    return credentials
+
+
+def with_embedded_credentials(config: dict[str, Any], state: Path) -> dict[str, Any]:
+    """``config`` for a command run beside `alliance up`: the embedded server's URI with its credentials.
+
+    A ``MONGO_URI`` set in the environment is the operator's own database and is kept as it is.
+    """
+    if os.environ.get("MONGO_URI") or not (state / CREDENTIALS_FILE).exists():
+        return config
+    return dict(config, MONGO_URI=database_uri(int(config["EMBEDDED_DB_PORT"]), database_credentials(state)))
+
+
+def database_uri(port: int, credentials: Credentials | None = None) -> str:
+    """The URI of an embedded server on 127.0.0.1:``port``, authenticating when given credentials."""
+    if credentials is None:
+        return f"mongodb://127.0.0.1:{port}/?directConnection=true"
+    user, password = quote(credentials.user, safe=""), quote(credentials.password, safe="")
+    return f"mongodb://{user}:{password}@127.0.0.1:{port}/?directConnection=true&authSource=admin"
+
+
 class EmbeddedDatabase:
-    """A SecantusDB server process on 127.0.0.1."""
+    """A SecantusDB server process on 127.0.0.1; with ``credentials``, it refuses unauthenticated clients."""
 
     def __init__(
-        self, storage: str, port: int | None = None, log_path: Path | None = None, extra_args: tuple[str, ...] = ()
+        self,
+        storage: str,
+        port: int | None = None,
+        log_path: Path | None = None,
+        extra_args: tuple[str, ...] = (),
+        credentials: Credentials | None = None,
     ) -> None:
         self.storage = storage
         self.port = port or free_port()
         self.log_path = log_path
         self.extra_args = extra_args
+        self.credentials = credentials
         self.process: subprocess.Popen | None = None
 
     @property
     def uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.port}/?directConnection=true"
+        return database_uri(self.port, self.credentials)
 
     def start(self, timeout: float = 60.0) -> None:
         if self.storage != ":memory:":
-            Path(self.storage).mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [
-                *server_command(),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--storage-path",
-                self.storage,
-                "--log-level",
-                "WARNING",
-                *self.extra_args,
-            ],
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            # Its own session: a Ctrl-C meant for the caller must not stop it before its clients.
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
-        self.wait_ready(timeout)
+            private_directory(Path(self.storage))
+        if self.credentials is None:
+            self.process = self._launch(self.port, auth=False)
+            self._wait_ready(self.port, timeout)
+            return
+        self.process = self._launch(self.port, auth=True)
+        self._wait_ready(self.port, timeout)
+        if self._authenticates():
+            return
+        # A new data directory, or one from before authentication: provision the user first.
+        self.stop()
+        self._provision(self.credentials, timeout)
+        self.process = self._launch(self.port, auth=True)
+        self._wait_ready(self.port, timeout)
+        if not self._authenticates():
+            self.stop()
+            raise RuntimeError("the embedded database refused its own credentials")
 
-    def wait_ready(self, timeout: float) -> None:
+    def _launch(self, port: int, auth: bool) -> subprocess.Popen:
+        log = self._open_log()
+        try:
+            return subprocess.Popen(
+                [
+                    *server_command(),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--storage-path",
+                    self.storage,
+                    "--log-level",
+                    "WARNING",
+                    *(("--auth",) if auth else ()),
+                    *self.extra_args,
+                ],
+                stdout=log,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+                # Its own session: a Ctrl-C meant for the caller must not stop it before its clients.
+                start_new_session=True,
+                preexec_fn=private_child,
+            )
+        finally:
+            if log is not subprocess.DEVNULL:
+                os.close(log)
+
+    def _open_log(self) -> int:
+        if self.log_path is None:
+            return subprocess.DEVNULL
+        fd = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        return fd
+
+    def _provision(self, credentials: Credentials, timeout: float) -> None:
+        # A port nobody has been told about keeps the unauthenticated phase out of the clients' reach.
+        port = free_port()
+        self.process = self._launch(port, auth=False)
+        try:
+            self._wait_ready(port, timeout)
+            user, password = credentials.user, credentials.password
+            with MongoClient(database_uri(port), serverSelectionTimeoutMS=5000) as client:
+                try:
+                    client.admin.command("createUser", user, pwd=password, roles=["root"])
+                except OperationFailure as exc:
+                    if exc.code != _USER_EXISTS:
+                        raise
+                    client.admin.command("updateUser", user, pwd=password, roles=["root"])
+        finally:
+            self.stop()
+
+    def _authenticates(self) -> bool:
+        try:
+            with MongoClient(self.uri, serverSelectionTimeoutMS=5000) as client:
+                client.admin.command("ping")
+        except OperationFailure as exc:
+            if exc.code == _AUTHENTICATION_FAILED:
+                return False
+            raise
+        return True
+
+    def _wait_ready(self, port: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while True:
             if self.process is not None and self.process.poll() is not None:
@@ -91,12 +228,12 @@ class EmbeddedDatabase:
                     + (f"; see {self.log_path}" if self.log_path else "")
                 )
             try:
-                with MongoClient(self.uri, serverSelectionTimeoutMS=500) as client:
+                with MongoClient(database_uri(port), serverSelectionTimeoutMS=500) as client:
                     client.admin.command("ping")
                 return
             except PyMongoError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the embedded database did not answer on port {self.port}") from None
+                    raise RuntimeError(f"the embedded database did not answer on port {port}") from None
                 time.sleep(0.1)
 
     def stop(self, timeout: float = 20.0) -> None:

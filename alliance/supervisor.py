@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from alliance.embedded_db import die_with_parent
+from alliance.embedded_db import private_child
 from services.registry import GATEWAY
 
 STOP_TIMEOUT_SECONDS = 20
@@ -49,7 +49,7 @@ class Supervisor:
             stdin=subprocess.DEVNULL,
             # Signals from the terminal reach only `alliance up`, which stops the children in order.
             start_new_session=True,
-            preexec_fn=die_with_parent,
+            preexec_fn=private_child,
         )
 
     def start(self, service: str, instances: int) -> None:

@@ -10,14 +10,9 @@ Every certificate is a VC Data Model 2.0 ``OpenBadgeCredential``::
       "issuer": {"id": "did:web:…", "type": ["Profile"], "name": "…"},
       "validFrom": "2026-06-30T00:00:00Z", "validUntil": … (optional),
       "credentialSubject": {
+        "id": "urn:uuid:<the holder's random subject id>",
         "type": ["AchievementSubject"],
         "licenseNumber": "<certificate number>",
-        "identifier": [
-          {"type": "IdentityObject", "identityType": "nationalIdentityNumber",
-           "identityHash": "sha256$<hex>", "hashed": true, "salt": "<salt>"},
-          {"type": "IdentityObject", "identityType": "name",
-           "identityHash": "sha256$<hex>", "hashed": true, "salt": "<salt>"}
-        ],
         "achievement": {"id", "type": ["Achievement"], "achievementType", "name",
                         "description", "criteria": {"narrative"}, "certificateKind",
                         skill_level only: "occupation", "workType", "level",
@@ -27,10 +22,13 @@ Every certificate is a VC Data Model 2.0 ``OpenBadgeCredential``::
       "proof": {…}
     }
 
-Neither the national ID number nor the holder's name appears in clear: only
-their salted SHA-256 hashes (one salt for both), in the Open Badges
-``IdentityObject`` form (``sha256$`` + hex of SHA-256(value + salt)). Whoever
-knows the holder's name can check it with :func:`holder_name_matches`.
+The holder is bound by ``credentialSubject.id`` alone: a ``urn:uuid:`` drawn
+at random once per person, so the same person carries the same id in every
+credential, and nothing in it says who they are. Neither the national ID
+number nor the name appears, in clear or hashed: a hash of an 18-digit number
+or of a short name, published with its salt, falls to an offline search. The
+name is checked online (number + full name), against the name the platform
+keeps. See the README's "Credentials and personal data".
 Custom achievement terms fall under the VC v2 context's issuer-dependent
 ``@vocab``. The ``proof`` is added by :mod:`certificates_svc.proof`.
 """
@@ -38,7 +36,6 @@ Custom achievement terms fall under the VC v2 context's issuer-dependent
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -46,7 +43,7 @@ from typing import Any
 
 from certificates_svc.numbers import CERTIFICATE_KINDS, SKILL_LEVELS, level_name
 from services.clock import rfc3339
-from services.identity import contains_national_id, name_hash, normalise_name
+from services.identity import contains_national_id
 
 VC_CONTEXT_V2 = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -60,9 +57,9 @@ ACHIEVEMENT_TYPES = {
 }
 
 _ACHIEVEMENT_NAMESPACE = uuid.UUID("8f0c6a0e-4d1b-5b7e-9a57-3c2f0d1e6b42")
-_IDENTITY_HASH_RE = re.compile(r"\Asha256\$[0-9a-f]{64}\Z")
+_SUBJECT_ID_RE = re.compile(r"\Aurn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 # Random encodings that could by chance contain 18 digits in a row.
-_NOT_SCANNED_FOR_IDS = frozenset({"salt", "proofValue", "encodedList"})
+_NOT_SCANNED_FOR_IDS = frozenset({"proofValue", "encodedList"})
 _ACHIEVEMENT_KEYS = frozenset(
     {
         "kind",
@@ -78,31 +75,17 @@ _ACHIEVEMENT_KEYS = frozenset(
 )
 
 
-def holder_name_matches(credential: dict[str, Any], name: str) -> bool:
-    """Whether ``name`` is the holder's name hashed into ``credential``."""
-    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
-    identifiers = subject.get("identifier") if isinstance(subject, dict) else None
-    for identifier in identifiers if isinstance(identifiers, list) else []:
-        if not isinstance(identifier, dict) or identifier.get("identityType") != "name":
-            continue
-        salt = identifier.get("salt")
-        if identifier.get("hashed") is True and isinstance(salt, str) and salt and normalise_name(name):
-            return secrets.compare_digest(str(identifier.get("identityHash")), name_hash(name, salt))
-    return False
-
-
 def _assert_no_national_id(value: Any, path: str = "credential") -> None:
     # The design forbids ID numbers in clear; refuse to build such a credential.
     if isinstance(value, dict):
         for key, item in value.items():
-            hashed = key == "identityHash" and value.get("hashed") is True
-            if key not in _NOT_SCANNED_FOR_IDS and not hashed:
+            if key not in _NOT_SCANNED_FOR_IDS:
                 _assert_no_national_id(item, f"{path}.{key}")
     elif isinstance(value, list):
         for position, item in enumerate(value):
             _assert_no_national_id(item, f"{path}[{position}]")
     elif isinstance(value, str) and contains_national_id(value):
-        raise ValueError(f"{path} looks like a national ID number; pass its identity hash")
+        raise ValueError(f"{path} looks like a national ID number")
 
 
 def _issuer_profile(issuer: dict[str, Any]) -> dict[str, Any]:
@@ -113,33 +96,11 @@ def _issuer_profile(issuer: dict[str, Any]) -> dict[str, Any]:
     return profile
 
 
-def _identifiers(holder: dict[str, Any]) -> list[dict[str, Any]]:
-    hashed = holder.get("identityHash")
-    if not isinstance(hashed, str) or not _IDENTITY_HASH_RE.match(hashed):
-        raise ValueError("holder.identityHash must look like 'sha256$' + 64 lowercase hex digits")
-    if not holder.get("salt"):
-        raise ValueError("holder.salt is required with identityHash")
-    name = holder.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError("holder.name (display name) is required")
-    # Hashing would hide an ID number typed into the name field; refuse it instead.
-    _assert_no_national_id(name, "holder.name")
-    return [
-        {
-            "type": "IdentityObject",
-            "identityType": holder.get("identityType", "nationalIdentityNumber"),
-            "identityHash": hashed,
-            "hashed": True,
-            "salt": holder["salt"],
-        },
-        {
-            "type": "IdentityObject",
-            "identityType": "name",
-            "identityHash": name_hash(name, holder["salt"]),
-            "hashed": True,
-            "salt": holder["salt"],
-        },
-    ]
+def _subject_id(holder: dict[str, Any]) -> str:
+    subject_id = holder.get("id") if isinstance(holder, dict) else None
+    if not isinstance(subject_id, str) or not _SUBJECT_ID_RE.match(subject_id):
+        raise ValueError("holder.id must be the holder's random 'urn:uuid:' subject id")
+    return subject_id
 
 
 def _achievement(achievement: dict[str, Any], issuer_id: str) -> dict[str, Any]:
@@ -237,9 +198,9 @@ def build_credential(
         if valid_until <= valid_from:
             raise ValueError("valid_until must be later than valid_from")
     credential["credentialSubject"] = {
+        "id": _subject_id(holder),
         "type": ["AchievementSubject"],
         "licenseNumber": number,
-        "identifier": _identifiers(holder),
         "achievement": body,
     }
     if status:

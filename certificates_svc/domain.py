@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from certificates_svc.access import holder_named, no_certificate_for_name
 from certificates_svc.lifecycle import CertificateStatus, effective_status
 from certificates_svc.numbers import (
     SKILL_LEVELS,
@@ -18,8 +17,8 @@ from certificates_svc.numbers import (
 )
 from certificates_svc.status_list import MIN_LIST_SIZE, STATUS_PURPOSES, status_entry
 from services.clock import rfc3339
-from services.errors import Forbidden, NotFound, Unprocessable
-from services.identity import mask_name, normalise_name
+from services.errors import Forbidden, Unprocessable
+from services.identity import mask_name
 
 
 def check_may_issue(kind: str, issuer: dict[str, Any]) -> None:
@@ -76,20 +75,12 @@ def status_entries(signer: Any, status_index: int, issuer_id: str) -> list[dict[
 
 def holder_from_person(person: dict[str, Any]) -> dict[str, Any]:
     """The read-model record of a person, from ``person_registered`` or members' RPC."""
-    holder = {
+    return {
         "_id": person["person_id"],
         "organisation_id": person["organisation_id"],
         "name": person["name"],
-        "identity_hash": person.get("identity_hash"),
-        "identity_salt": person.get("identity_salt"),
-        "identity_type": "nationalIdentityNumber",
+        "subject_id": person["subject_id"],
     }
-    if not holder["identity_hash"]:
-        # No national ID on file: identify the holder by the platform's person id instead.
-        salt = secrets.token_hex(16)
-        digest = hashlib.sha256((person["person_id"] + salt).encode()).hexdigest()
-        holder.update(identity_hash=f"sha256${digest}", identity_salt=salt, identity_type="systemId")
-    return holder
 
 
 def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
@@ -104,13 +95,8 @@ def issuer_from_organisation(organisation: dict[str, Any]) -> dict[str, Any]:
 
 
 def credential_holder(holder: dict[str, Any]) -> dict[str, Any]:
-    """A holder as :func:`certificates_svc.credential.build_credential` takes it."""
-    return {
-        "identityHash": holder["identity_hash"],
-        "salt": holder["identity_salt"],
-        "identityType": holder["identity_type"],
-        "name": holder["name"],
-    }
+    """A holder as :func:`certificates_svc.credential.build_credential` takes it: the random subject id only."""
+    return {"id": holder["subject_id"]}
 
 
 def new_certificate(
@@ -193,14 +179,9 @@ def list_number(list_id: str) -> tuple[str, int] | None:
     return purpose, int(number)
 
 
-def no_certificate_for_name() -> NotFound:
-    """The one answer for an unknown number and for a wrong name alike."""
-    return NotFound("no such certificate for that name")
-
-
 def public_verification(certificate: dict[str, Any] | None, name: str, now: datetime) -> dict[str, Any]:
     """What anyone who knows a certificate's number and holder's full name may learn of it."""
-    if certificate is None or normalise_name(certificate["holder_name"]) != normalise_name(name):
+    if not holder_named(certificate, name):
         raise no_certificate_for_name()
     status = effective_status(certificate, now)
     level = certificate.get("level")

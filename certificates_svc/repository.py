@@ -8,6 +8,7 @@ from typing import Any
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
+from pymongo.errors import DuplicateKeyError
 
 from certificates_svc.assessments import ItemState
 from certificates_svc.lifecycle import CertificateStatus
@@ -18,6 +19,7 @@ from services.pagination import paginate
 
 CERTIFICATES = "certificates"
 COUNTERS = "counters"
+COUNTER_ATTEMPTS = 5
 HOLDERS = "holders"  # read model of members' people
 ISSUERS = "issuers"  # read model of members' organisations
 STATUS_LISTS = "status_lists"  # per list: the indices whose bit is set
@@ -27,6 +29,7 @@ OUTCOMES = "assessment_outcomes"
 AWARD_EVENTS = "award_events"  # the latest results revision applied per event
 ORGANISED_EVENTS = "organised_events"  # read model of events_svc's events: who organised each
 REGISTRATIONS = "registrations"  # read model of events_svc's registrations: who holds a place
+SHARE_LINKS = "share_links"
 
 STATUS_INDEX_COUNTER = "status-list-index"
 # The CertificateQuery fields that narrow a listing, each matched as stored.
@@ -55,6 +58,8 @@ class CertificatesRepository(Repository):
         (OUTCOMES, [("year", 1)], {}),
         (ORGANISED_EVENTS, [("organiser_id", 1)], {}),
         (REGISTRATIONS, [("person_ids", 1)], {}),
+        (SHARE_LINKS, [("token_digest", 1)], {"unique": True}),
+        (SHARE_LINKS, [("number", 1), ("created_at", 1)], {}),
     ]
 
     # read models fed by members events
@@ -66,7 +71,9 @@ class CertificatesRepository(Repository):
         self.db[ISSUERS].replace_one({"_id": issuer["_id"]}, issuer, upsert=True, session=session)
 
     def find_holders(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
-        return {h["_id"]: h for h in self.db[HOLDERS].find({"_id": {"$in": list(set(person_ids))}})}
+        """The holders on record; one recorded before subject ids existed counts as unknown, to be asked for."""
+        selector = {"_id": {"$in": list(set(person_ids))}, "subject_id": {"$type": "string"}}
+        return {h["_id"]: h for h in self.db[HOLDERS].find(selector)}
 
     def find_issuer(self, organisation_id: str) -> dict[str, Any] | None:
         return self.db[ISSUERS].find_one({"_id": organisation_id})
@@ -98,10 +105,19 @@ class CertificatesRepository(Repository):
 
     def reserve_serials(self, key: str, count: int) -> int:
         """The first of ``count`` consecutive serials of a counter, never handed out twice."""
-        counter = self.db[COUNTERS].find_one_and_update(
-            {"_id": key}, {"$inc": {"value": count}}, upsert=True, return_document=ReturnDocument.AFTER
-        )
-        return int(counter["value"]) - count + 1
+        # Two first reservations of a new counter race to create it: the loser gets a duplicate
+        # key (MongoDB) or no document (the embedded server) and simply increments again. A
+        # reservation lost that way only leaves a gap, and numbers are never reused.
+        for _ in range(COUNTER_ATTEMPTS):
+            try:
+                counter = self.db[COUNTERS].find_one_and_update(
+                    {"_id": key}, {"$inc": {"value": count}}, upsert=True, return_document=ReturnDocument.AFTER
+                )
+            except DuplicateKeyError:
+                continue
+            if counter is not None:
+                return int(counter["value"]) - count + 1
+        raise RuntimeError(f"could not reserve serials of counter {key!r}")
 
     def reserve_status_indices(self, count: int) -> int:
         """The first of ``count`` consecutive status-list slots (numbered from 0)."""
@@ -302,3 +318,25 @@ class CertificatesRepository(Repository):
         self.db[AWARD_EVENTS].update_one(
             {"_id": event_id}, {"$set": {"revision": revision}}, upsert=True, session=session
         )
+
+    # share links
+
+    def insert_share_link(self, link: dict[str, Any]) -> None:
+        self.db[SHARE_LINKS].insert_one(link)
+
+    def share_links_of(self, number: str) -> list[dict[str, Any]]:
+        """A certificate's share links, oldest first."""
+        return list(self.db[SHARE_LINKS].find({"number": number}).sort("created_at", 1))
+
+    def find_share_link(self, token_digest: str) -> dict[str, Any] | None:
+        return self.db[SHARE_LINKS].find_one({"token_digest": token_digest})
+
+    def revoke_share_link(self, number: str, link_id: str, now: Any) -> dict[str, Any]:
+        """Mark a certificate's share link revoked (once; revoking again changes nothing)."""
+        self.db[SHARE_LINKS].update_one(
+            {"_id": link_id, "number": number, "revoked_at": None}, {"$set": {"revoked_at": now}}
+        )
+        link = self.db[SHARE_LINKS].find_one({"_id": link_id, "number": number})
+        if link is None:
+            raise NotFound(f"share link {link_id} of certificate {number} not found")
+        return link

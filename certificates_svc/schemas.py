@@ -4,27 +4,28 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 
+from certificates_svc.access import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareLinkState
 from certificates_svc.assessments import JobKind, JobStatus
 from certificates_svc.lifecycle import ACTIONS, CertificateStatus
 from certificates_svc.numbers import CERTIFICATE_KINDS, level_name
 from services.pagination import PageQuery
-from services.validation import StrictSchema
+from services.validation import StrictSchema, free_text
 
 MAX_JOB_ITEMS = 20_000
 
 
 class Evidence(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=free_text(200, min_length=1))
     url = fields.Url(load_default=None)
-    narrative = fields.String(load_default=None, validate=validate.Length(max=2000))
+    narrative = fields.String(load_default=None, validate=free_text(2000))
 
 
 class CertificateCreate(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(CERTIFICATE_KINDS))
     holder_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     issuer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default=None, validate=validate.Length(max=2000))
+    title = fields.String(required=True, validate=free_text(200, min_length=1))
+    description = fields.String(load_default=None, validate=free_text(2000))
     occupation = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
     work_type = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
     level = fields.Integer(
@@ -96,7 +97,7 @@ class CertificateQuery(PageQuery):
 
 class StatusChange(StrictSchema):
     reason = fields.String(
-        load_default=None, validate=validate.Length(max=500), metadata={"description": "required to revoke or suspend"}
+        load_default=None, validate=free_text(500), metadata={"description": "required to revoke or suspend"}
     )
 
 
@@ -118,7 +119,7 @@ class AssessmentCreate(StrictSchema):
         required=True, validate=validate.Range(1, 5), metadata={"description": "5 = 五级/初级工 … 1 = 一级/高级技师"}
     )
     assessed_on = fields.Date(required=True)
-    title = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    title = fields.String(load_default=None, validate=free_text(200, min_length=1))
     external_ref = fields.String(
         load_default=None,
         validate=validate.Length(min=1, max=200),
@@ -212,3 +213,49 @@ class Attainment(Schema):
     certified = fields.Integer()
     attainment_rate = fields.Float(allow_none=True, metadata={"description": "certified ÷ assessed, 3 decimals"})
     by_occupation_and_level = fields.List(fields.Nested(AttainmentGroup))
+
+
+class ShareLinkCreate(StrictSchema):
+    expires_in_days = fields.Integer(
+        load_default=DEFAULT_SHARE_DAYS,
+        validate=validate.Range(1, MAX_SHARE_DAYS),
+        metadata={"description": f"how long the link works (default {DEFAULT_SHARE_DAYS}, at most {MAX_SHARE_DAYS})"},
+    )
+
+
+class ShareLink(Schema):
+    id = fields.String(attribute="_id")
+    number = fields.String()
+    state = fields.String(metadata={"enum": [state.value for state in ShareLinkState]})
+    created_by = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class ShareLinkCreated(ShareLink):
+    token = fields.String(metadata={"description": "the link's secret, shown only this once"})
+    url = fields.String(metadata={"description": "the page an employer opens"})
+
+
+class SharedVerification(Schema):
+    valid = fields.Boolean()
+    status = fields.String(metadata={"enum": [status.value for status in CertificateStatus]})
+    checked_at = fields.DateTime()
+
+
+class SharedCertificate(Schema):
+    """What a share link shows: the certificate with the holder's full name, its credential and current status."""
+
+    holder_name = fields.String()
+    certificate = fields.Nested(Certificate)
+    verification = fields.Nested(SharedVerification)
+    credential = fields.Dict(metadata={"description": "the signed OpenBadgeCredential"})
+    expires_at = fields.DateTime(metadata={"description": "when the share link stops working"})
+
+
+class DisclosedCertificate(Schema):
+    """A certificate with its holder's full name, for those entitled to see it."""
+
+    holder_name = fields.String()
+    certificate = fields.Nested(Certificate)

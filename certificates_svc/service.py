@@ -6,7 +6,7 @@ from typing import Any
 
 from nameko.timer import timer
 
-from certificates_svc import authority, domain, schemas, workflows
+from certificates_svc import access, authority, domain, schemas, workflows
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import IssuerKeys, Signer
@@ -87,6 +87,44 @@ class CertificatesService(DomainService):
         name = load(schemas.VerifyQuery, {"name": name})["name"]
         answer = domain.public_verification(self.repository.find_certificate(number), name, utcnow())
         return schemas.Verification().dump(answer)
+
+    @rpc
+    def disclosed_certificate(self, number: str) -> dict[str, Any]:
+        """A certificate with its holder's full name, for callers the gateway has authorised."""
+        certificate = domain.current_view(self.repository.get_certificate(number), utcnow())
+        return schemas.DisclosedCertificate().dump(
+            {"holder_name": certificate["holder_name"], "certificate": certificate}
+        )
+
+    @rpc
+    def certificate_for_holder_name(self, number: str, name: str) -> dict[str, Any]:
+        """A certificate for whoever knows its holder's full name; the public verification's one "no" otherwise."""
+        return schemas.DisclosedCertificate().dump(workflows.certificate_for_holder_name(self.repository, number, name))
+
+    @rpc
+    def create_share_link(self, number: str, payload: dict[str, Any], created_by: str | None) -> dict[str, Any]:
+        """A new expiring share link of a certificate; its token is in this answer only."""
+        days = load(schemas.ShareLinkCreate, payload)["expires_in_days"]
+        return schemas.ShareLinkCreated().dump(workflows.create_share_link(self.repository, number, days, created_by))
+
+    @rpc
+    def list_share_links(self, number: str) -> dict[str, Any]:
+        """A certificate's share links with their state, without their tokens."""
+        self.repository.get_certificate(number)
+        now = utcnow()
+        links = [access.share_link_view(link, now) for link in self.repository.share_links_of(number)]
+        return {"items": schemas.ShareLink(many=True).dump(links)}
+
+    @rpc
+    def revoke_share_link(self, number: str, link_id: str) -> dict[str, Any]:
+        """Stop a share link from working."""
+        link = self.repository.revoke_share_link(number, link_id, utcnow())
+        return schemas.ShareLink().dump(access.share_link_view(link, utcnow()))
+
+    @rpc
+    def open_share_link(self, token: str) -> dict[str, Any]:
+        """What an employer holding a share link sees: the certificate, its credential and current status."""
+        return schemas.SharedCertificate().dump(workflows.open_share_link(self.repository, token))
 
     @rpc
     def submit_assessment(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:

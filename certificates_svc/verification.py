@@ -1,4 +1,8 @@
-"""Verifying a certificate's credential offline: proof, validity period, status lists, holder name."""
+"""Verifying a certificate's credential offline: proof, validity period, status lists.
+
+The credential names its holder only by a random subject id, so the holder's
+name is checked online, by number and full name, never offline.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from certificates_svc.credential import holder_name_matches
 from certificates_svc.proof import issuer_id, verify_proof
 from certificates_svc.status_list import read_status
 from services.clock import parse_rfc3339, utcnow
@@ -22,7 +25,6 @@ class VerificationStatus(str, Enum):
     REVOKED = "revoked"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
-    NAME_MISMATCH = "name_mismatch"
     INVALID_SIGNATURE = "invalid_signature"
     INVALID = "invalid"
     STATUS_UNVERIFIABLE = "status_unverifiable"
@@ -30,7 +32,6 @@ class VerificationStatus(str, Enum):
 
 # Definite outcomes first; an unverifiable list only matters if nothing else is known.
 _PRECEDENCE = (
-    VerificationStatus.NAME_MISMATCH,
     VerificationStatus.REVOKED,
     VerificationStatus.SUSPENDED,
     VerificationStatus.EXPIRED,
@@ -62,9 +63,8 @@ def verify_credential(
     did_document: dict[str, Any],
     status_list_credential: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
     now: datetime | None = None,
-    holder_name: str | None = None,
 ) -> VerificationResult:
-    """Verify a credential's proof, validity period, status (given its lists) and holder name."""
+    """Verify a credential's proof, validity period and status (given its lists)."""
     now = now or utcnow()
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -88,9 +88,6 @@ def verify_credential(
     if valid_until is not None and now >= valid_until:
         found.add(VerificationStatus.EXPIRED)
         problems.append(f"expired at {credential['validUntil']}")
-    if holder_name is not None and not holder_name_matches(credential, holder_name):
-        found.add(VerificationStatus.NAME_MISMATCH)
-        problems.append("the credential was not issued to the name given")
 
     if isinstance(status_list_credential, dict):
         lists = [status_list_credential]

@@ -15,7 +15,7 @@ from bson import ObjectId
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from certificates_svc import assessments, authority, awards, domain, lifecycle
+from certificates_svc import access, assessments, authority, awards, domain, lifecycle
 from certificates_svc.assessments import JobKind
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
@@ -432,3 +432,48 @@ def apply_results(
         repository.set_award_revision(session, results["event_id"], results["revision"])
 
     repository.consume(event, record)
+
+
+# share links and disclosure
+
+
+def create_share_link(
+    repository: CertificatesRepository, number: str, days: int, created_by: str | None
+) -> dict[str, Any]:
+    """A new share link of an existing certificate, with its token (never stored) shown this once."""
+    repository.get_certificate(number)
+    token = access.new_share_token()
+    now = utcnow()
+    link = access.new_share_link(str(ObjectId()), number, token, created_by, now, days)
+    repository.insert_share_link(link)
+    return {**access.share_link_view(link, now), "token": token}
+
+
+def open_share_link(repository: CertificatesRepository, token: str) -> dict[str, Any]:
+    """What a usable share link shows; the same NotFound for unknown, expired and revoked links."""
+    link = repository.find_share_link(access.token_digest(token)) if len(token) <= access.MAX_TOKEN_LENGTH else None
+    now = utcnow()
+    if link is None or access.share_link_state(link, now) is not access.ShareLinkState.ACTIVE:
+        raise access.no_such_share_link()
+    certificate = domain.current_view(repository.get_certificate(link["number"]), now)
+    status = certificate["status"]
+    return {
+        "holder_name": certificate["holder_name"],
+        "certificate": certificate,
+        "verification": {
+            "valid": status == lifecycle.CertificateStatus.ACTIVE.value,
+            "status": status,
+            "checked_at": now,
+        },
+        "credential": certificate["credential"],
+        "expires_at": link["expires_at"],
+    }
+
+
+def certificate_for_holder_name(repository: CertificatesRepository, number: str, name: str) -> dict[str, Any]:
+    """The certificate when ``name`` is its holder's; one NotFound for an unknown number and a wrong name,
+    reached by the same lookup and the same constant-time comparison."""
+    certificate = repository.find_certificate(number)
+    if not access.holder_named(certificate, name):
+        raise access.no_certificate_for_name()
+    return {"holder_name": certificate["holder_name"], "certificate": domain.current_view(certificate, utcnow())}

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 from events_svc.domain import EventKind, EventStatus, RegistrationStatus
 from events_svc.results import Award
 from services.pagination import MAX_LIMIT, PageQuery
-from services.validation import StrictSchema, one_of
+from services.validation import StrictSchema, free_text, one_of
 
 
 class EventFilter(StrictSchema):
@@ -38,27 +38,37 @@ class CalendarQuery(EventFilter):
     )
 
 
+# Bounds no real event reaches; they keep every number storable and comparable.
+MAX_CAPACITY = 100_000
+MAX_TEAM_SIZE = 100
+
+
 class EventCreate(StrictSchema):
     alliance_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     organiser_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     kind = fields.String(required=True, validate=one_of(EventKind))
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    title = fields.String(required=True, validate=free_text(200, min_length=1))
+    description = fields.String(load_default=None, allow_none=True, validate=free_text(5000))
     starts_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
     ends_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
-    location = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    location = fields.String(load_default=None, allow_none=True, validate=free_text(300))
     capacity = fields.Integer(
         strict=True,
         load_default=None,
         allow_none=True,
+        validate=validate.Range(1, MAX_CAPACITY),
         metadata={"description": "registrations (a team is one); none: no limit"},
     )
     registration_closes_at = fields.DateTime(
         load_default=None, allow_none=True, metadata={"description": "RFC 3339; defaults to the start of the event"}
     )
-    team_size_min = fields.Integer(strict=True, load_default=1)
+    team_size_min = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, MAX_TEAM_SIZE))
     team_size_max = fields.Integer(
-        strict=True, load_default=None, allow_none=True, metadata={"description": "none: no upper limit"}
+        strict=True,
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(1, MAX_TEAM_SIZE),
+        metadata={"description": "none: no upper limit"},
     )
     skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
@@ -89,7 +99,7 @@ class RegistrationCreate(StrictSchema):
     person_ids = fields.List(
         fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=200)
     )
-    team_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    team_name = fields.String(load_default=None, allow_none=True, validate=free_text(100))
 
 
 class RegistrationQuery(PageQuery):
@@ -116,7 +126,7 @@ class Registration(Schema):
 class ResultRowCreate(StrictSchema):
     registration_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     score = fields.Float(load_default=None, allow_none=True, allow_nan=False)
-    rank = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(min=1))
+    rank = fields.Integer(strict=True, load_default=None, allow_none=True, validate=validate.Range(1, MAX_CAPACITY))
     award = fields.String(load_default=Award.NONE.value, validate=one_of(Award))
 
 

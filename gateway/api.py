@@ -48,6 +48,7 @@ class Route:
     errors: tuple[int, ...] = ()
     content_type: str = "application/json"
     extra: dict[str, Any] = field(default_factory=dict)
+    rate_limit: str | None = None
 
     @property
     def openapi_path(self) -> str:
@@ -89,6 +90,8 @@ def read_json(request: Request) -> Any:
         return problem(415, "Unsupported media type", "send the body as application/json")
     try:
         return json.loads(raw)
+    except RecursionError:
+        return problem(400, "Malformed JSON", "the body is nested too deeply")
     except (ValueError, UnicodeDecodeError) as exc:
         return problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}")
 
@@ -107,8 +110,12 @@ def route(
     status: int = 200,
     errors: tuple[int, ...] = (),
     content_type: str = "application/json",
+    rate_limit: str | None = None,
 ) -> Callable:
-    """Declare an API route; the handler returns a JSON-able payload or a Response."""
+    """Declare an API route; the handler returns a JSON-able payload or a Response.
+
+    ``rate_limit`` names a limit of gateway/rate_limits.py that callers from one address share.
+    """
 
     def decorator(handler: Callable) -> Callable:
         spec = Route(
@@ -123,8 +130,9 @@ def route(
             response,
             many,
             status,
-            errors,
+            (*errors, 429) if rate_limit else errors,
             content_type,
+            rate_limit=rate_limit,
         )
         ROUTES.append(spec)
 
@@ -145,7 +153,13 @@ def route(
 
 
 def _serve(service: Any, handler: Callable, spec: Route, request: Request, path_values: dict[str, Any]) -> Response:
-    principal = principal_from_header(request.headers.get("Authorization"), service.jwt_secret)
+    if spec.rate_limit is not None:
+        refused = service.rate_limits.check(spec.rate_limit, request)
+        if refused is not None:
+            return refused
+    principal = principal_from_header(
+        request.headers.get("Authorization"), service.jwt_secret, service.token_max_lifetime
+    )
     if spec.access != PUBLIC and principal is None:
         raise Unauthorized("this route needs a bearer token")
     if spec.access == ADMIN and not principal.is_admin:

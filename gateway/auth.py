@@ -19,6 +19,8 @@ ISSUER = "vocational-alliance"
 ALLIANCE_ADMIN = "alliance_admin"
 ORG_ADMIN = "org_admin"
 ROLES = (ALLIANCE_ADMIN, ORG_ADMIN)
+DEFAULT_MAX_LIFETIME = timedelta(hours=24)
+MAX_ID_LENGTH = 128
 
 
 class Unauthorized(DomainError):
@@ -44,11 +46,18 @@ def mint_token(
     org: str | None = None,
     subject: str | None = None,
     lifetime: timedelta = timedelta(hours=12),
+    max_lifetime: timedelta | None = None,
 ) -> str:
+    """A signed token for ``role``; ValueError for a role, organisation or lifetime the gateway would refuse."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if role == ORG_ADMIN and not org:
         raise ValueError("an org_admin token needs --org")
+    if max_lifetime is not None and lifetime > max_lifetime:
+        raise ValueError(
+            f"a token may live at most {_hours(max_lifetime)} hours (TOKEN_MAX_LIFETIME_HOURS); "
+            f"{_hours(lifetime)} were asked for"
+        )
     now = utcnow()
     claims: dict[str, Any] = {
         "sub": subject or (f"{role}:{org}" if org else role),
@@ -85,7 +94,9 @@ class Principal:
             raise Forbidden("this action needs the alliance_admin role")
 
 
-def principal_from_header(header: str | None, secret: str) -> Principal | None:
+def principal_from_header(
+    header: str | None, secret: str, max_lifetime: timedelta = DEFAULT_MAX_LIFETIME
+) -> Principal | None:
     """The caller of a request; None without a token, Unauthorized for a bad one."""
     if not header:
         return None
@@ -104,6 +115,45 @@ def principal_from_header(header: str | None, secret: str) -> Principal | None:
         raise Unauthorized("the token has expired") from None
     except jwt.InvalidTokenError as exc:
         raise Unauthorized(f"invalid token: {exc}") from None
-    if claims.get("role") not in ROLES or (claims["role"] == ORG_ADMIN and not claims.get("org")):
+    return principal_from_claims(claims, max_lifetime)
+
+
+def principal_from_claims(claims: dict[str, Any], max_lifetime: timedelta = DEFAULT_MAX_LIFETIME) -> Principal:
+    """The caller named by verified claims; Unauthorized when a claim has the wrong type or value.
+
+    Claims end up in database queries (``org`` filters what an org_admin sees), so each must be a
+    plain string: a signed ``{"$ne": null}`` would otherwise match every organisation.
+    """
+    subject, role, org = claims.get("sub"), claims.get("role"), claims.get("org")
+    if not _is_id(subject):
+        raise Unauthorized("the token's subject must be a string")
+    if role not in ROLES:
         raise Unauthorized("the token carries no usable role")
-    return Principal(subject=str(claims["sub"]), role=claims["role"], org=claims.get("org"))
+    if org is not None and not _is_id(org):
+        raise Unauthorized("the token's organisation must be an id string")
+    if role == ORG_ADMIN and org is None:
+        raise Unauthorized("an org_admin token must name its organisation")
+    issued_at, expires_at = claims.get("iat"), claims.get("exp")
+    if not _is_time(issued_at) or not _is_time(expires_at):
+        raise Unauthorized("the token's iat and exp must be numeric dates")
+    if expires_at - issued_at > max_lifetime.total_seconds():
+        raise Unauthorized(f"the token lives longer than the allowed {_hours(max_lifetime)} hours")
+    return Principal(subject=subject, role=role, org=org)
+
+
+def max_token_lifetime(config: dict[str, Any]) -> timedelta:
+    """The longest lifetime (``exp`` − ``iat``) a token may have (``TOKEN_MAX_LIFETIME_HOURS``)."""
+    hours = config.get("TOKEN_MAX_LIFETIME_HOURS")
+    return timedelta(hours=float(hours)) if hours not in (None, "") else DEFAULT_MAX_LIFETIME
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _hours(lifetime: timedelta) -> str:
+    return f"{lifetime.total_seconds() / 3600:g}"

@@ -22,6 +22,7 @@ ERROR_TEXT = {
     413: "Request body too large",
     415: "The body must be application/json",
     422: "Unprocessable (e.g. an Idempotency-Key reused with another body)",
+    429: "Too many requests from this address; retry after the `Retry-After` seconds",
     503: "A service, the broker or a database is not available",
     504: "A service did not answer in time",
 }

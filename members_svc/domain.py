@@ -7,6 +7,7 @@ publishes, so that a rule and the record it shapes are read side by side.
 from __future__ import annotations
 
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
@@ -215,6 +216,8 @@ def check_single_lead(existing_roles_with_status: Iterable[tuple[str, str]], new
 
 # people
 
+_LEGACY_SUBJECT_NAMESPACE = uuid.UUID("2f6c9b1e-8a43-4d2f-b0e5-7c1d9a3e6f58")
+
 
 def check_person_position(kind: str, position: str | None) -> None:
     """A position (full- or part-time) describes researchers only."""
@@ -225,25 +228,26 @@ def check_person_position(kind: str, position: str | None) -> None:
         )
 
 
-def person_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    """A validated person as stored: the national ID replaced by its salted hash and masked form."""
+def person_fields(fields: dict[str, Any], identity_key: bytes) -> dict[str, Any]:
+    """A validated person as stored: the national ID replaced by its keyed hash and masked form,
+    and a random subject id that names the person in their credentials."""
     check_person_position(fields["kind"], fields["position"])
     stored = dict(fields)
+    stored["subject_id"] = identity.new_subject_id()
     national_id = stored.pop("national_id", None)
     if national_id:
         normalised = identity.normalise_national_id(national_id)
-        salt = identity.new_salt()
-        stored["identity"] = {"hash": identity.identity_hash(normalised, salt), "salt": salt}
+        stored["identity"] = {"digest": identity.national_id_digest(normalised, identity_key)}
         stored["national_id_masked"] = identity.mask_identifier(normalised)
     return stored
 
 
-def cohort_fields(cohort: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def cohort_fields(cohort: list[dict[str, Any]], identity_key: bytes) -> list[dict[str, Any]]:
     """Each person of a cohort as stored; a refusal names the person's index under ``people``."""
     prepared = []
     for index, fields in enumerate(cohort):
         try:
-            prepared.append(person_fields(fields))
+            prepared.append(person_fields(fields, identity_key))
         except InvalidInput as exc:
             raise InvalidInput(exc.message, {"people": {str(index): exc.details}}) from None
     check_unique_student_numbers([fields.get("student_number") for fields in prepared])
@@ -257,9 +261,10 @@ def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
         if number is None:
             continue
         if number in seen:
+            # The people are named by their place in the cohort: a student number is personal data.
             raise Conflict(
-                f"student number {number} appears twice in the cohort",
-                {"student_number": f"people {seen[number]} and {index} share {number}"},
+                "a student number appears twice in the cohort",
+                {"student_number": f"people {seen[number]} and {index} share one"},
             )
         seen[number] = index
 
@@ -306,14 +311,20 @@ def membership_event(membership: dict[str, Any], old_status: str | None, reason:
 
 
 def holder_record(person: dict[str, Any]) -> dict[str, Any]:
-    """The ``person_registered`` payload: no ID number, only its salted hash."""
-    held_identity = person.get("identity") or {}
+    """The ``person_registered`` payload: nothing of the ID number, not even a hash of it."""
     return {
         "person_id": person["_id"],
         "organisation_id": person["organisation_id"],
         "name": person["name"],
         "kind": person["kind"],
         "student_number": person.get("student_number"),
-        "identity_hash": held_identity.get("hash"),
-        "identity_salt": held_identity.get("salt"),
+        "subject_id": person.get("subject_id") or legacy_subject_id(person["_id"]),
     }
+
+
+def legacy_subject_id(person_id: str) -> str:
+    """The subject id of a person registered before subject ids were drawn at random.
+
+    Derived from the platform's own record id, which says nothing about the person.
+    """
+    return f"urn:uuid:{uuid.uuid5(_LEGACY_SUBJECT_NAMESPACE, person_id)}"

@@ -11,13 +11,13 @@ from members_svc.domain import (
     allowed_membership_actions,
 )
 from services.pagination import PageQuery
-from services.validation import StrictSchema, one_of
+from services.validation import StrictSchema, free_text, no_national_id, one_of
 
 
 class AllianceCreate(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    region = fields.String(load_default=None, validate=validate.Length(max=100))
-    description = fields.String(load_default=None, validate=validate.Length(max=2000))
+    name = fields.String(required=True, validate=free_text(200, min_length=1))
+    region = fields.String(load_default=None, validate=free_text(100))
+    description = fields.String(load_default=None, validate=free_text(2000))
 
 
 class AllianceQuery(PageQuery):
@@ -52,13 +52,13 @@ class EvaluatorProfile(StrictSchema):
 
 
 class OrganisationCreate(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=free_text(200, min_length=1))
     kind = fields.String(required=True, validate=one_of(OrganisationKind))
-    region = fields.String(load_default=None, validate=validate.Length(max=100))
-    district = fields.String(load_default=None, validate=validate.Length(max=100))
+    region = fields.String(load_default=None, validate=free_text(100))
+    district = fields.String(load_default=None, validate=free_text(100))
     code = fields.String(
         load_default=None,
-        validate=validate.Regexp(r"^[0-9A-Z]{4,18}$"),
+        validate=[validate.Regexp(r"^[0-9A-Z]{4,18}$"), no_national_id],
         metadata={"description": "unified social credit or school code"},
     )
     accredited_evaluator = fields.Boolean(load_default=False, metadata={"description": "alliance_admin only"})
@@ -66,10 +66,10 @@ class OrganisationCreate(StrictSchema):
 
 
 class OrganisationUpdate(StrictSchema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    region = fields.String(allow_none=True, validate=validate.Length(max=100))
-    district = fields.String(allow_none=True, validate=validate.Length(max=100))
-    code = fields.String(allow_none=True, validate=validate.Regexp(r"^[0-9A-Z]{4,18}$"))
+    name = fields.String(validate=free_text(200, min_length=1))
+    region = fields.String(allow_none=True, validate=free_text(100))
+    district = fields.String(allow_none=True, validate=free_text(100))
+    code = fields.String(allow_none=True, validate=[validate.Regexp(r"^[0-9A-Z]{4,18}$"), no_national_id])
     accredited_evaluator = fields.Boolean()
     evaluator = fields.Nested(EvaluatorProfile, allow_none=True)
 
@@ -97,12 +97,16 @@ class Organisation(Schema):
 
 
 class PersonCreate(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = fields.String(required=True, validate=free_text(100, min_length=1))
     kind = fields.String(required=True, validate=one_of(PersonKind))
     national_id = fields.String(
         load_default=None, load_only=True, metadata={"description": "GB 11643 ID number; write-only"}
     )
-    student_number = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    student_number = fields.String(
+        load_default=None,
+        validate=free_text(40, min_length=1),
+        metadata={"description": "the school's own number; an ID number, even after a 'G', is refused"},
+    )
     position = fields.String(load_default=None, validate=one_of(ResearcherPosition))
 
 
@@ -153,7 +157,7 @@ class MembershipCreate(StrictSchema):
 
 
 class MembershipAction(StrictSchema):
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    reason = fields.String(load_default=None, allow_none=True, validate=free_text(1000))
 
 
 class MembershipQuery(PageQuery):

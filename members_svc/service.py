@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from members_svc import domain, portfolio, schemas, workflows
+from members_svc.identity_key import IdentityKey
 from members_svc.repository import MembersRepository
 from services.base import DomainService
 from services.messaging import event_handler
@@ -18,6 +19,7 @@ class MembersService(DomainService):
     name = "members"
 
     repository: MembersRepository = MongoDatabase(MembersRepository)
+    identity_key: bytes = IdentityKey()
 
     # alliances
 
@@ -103,15 +105,17 @@ class MembersService(DomainService):
 
     @rpc
     def register_person(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Register a person with an organisation; the national ID is kept only hashed and masked."""
+        """Register a person with an organisation; the national ID is kept only as a keyed hash and masked."""
         fields = load(schemas.PersonCreate, payload)
-        return schemas.Person().dump(workflows.register_person(self.repository, organisation_id, fields))
+        return schemas.Person().dump(
+            workflows.register_person(self.repository, organisation_id, fields, self.identity_key)
+        )
 
     @rpc
     def register_people(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Register a cohort: every person is registered, or none is."""
         cohort = load(schemas.PeopleBatchCreate, payload)["people"]
-        people = workflows.register_people(self.repository, organisation_id, cohort)
+        people = workflows.register_people(self.repository, organisation_id, cohort, self.identity_key)
         return {"items": schemas.Person(many=True).dump(people)}
 
     @rpc

@@ -139,9 +139,11 @@ def change_membership(
 # people
 
 
-def register_person(repository: MembersRepository, organisation_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+def register_person(
+    repository: MembersRepository, organisation_id: str, fields: dict[str, Any], identity_key: bytes
+) -> dict[str, Any]:
     """A person of the organisation and its ``person_registered``; Conflict for a student number taken."""
-    stored = domain.person_fields(fields)
+    stored = domain.person_fields(fields, identity_key)
     repository.get_organisation(organisation_id)
     person = domain.new_person(new_id(), organisation_id, stored, utcnow())
 
@@ -160,10 +162,10 @@ def register_person(repository: MembersRepository, organisation_id: str, fields:
 
 
 def register_people(
-    repository: MembersRepository, organisation_id: str, cohort: list[dict[str, Any]]
+    repository: MembersRepository, organisation_id: str, cohort: list[dict[str, Any]], identity_key: bytes
 ) -> list[dict[str, Any]]:
     """Register a cohort in one transaction, with one ``person_registered`` event each."""
-    prepared = domain.cohort_fields(cohort)
+    prepared = domain.cohort_fields(cohort, identity_key)
     repository.get_organisation(organisation_id)
     now = utcnow()
     people = [domain.new_person(new_id(), organisation_id, fields, now) for fields in prepared]

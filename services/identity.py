@@ -1,4 +1,4 @@
-"""People's identifiers, shared by every service: the resident ID number, hashing and masking.
+"""People's identifiers, shared by every service: the resident ID number, keyed hashing and masking.
 
 Pure functions, no I/O. Messages never repeat an ID number: it is personal data.
 """
@@ -6,9 +6,10 @@ Pure functions, no I/O. Messages never repeat an ID number: it is personal data.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
-import secrets
 import unicodedata
+import uuid
 from datetime import date
 
 from services.errors import InvalidInput
@@ -58,30 +59,27 @@ def normalise_national_id(value: str) -> str:
     return candidate
 
 
-def new_salt() -> str:
-    """A fresh random salt for one person's identity hash."""
-    return secrets.token_hex(16)
+def national_id_digest(national_id: str, key: bytes) -> str:
+    """The keyed hash a national ID number is stored as: ``hmac-sha256$`` + hex HMAC-SHA256.
+
+    A plain or salted SHA-256 of an 18-digit number with a known structure falls to
+    a few hundred thousand guesses; without the deployment's key no guess can be checked.
+    The same number always gives the same digest under one key, so a repeat is detectable.
+    """
+    if len(key) < 32:
+        raise ValueError("the identity key must hold at least 32 bytes")
+    digest = hmac.new(key, normalise_national_id(national_id).encode("ascii"), hashlib.sha256).hexdigest()
+    return "hmac-sha256$" + digest
 
 
-def _salted_sha256(value: str, salt: str) -> str:
-    if not value or not salt:
-        raise ValueError("a salted hash needs a non-empty value and salt")
-    return "sha256$" + hashlib.sha256((value + salt).encode("utf-8")).hexdigest()
-
-
-def identity_hash(national_id: str, salt: str) -> str:
-    """Salted Open Badges 3.0 ``identityHash``: 'sha256$' + hex SHA-256 of ID + salt."""
-    return _salted_sha256(normalise_national_id(national_id), salt)
+def new_subject_id() -> str:
+    """A random ``urn:uuid:`` for one person, never derived from anything known about them."""
+    return f"urn:uuid:{uuid.uuid4()}"
 
 
 def normalise_name(name: str) -> str:
-    """A name as it is hashed and compared: Unicode NFC, single spaces, no outer spaces."""
+    """A name as it is compared: Unicode NFC, single spaces, no outer spaces."""
     return " ".join(unicodedata.normalize("NFC", name).split())
-
-
-def name_hash(name: str, salt: str) -> str:
-    """The Open Badges ``sha256$…`` hash of a holder's name and salt."""
-    return _salted_sha256(normalise_name(name), salt)
 
 
 def mask_identifier(value: str) -> str:
@@ -113,3 +111,31 @@ def mask_name(name: str) -> str:
             return word[0] + "*"
         return word[0] + "*" * (len(word) - 2) + word[-1]
     return " ".join(word[0] + "*" * (len(word) - 1) for word in words)
+
+
+#: Every 18 characters that could be an ID number inside a run of digits bounded by non-digits,
+#: letters included: a student number is commonly "G" followed by the holder's ID number.
+_RUN_INTO_TEXT_PATTERN = re.compile(r"(?<![0-9])(?=([0-9]{17}[0-9Xx])(?![0-9]))")
+
+
+def _looks_like_national_id(candidate: str) -> bool:
+    # A mistyped check character still leaves someone's ID number, so only the
+    # province digit and the birth date decide.
+    try:
+        born = date(int(candidate[6:10]), int(candidate[10:12]), int(candidate[12:14]))
+    except ValueError:
+        return False
+    return candidate[0] in "12345678" and born.year >= 1900
+
+
+def holds_national_id(text: str) -> bool:
+    """Whether ``text`` carries something shaped like an ID number (province, birth date), even run into letters."""
+    return any(_looks_like_national_id(match) for match in _RUN_INTO_TEXT_PATTERN.findall(text))
+
+
+def mask_national_ids(text: str) -> str:
+    """``text`` with every ID number in it masked as :func:`mask_identifier` masks it."""
+    for match in set(_RUN_INTO_TEXT_PATTERN.findall(text)):
+        if _looks_like_national_id(match):
+            text = text.replace(match, mask_identifier(match))
+    return text

@@ -11,6 +11,7 @@ from typing import Any
 
 from services.clock import rfc3339
 from services.context import current_event_id, current_request_id
+from services.identity import mask_national_ids
 
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -44,7 +45,7 @@ class JsonFormatter(logging.Formatter):
             "service": getattr(record, "service", ""),
             "instance": getattr(record, "instance", INSTANCE),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": mask_national_ids(record.getMessage()),
             "request_id": getattr(record, "request_id", None),
         }
         for field in self.EXTRA_FIELDS:
@@ -52,8 +53,15 @@ class JsonFormatter(logging.Formatter):
             if value is not None:
                 entry[field] = value
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = mask_national_ids(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    """The human-readable line, with any ID number that slipped into a message masked."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_national_ids(super().format(record))
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(service)s [%(request_id)s] %(name)s: %(message)s"
@@ -61,7 +69,11 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(service)s [%(request_id)s] %(name)s: 
 
 def logging_config(service: str, level: str = "INFO", fmt: str = "json") -> dict[str, Any]:
     """A ``logging.config.dictConfig`` mapping for one service process."""
-    formatter: dict[str, Any] = {"()": "services.logging.JsonFormatter"} if fmt == "json" else {"format": TEXT_FORMAT}
+    formatter: dict[str, Any] = (
+        {"()": "services.logging.JsonFormatter"}
+        if fmt == "json"
+        else {"()": "services.logging.TextFormatter", "format": TEXT_FORMAT}
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -75,5 +87,12 @@ def logging_config(service: str, level: str = "INFO", fmt: str = "json") -> dict
             }
         },
         "root": {"level": level, "handlers": ["stderr"]},
-        "loggers": {"kombu": {"level": "WARNING"}, "amqp": {"level": "WARNING"}},
+        # At DEBUG these libraries write whole documents and RPC replies, people's names among them.
+        "loggers": {
+            "kombu": {"level": "WARNING"},
+            "amqp": {"level": "WARNING"},
+            "pymongo": {"level": "WARNING"},
+            "nameko.rpc": {"level": "INFO"},
+            "nameko.messaging": {"level": "INFO"},
+        },
     }

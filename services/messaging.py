@@ -22,9 +22,11 @@ from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import QueueConsumer
+from pymongo.errors import PyMongoError
 
 from services.clock import rfc3339, utcnow
 from services.contracts import ContractViolation, parse_event
+from services.identity import mask_national_ids
 from services.metrics import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, EVENTS_RETRIED
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,18 @@ def declare_retry_topology(
         for attempt in range(1, attempts):
             retry_queue(service_name, attempt, base_seconds, queue_type)(channel).declare()
         dead_letter_queue(service_name, queue_type)(channel).declare()
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A handler's failure as logged and kept in the message headers, without the personal data it may hold.
+
+    A database error's text repeats the values it refused (a duplicate key names
+    the student number), so only its class and code are kept.
+    """
+    if isinstance(exc, PyMongoError):
+        code = getattr(exc, "code", None)
+        return f"{type(exc).__name__}" + (f" (code {code})" if code is not None else "")
+    return mask_national_ids("".join(traceback.format_exception_only(type(exc), exc)).strip())
 
 
 class DeadLetteringQueueConsumer(QueueConsumer):
@@ -148,7 +162,7 @@ class ReliableEventHandler(EventHandler):
             self._count(EVENTS_CONSUMED)
             return
         attempt = int(message.headers.get(ATTEMPT_HEADER, 0)) + 1
-        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()
+        error = describe_failure(exc_info[1])
         dead = attempt >= self.max_attempts
         log.warning(
             "%s.%s handler failed (attempt %d of %d): %s",

@@ -39,10 +39,11 @@ class DatabaseUnavailable(RuntimeError):
 def redact_uri(uri: str) -> str:
     """The URI without its password, for messages and logs."""
     parts = urlsplit(uri)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return uri
+    if parts.password is None:
+        return uri
+    userinfo, _, hosts = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hosts}"))
 
 
 def connect(uri: str, timeout_seconds: float = 5.0) -> MongoClient:

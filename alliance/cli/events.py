@@ -10,7 +10,8 @@ from kombu.exceptions import OperationalError
 from nameko.amqp.publish import UndeliverableMessage
 
 from alliance.backfill import UnknownQueue, parse_since, replay_events
-from services.config import load_config
+from alliance.embedded_db import with_embedded_credentials
+from services.config import data_dir, load_config
 from services.contracts import CONTRACTS, ContractViolation
 from services.mongo import DatabaseUnavailable
 
@@ -47,6 +48,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
+    config = with_embedded_credentials(config, data_dir(config))
     try:
         count = replay_events(config, args.event, args.since, args.queue)
     except ContractViolation as exc:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import timedelta
 
-from gateway.auth import ROLES, jwt_secret, mint_token
+from gateway.auth import ROLES, jwt_secret, max_token_lifetime, mint_token
 from services.config import load_config
 
 
@@ -14,13 +14,24 @@ def register(commands) -> None:
     parser = commands.add_parser("token", help="print a bearer token for the gateway")
     parser.add_argument("--role", required=True, choices=ROLES)
     parser.add_argument("--org", help="organisation id (required for org_admin)")
-    parser.add_argument("--hours", type=float, default=12.0, help="lifetime (default 12)")
+    parser.add_argument(
+        "--hours", type=float, default=12.0, help="lifetime (default 12, at most TOKEN_MAX_LIFETIME_HOURS)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    config = load_config()
     try:
-        token = mint_token(jwt_secret(load_config()), args.role, args.org, lifetime=timedelta(hours=args.hours))
+        if not args.hours > 0:
+            raise ValueError("--hours must be a positive number")
+        token = mint_token(
+            jwt_secret(config),
+            args.role,
+            args.org,
+            lifetime=timedelta(hours=args.hours),
+            max_lifetime=max_token_lifetime(config),
+        )
     except ValueError as exc:
         print(f"alliance token: {exc}", file=sys.stderr)
         return 2

@@ -10,9 +10,10 @@ import time
 
 from kombu import Connection
 
-from alliance.embedded_db import EmbeddedDatabase
+from alliance.embedded_db import EmbeddedDatabase, database_credentials, private_directory
 from alliance.supervisor import Supervisor, wait_ready
 from services.config import data_dir, load_config
+from services.mongo import redact_uri
 from services.registry import DOMAIN_SERVICES, GATEWAY
 
 READY_TIMEOUT_SECONDS = 90
@@ -79,10 +80,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     amqp_uri = str(config["AMQP_URI"])
     if not broker_answers(amqp_uri):
-        print(BROKER_HELP.format(uri=amqp_uri), file=sys.stderr)
+        print(BROKER_HELP.format(uri=redact_uri(amqp_uri)), file=sys.stderr)
         return 2
 
-    state = data_dir(config)
+    # Signing keys, the token secret and the database live here: nobody else may read them.
+    state = private_directory(data_dir(config))
     env = dict(os.environ, ALLIANCE_DATA_DIR=str(state), WEB_SERVER_ADDRESS=f"{args.host}:{args.port}")
     if args.log_format:
         env["LOG_FORMAT"] = args.log_format
@@ -92,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
     database = None
     if not os.environ.get("MONGO_URI"):
         database = EmbeddedDatabase(
-            str(state / "db"), port=int(config["EMBEDDED_DB_PORT"]), log_path=state / "embedded-db.log"
+            str(state / "db"),
+            port=int(config["EMBEDDED_DB_PORT"]),
+            log_path=state / "embedded-db.log",
+            credentials=database_credentials(state),
         )
         try:
             database.start()

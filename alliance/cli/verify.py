@@ -26,7 +26,7 @@ class InputError(Exception):
 def register(commands) -> None:
     parser = commands.add_parser(
         "verify",
-        help="verify a certificate credential offline (proof, dates, status, holder name)",
+        help="verify a certificate credential offline (proof, dates, status)",
         description="Verify a certificate's verifiable credential. Exit status 0 valid, 1 invalid, "
         "2 usage or input error.",
     )
@@ -42,7 +42,6 @@ def register(commands) -> None:
         dest="status_lists",
         help="a status list credential (repeatable)",
     )
-    parser.add_argument("--name", help="the holder's full name, checked against the credential")
     parser.set_defaults(run=run)
 
 
@@ -90,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"alliance verify: {exc}", file=sys.stderr)
         return 2
-    result = verify_credential(credential, did_document, lists, holder_name=args.name)
+    result = verify_credential(credential, did_document, lists)
     subject = credential.get("credentialSubject")
     number = subject.get("licenseNumber") if isinstance(subject, dict) else None
     print(f"{'VALID' if result.valid else 'INVALID'}: {number or args.credential} ({result.status})")
@@ -98,6 +97,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"  problem: {problem}")
     for warning in result.warnings:
         print(f"  warning: {warning}")
-    if args.name is not None and result.valid:
-        print("  holder name: matches")
     return 0 if result.valid else 1

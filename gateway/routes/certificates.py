@@ -4,13 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from nameko.dependency_providers import Config
+
 from certificates_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
+from gateway.auth import Principal
 from gateway.http import json_response
+from gateway.rate_limits import LOOKUP_LIMIT
+from services.config import public_base_url
 from services.pagination import PageQuery
 
 
+def require_staff_of(caller: Principal, certificate: dict[str, Any]) -> None:
+    """Allow the alliance admin and the admins of the issuing and of the holder's organisation."""
+    if not caller.can_act_for(certificate.get("holder_organisation_id")):
+        caller.require_org(certificate["issuer_id"])
+
+
+def share_page_url(base_url: str, token: str) -> str:
+    """The page an employer opens with a share link."""
+    return f"{base_url.rstrip('/')}/s/{token}"
+
+
 class CertificatesRoutes:
+    share_config = Config()
+
     @route(
         "POST",
         "/api/v1/certificates",
@@ -69,24 +87,80 @@ class CertificatesRoutes:
     )
     def get_certificate(self, call: Call, number: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
-        if not (
-            call.caller.can_act_for(certificate["issuer_id"])
-            or call.caller.can_act_for(certificate.get("holder_organisation_id"))
-        ):
-            call.caller.require_org(certificate["issuer_id"])
+        require_staff_of(call.caller, certificate)
         return certificate
 
     @route(
         "GET",
         "/api/v1/certificates/<string:number>/credential",
-        summary="The signed verifiable credential (Open Badges 3.0)",
-        access=PUBLIC,
+        summary="The signed verifiable credential (Open Badges 3.0), for the issuer's and the holder's staff",
+        access=AUTHENTICATED,
         tags=("certificates",),
-        errors=(404,),
+        errors=(403, 404),
         content_type="application/vc+ld+json",
     )
     def get_credential(self, call: Call, number: str):
+        require_staff_of(call.caller, self.certificates_rpc.get_certificate(number))
         return json_response(self.certificates_rpc.get_credential(number), content_type="application/vc+ld+json")
+
+    @route(
+        "POST",
+        "/api/v1/certificates/<string:number>/share-links",
+        summary="Make an expiring share link for an employer (the token is shown only in this answer)",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        body=schemas.ShareLinkCreate,
+        response=schemas.ShareLinkCreated,
+        status=201,
+        errors=(400, 403, 404, 415),
+    )
+    def create_share_link(self, call: Call, number: str) -> dict[str, Any]:
+        certificate = self.certificates_rpc.get_certificate(number)
+        call.caller.require_org(certificate.get("holder_organisation_id"))
+        link = self.certificates_rpc.create_share_link(number, call.body, call.caller.subject)
+        return {**link, "url": share_page_url(public_base_url(self.share_config), link["token"])}
+
+    @route(
+        "GET",
+        "/api/v1/certificates/<string:number>/share-links",
+        summary="A certificate's share links and their state (never their tokens)",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        response=schemas.ShareLink,
+        many=True,
+        errors=(403, 404),
+    )
+    def list_share_links(self, call: Call, number: str) -> dict[str, Any]:
+        certificate = self.certificates_rpc.get_certificate(number)
+        call.caller.require_org(certificate.get("holder_organisation_id"))
+        return self.certificates_rpc.list_share_links(number)
+
+    @route(
+        "DELETE",
+        "/api/v1/certificates/<string:number>/share-links/<string:link_id>",
+        summary="Revoke a share link",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        response=schemas.ShareLink,
+        errors=(403, 404),
+    )
+    def revoke_share_link(self, call: Call, number: str, link_id: str) -> dict[str, Any]:
+        certificate = self.certificates_rpc.get_certificate(number)
+        call.caller.require_org(certificate.get("holder_organisation_id"))
+        return self.certificates_rpc.revoke_share_link(number, link_id)
+
+    @route(
+        "GET",
+        "/api/v1/shared/<string:token>",
+        summary="A shared certificate: holder, certificate, signed credential and current status",
+        access=PUBLIC,
+        tags=("verification",),
+        response=schemas.SharedCertificate,
+        errors=(404,),
+        rate_limit=LOOKUP_LIMIT,
+    )
+    def open_share_link(self, call: Call, token: str) -> dict[str, Any]:
+        return self.certificates_rpc.open_share_link(token)
 
     @route(
         "POST",
@@ -141,6 +215,7 @@ class CertificatesRoutes:
         query=schemas.VerifyQuery,
         response=schemas.Verification,
         errors=(400, 404),
+        rate_limit=LOOKUP_LIMIT,
     )
     def verify_certificate(self, call: Call, number: str) -> dict[str, Any]:
         return self.certificates_rpc.verify_certificate(number, call.query["name"])

@@ -8,6 +8,7 @@ the same public API as any other client.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 from nameko.dependency_providers import Config
@@ -15,13 +16,14 @@ from werkzeug.wrappers import Response
 
 from gateway.api import PUBLIC, Call, route
 from gateway.pdf import certificate_pdf, verification_url
+from gateway.rate_limits import LOOKUP_LIMIT, PAGE_LIMIT
+from gateway.routes.certificates import require_staff_of, share_page_url
 from gateway.routes.system import static_response
 from services.config import public_base_url
-from services.errors import NotFound
-from services.identity import mask_name
+from services.errors import Forbidden, NotFound
 
 WEB = Path(__file__).resolve().parent.parent / "static" / "web"
-PAGES = {"verify": "verify.html", "calendar": "calendar.html", "dashboard": "dashboard.html"}
+PAGES = {"verify": "verify.html", "calendar": "calendar.html", "dashboard": "dashboard.html", "shared": "shared.html"}
 PDF = "application/pdf"
 
 
@@ -29,8 +31,25 @@ class CertificatePdfQuery(Schema):
     name = fields.String(
         load_default=None,
         validate=validate.Length(min=1, max=100),
-        metadata={"description": "the holder's full name: printed in full when it matches, else the name is masked"},
+        metadata={"description": "the holder's full name; needed unless the token acts for the issuer or holder"},
     )
+
+
+def pdf_response(certificate: dict[str, Any], holder_name: str, qr_url: str) -> Response:
+    """The printable certificate as an answer that no cache keeps (its status may change at any time)."""
+    response = Response(certificate_pdf(certificate, holder_name, qr_url), status=200, content_type=PDF)
+    response.headers["Content-Disposition"] = f'inline; filename="{certificate["number"]}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def staff_may_see(call: Call, certificate: dict[str, Any]) -> bool:
+    """Whether the caller acts for the certificate's issuer or its holder's organisation."""
+    try:
+        require_staff_of(call.caller, certificate)
+    except Forbidden:
+        return False
+    return True
 
 
 class WebRoutes:
@@ -43,6 +62,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def verify_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["verify"])
@@ -54,6 +74,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def calendar_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["calendar"])
@@ -65,6 +86,7 @@ class WebRoutes:
         access=PUBLIC,
         tags=("web",),
         content_type="text/html",
+        rate_limit=PAGE_LIMIT,
     )
     def dashboard_page(self, call: Call) -> Response:
         return static_response(WEB / PAGES["dashboard"])
@@ -85,6 +107,18 @@ class WebRoutes:
 
     @route(
         "GET",
+        "/s/<string:token>",
+        summary="Web page: a certificate shared through a share link",
+        access=PUBLIC,
+        tags=("web",),
+        content_type="text/html",
+        rate_limit=PAGE_LIMIT,
+    )
+    def shared_page(self, call: Call, token: str) -> Response:
+        return static_response(WEB / PAGES["shared"])
+
+    @route(
+        "GET",
         "/api/v1/certificates/<string:number>.pdf",
         summary="The printable certificate (A4 PDF with a QR code to the verification page)",
         access=PUBLIC,
@@ -92,19 +126,34 @@ class WebRoutes:
         query=CertificatePdfQuery,
         errors=(400, 404),
         content_type=PDF,
+        rate_limit=LOOKUP_LIMIT,
     )
     def certificate_pdf(self, call: Call, number: str) -> Response:
-        certificate = self.certificates_rpc.get_certificate(number)
-        name = self.members_rpc.get_person(certificate["holder_id"])["name"]
-        if call.query["name"] is not None:
-            # The same check as public verification: a wrong name learns nothing more than a 404.
-            self.certificates_rpc.verify_certificate(number, call.query["name"])
-            holder = name
-        else:
-            holder = mask_name(name)
+        disclosed = None
+        if call.principal is not None:
+            try:
+                disclosed = self.certificates_rpc.disclosed_certificate(number)
+            except NotFound:
+                disclosed = None
+            if disclosed is not None and not staff_may_see(call, disclosed["certificate"]):
+                disclosed = None
+        if disclosed is None:
+            # Unknown number, wrong or missing name, no access: one lookup, one comparison, one answer.
+            disclosed = self.certificates_rpc.certificate_for_holder_name(number, call.query["name"] or "")
         base_url = public_base_url(self.web_config)
-        body = certificate_pdf(certificate, holder, verification_url(base_url, number))
-        response = Response(body, status=200, content_type=PDF)
-        response.headers["Content-Disposition"] = f'inline; filename="{number}.pdf"'
-        response.headers["Cache-Control"] = "no-store"  # its status may change at any time
-        return response
+        return pdf_response(disclosed["certificate"], disclosed["holder_name"], verification_url(base_url, number))
+
+    @route(
+        "GET",
+        "/api/v1/shared/<string:token>.pdf",
+        summary="The printable certificate of a share link (its QR code leads back to the shared page)",
+        access=PUBLIC,
+        tags=("verification",),
+        errors=(404,),
+        content_type=PDF,
+        rate_limit=LOOKUP_LIMIT,
+    )
+    def shared_certificate_pdf(self, call: Call, token: str) -> Response:
+        shared = self.certificates_rpc.open_share_link(token)
+        base_url = public_base_url(self.web_config)
+        return pdf_response(shared["certificate"], shared["holder_name"], share_page_url(base_url, token))

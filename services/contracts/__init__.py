@@ -52,7 +52,7 @@ _ALL = [
         "A membership moved from one status to another.",
     ),
     EventContract(
-        "members", "person_registered", "1.0", members.PersonRegistered, "A person was registered with an organisation."
+        "members", "person_registered", "2.0", members.PersonRegistered, "A person was registered with an organisation."
     ),
     EventContract("events", "event_published", "1.0", events.EventPublished, "An alliance event was published."),
     EventContract(

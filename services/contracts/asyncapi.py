@@ -101,8 +101,7 @@ EXAMPLE_DATA: dict[tuple[str, str], dict[str, Any]] = {
         "name": "张三丰",
         "kind": "student",
         "student_number": "2022001",
-        "identity_hash": "sha256$3b9f2c5a0d0e4f6b8a1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6",
-        "identity_salt": "c2FsdC1mb3ItZXhhbXBsZQ",
+        "subject_id": "urn:uuid:0b6f3a52-9d1e-4c7a-8f25-61e4d0c9b7a3",
     },
     ("events", "event_published"): {
         "event_id": "6650a1f0c2b7e4a1d3f00040",

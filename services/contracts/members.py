@@ -29,10 +29,12 @@ class MembershipChanged(Schema):
 
 
 class PersonRegistered(Schema):
-    """A person joined an organisation; never carries the national ID number.
+    """A person joined an organisation; carries nothing of the national ID number.
 
-    ``identity_hash`` is the salted SHA-256 Open Badges identity hash of the
-    national ID (with its ``identity_salt``), present when one was given.
+    Version 2.0 dropped 1.0's ``identity_hash`` and ``identity_salt``: a salted
+    SHA-256 of an ID number published with its salt gives the number back to
+    whoever tries the few hundred thousand plausible ones. ``subject_id`` is the
+    random ``urn:uuid:`` that names the person in their credentials.
     """
 
     person_id = fields.String(required=True)
@@ -40,5 +42,4 @@ class PersonRegistered(Schema):
     name = fields.String(required=True)
     kind = fields.String(required=True)
     student_number = fields.String(allow_none=True)
-    identity_hash = fields.String(allow_none=True)
-    identity_salt = fields.String(allow_none=True)
+    subject_id = fields.String(required=True)

@@ -8,6 +8,7 @@ import pypdfium2
 import pytest
 import requests
 import zxingcpp
+from playwright.sync_api import expect
 
 from alliance import demo
 
@@ -70,7 +71,8 @@ def test_the_calendar_lists_upcoming_and_past_events_and_filters_by_kind(page, s
 
     page.page.focus("#kind")
     page.page.select_option("#kind", "skills_competition")
-    page.page.wait_for_function("document.querySelectorAll('#upcoming li[data-kind]').length === 1")
+    # A locator, not wait_for_function: the page's CSP forbids evaluating strings as script.
+    expect(page.page.locator("#upcoming li[data-kind]")).to_have_count(1)
     kinds = page.page.eval_on_selector_all("li[data-kind]", "items => items.map(i => i.dataset.kind)")
     assert kinds == ["skills_competition"]
     feed = page.page.get_attribute("#feed", "href")
@@ -125,7 +127,7 @@ def test_pages_fit_a_phone_screen(phone, seeded, path):
 
 def test_the_printed_certificate_has_chinese_text_an_embedded_font_and_a_qr_code_to_verify(page, seeded, output_dir):
     number, name = certificate_of_kind(seeded, "competition_award")
-    response = requests.get(f"{seeded.url}/api/v1/certificates/{number}.pdf", timeout=30)
+    response = requests.get(f"{seeded.url}/api/v1/certificates/{number}.pdf", params={"name": name}, timeout=30)
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     pdf = response.content
     assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+WenQuanYiMicroHei", pdf)  # a subset, embedded ...
@@ -135,7 +137,7 @@ def test_the_printed_certificate_has_chinese_text_an_embedded_font_and_a_qr_code
     assert len(document) == 1 and [round(v) for v in document[0].get_size()] == [595, 842]  # A4
     text = document[0].get_textpage().get_text_range()
     assert "竞赛获奖证书" in text and demo.LEAD in text and number in text
-    assert name not in text and name[0] + "*" in text
+    assert name in text
     image = document[0].render(scale=2).to_pil()
     image.save(output_dir / "certificate.png")
     (code,) = zxingcpp.read_barcodes(image)
@@ -143,3 +145,28 @@ def test_the_printed_certificate_has_chinese_text_an_embedded_font_and_a_qr_code
 
     # Where the QR code leads: the verification page with the number filled in.
     assert verify(page, code.text.removeprefix(seeded.url).split("=", 1)[1], name) == "有效 Valid"
+
+
+@pytest.mark.parametrize(
+    ("path", "drawn"),
+    [
+        ("/verify", "#number"),
+        ("/calendar", "#upcoming li h3"),
+        ("/dashboard", "#chart-attainment rect"),
+        ("/docs", ".swagger-ui .info .title"),
+    ],
+)
+def test_pages_work_under_the_content_security_policy(page, seeded, path, drawn):
+    violations: list[str] = []
+    page.page.on(
+        "console", lambda message: "Content Security Policy" in message.text and violations.append(message.text)
+    )
+    response = page.open(path)
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    if path == "/dashboard":
+        page.page.fill("#token", seeded.admin_token)
+        page.page.keyboard.press("Enter")
+    page.page.wait_for_selector(drawn)
+    assert violations == []

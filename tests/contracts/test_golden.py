@@ -10,6 +10,10 @@ has a field the contract no longer knows), an optional field made required
 (the second sample lacks it), a type changed (the first sample has the old
 type) or null no longer allowed (the third sample has it). A new event gets a new golden file; existing files are never
 edited to make this test pass.
+
+A breaking change needs a new major version N, recorded in a new file
+``golden/<producer>.<event_type>@N.json``; the files of earlier majors stay as
+they were and must fail the current contract, which shows the bump was needed.
 """
 
 from __future__ import annotations
@@ -31,8 +35,18 @@ GOLDEN = Path(__file__).with_name("golden")
 NAMES = [f"{producer}.{event_type}" for producer, event_type in CONTRACTS]
 
 
-def golden_samples(name: str) -> list[dict]:
-    return json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+def golden_file(name: str, major: int) -> Path:
+    """Where the samples of one major version of an event are recorded (major 1 has no suffix)."""
+    return GOLDEN / (f"{name}.json" if major == 1 else f"{name}@{major}.json")
+
+
+def current_major(name: str) -> int:
+    return int(CONTRACTS[tuple(name.split("."))].schema_version.split(".")[0])
+
+
+def golden_samples(name: str, major: int | None = None) -> list[dict]:
+    path = golden_file(name, current_major(name) if major is None else major)
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def compatibility_problems(contract: EventContract, sample: dict) -> list[str]:
@@ -55,8 +69,31 @@ def compatibility_problems(contract: EventContract, sample: dict) -> list[str]:
 
 
 def test_every_event_has_golden_samples_and_every_sample_an_event():
-    recorded = sorted(path.stem for path in GOLDEN.glob("*.json"))
-    assert recorded == sorted(NAMES), "add a golden file for a new event; never drop one of a published event"
+    recorded = {path.stem.partition("@")[0] for path in GOLDEN.glob("*.json")}
+    assert recorded == set(NAMES), "add a golden file for a new event; never drop one of a published event"
+    for name in NAMES:
+        for major in range(1, current_major(name) + 1):
+            assert golden_file(name, major).exists(), f"{name}: no golden samples of major version {major}"
+
+
+SUPERSEDED = [(name, major) for name in NAMES for major in range(1, current_major(name))]
+
+
+@pytest.mark.parametrize("name, major", SUPERSEDED)
+def test_samples_of_a_superseded_major_version_fail_the_current_contract(name, major):
+    contract = CONTRACTS[tuple(name.split("."))]
+    full = golden_samples(name, major)[0]
+    problems = compatibility_problems(contract, full)
+    assert any(f"major version {major} recorded" in p for p in problems), problems
+    assert any(p.startswith("marshmallow data.") for p in problems), "a major version needs a breaking change"
+
+
+def test_person_registered_no_longer_carries_an_identity_hash_or_salt():
+    contract = CONTRACTS[("members", "person_registered")]
+    assert contract.schema_version.startswith("2.")
+    assert not {"identity_hash", "identity_salt"} & set(contract.schema().fields)
+    for sample in golden_samples("members.person_registered"):
+        assert not {"identity_hash", "identity_salt"} & set(sample["data"])
 
 
 @pytest.mark.parametrize("name", NAMES)

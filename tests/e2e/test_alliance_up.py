@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import stat
 import time
+from pathlib import Path
 
 import pytest
 import requests
+from pymongo import MongoClient
+from pymongo.errors import OperationFailure
 
-from alliance.embedded_db import free_port
+from alliance.embedded_db import CREDENTIALS_FILE, free_port
 from tests.support.cli import alliance
 from tests.support.system import RunningSystem, alive, descendants
 from tests.support.waiting import wait_for
@@ -65,6 +70,7 @@ def test_alliance_up_runs_the_slice_stops_cleanly_and_keeps_data(system_env, tmp
 
         children = descendants(system.process.pid)
         assert len(children) >= 5  # database, three services, gateway
+        assert_database_private(system_env)
     finally:
         code = system.stop()
     assert code == 0, (tmp_path / "up.log").read_text()[-3000:]
@@ -77,8 +83,34 @@ def test_alliance_up_runs_the_slice_stops_cleanly_and_keeps_data(system_env, tmp
         kept = requests.get(f"{again.url}/api/v1/organisations/{school['id']}", headers=admin, timeout=10)
         assert kept.status_code == 200
         assert kept.json()["name"] == "武隆职业教育中心"
+        assert_database_private(system_env)
     finally:
         assert again.stop() == 0
+    password = json.loads((Path(system_env["ALLIANCE_DATA_DIR"]) / CREDENTIALS_FILE).read_text())["password"]
+    assert password not in (tmp_path / "up.log").read_text() + (tmp_path / "up-again.log").read_text()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def assert_database_private(env: dict[str, str]) -> None:
+    """The embedded database refuses clients without credentials, and only its owner reads its files."""
+    port = env["EMBEDDED_DB_PORT"]
+    with MongoClient(f"mongodb://127.0.0.1:{port}/?directConnection=true", serverSelectionTimeoutMS=5000) as client:
+        with pytest.raises(OperationFailure) as refused:
+            client["alliance_members"].list_collection_names()
+        assert refused.value.code == 13  # Unauthorized
+    state = Path(env["ALLIANCE_DATA_DIR"])
+    stored = json.loads((state / CREDENTIALS_FILE).read_text())
+    uri = f"mongodb://{stored['user']}:{stored['password']}@127.0.0.1:{port}/?directConnection=true&authSource=admin"
+    with MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        assert client["alliance_members"]["organisations"].count_documents({}) >= 1
+    assert mode(state / CREDENTIALS_FILE) == 0o600
+    assert mode(state) == 0o700
+    assert mode(state / "db") == 0o700
+    readable = [path.name for path in (state / "db").rglob("*") if path.is_file() and mode(path) & 0o077]
+    assert readable == []
 
 
 def test_alliance_up_without_a_broker_says_how_to_start_one(system_env):

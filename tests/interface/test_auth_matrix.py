@@ -198,8 +198,10 @@ def build_world(api: Api) -> dict[str, str]:
         ),
         202,
     )["id"]
-    credential = ok(api.get(f"/api/v1/certificates/{skill}/credential", role=None))
+    credential = ok(api.get(f"/api/v1/certificates/{skill}/credential"))
     status_list = credential["credentialStatus"][0]["statusListCredential"].rsplit("/", 1)[-1]
+    share = ok(api.post(f"/api/v1/certificates/{skill}/share-links", json={}), 201)
+    revocable_share = ok(api.post(f"/api/v1/certificates/{skill}/share-links", json={}), 201)
     return {
         "alliance": alliance,
         "second_alliance": second,
@@ -224,6 +226,8 @@ def build_world(api: Api) -> dict[str, str]:
         "training": training,
         "job": job,
         "status_list": status_list,
+        "share_token": share["token"],
+        "revocable_share": revocable_share["id"],
     }
 
 
@@ -251,6 +255,7 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("calendar_page", READ),
         Case("dashboard_page", READ),
         Case("web_asset", READ, {"name": "app.css"}),
+        Case("shared_page", READ, {"token": w["share_token"]}),
         # alliances and organisations: the admin creates, any token reads
         Case("create_alliance", ADMIN_ONLY, body={"name": "川渝职教集团"}, override={ALLIANCE_ADMIN: 201}),
         Case("list_alliances", READ),
@@ -394,11 +399,34 @@ def matrix(w: dict[str, str]) -> list[Case]:
             body={"results": [{"registration_id": w["scored"], "score": 99, "rank": 1, "award": "first_prize"}]},
             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201},
         ),
-        # certificates: the issuer's org_admin and the admin; credentials and verification are public
+        # certificates: the issuer's org_admin and the admin; verification is public; the full credential
+        # and the PDF need staff, the holder's name or a share link, and every "no" to the PDF is one 404
         Case("list_certificates", READ, secret=w["skill"]),
         Case("get_certificate", OWN, {"number": w["skill"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
-        Case("get_credential", READ, {"number": w["skill"]}),
-        Case("certificate_pdf", READ, {"number": w["skill"]}),
+        Case("get_credential", OWN, {"number": w["skill"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case(
+            "certificate_pdf",
+            OWN,
+            {"number": w["skill"]},
+            override={NO_TOKEN: HIDDEN, OTHER_ORG: HIDDEN, OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case("certificate_pdf", READ, {"number": w["skill"]}, params={"name": HOLDER}),
+        Case("open_share_link", READ, {"token": w["share_token"]}),
+        Case("shared_certificate_pdf", READ, {"token": w["share_token"]}),
+        Case(
+            "list_share_links",
+            OWN,
+            {"number": w["skill"]},
+            secret=w["share_token"],
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case("create_share_link", OWN, {"number": w["skill"]}, body={}, override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
+        Case(
+            "revoke_share_link",
+            OWN,
+            {"number": w["skill"], "link_id": w["revocable_share"]},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
         Case("verify_certificate", READ, {"number": w["skill"]}, params={"name": HOLDER}),
         Case("get_status_list", READ, {"list_id": w["status_list"]}),
         Case("get_organisation_status_list", READ, {"organisation_id": a, "list_id": w["status_list"]}),

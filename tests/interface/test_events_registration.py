@@ -68,8 +68,7 @@ class Members:
                 "name": name,
                 "kind": "student",
                 "student_number": None,
-                "identity_hash": None,
-                "identity_salt": None,
+                "subject_id": f"urn:uuid:{uuid.uuid4()}",
             },
         )
         return person_id

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import stat
+from pathlib import Path
 
 import pytest
 from nameko.testing.services import entrypoint_hook
 from nameko.testing.utils import get_container
+from pymongo import MongoClient
 
 from members_svc.service import MembersService
 from services.contracts import build_event
@@ -63,6 +67,29 @@ def test_student_numbers_are_unique_within_an_organisation(api):
     assert api.get(people_path("000000000000000000000000")).status_code == 404
 
 
+def test_the_national_id_is_stored_as_a_keyed_hash_that_recognises_a_repeat(api, config):
+    organisation = school(api, "巫山县职业教育中心")
+    own = {"role": "org_admin", "org": organisation["id"]}
+    ids = []
+    for name, typed in (("张三丰", NATIONAL_ID), ("张三", NATIONAL_ID.lower())):
+        registered = api.post(
+            people_path(organisation["id"]), json={"name": name, "kind": "student", "national_id": typed}, **own
+        )
+        assert registered.status_code == 201, registered.text
+        ids.append(registered.json()["id"])
+
+    people = MongoClient(config["MONGO_URI"])[f"{config['DATABASE_PREFIX']}members"]["people"]
+    first, second = (people.find_one({"_id": person_id}) for person_id in ids)
+    assert first["identity"] == second["identity"]
+    assert set(first["identity"]) == {"digest"}
+    digest = first["identity"]["digest"]
+    assert digest.startswith("hmac-sha256$")
+    assert digest.partition("$")[2] != hashlib.sha256(NATIONAL_ID.encode()).hexdigest()
+    assert NATIONAL_ID not in json.dumps(first, default=str)
+    key_file = Path(config["DATA_DIR"]) / "identity-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
 def test_national_id_never_leaves_in_responses_events_or_logs(api, config, caplog):
     caplog.set_level(logging.DEBUG)
     with EventTap(config, "members") as members_events:
@@ -99,7 +126,9 @@ def test_national_id_never_leaves_in_responses_events_or_logs(api, config, caplo
             lambda: members_events.of_type("person_registered"), message="person_registered on members.events"
         )
         assert [e["data"]["person_id"] for e in events] == [person["id"]]
-        assert events[0]["data"]["identity_hash"].startswith("sha256$")
+        assert events[0]["schema_version"] == "2.0"
+        assert not {"identity_hash", "identity_salt"} & set(events[0]["data"])
+        assert events[0]["data"]["subject_id"].startswith("urn:uuid:")
 
     published = json.dumps(members_events.received, ensure_ascii=False)
     answered = "\n".join(r.text for r in responses)
@@ -232,3 +261,58 @@ def test_a_cohort_is_registered_all_at_once_or_not_at_all(api, config):
 
     listed = api.get(people_path(wulong["id"]), params={"limit": 200}).json()["items"]
     assert len(listed) == 3
+
+
+def test_an_id_number_in_a_student_number_or_name_is_refused_without_being_repeated(api, caplog):
+    caplog.set_level(logging.DEBUG)
+    organisation = school(api, "巫山县职业教育中心")
+    own = {"role": "org_admin", "org": organisation["id"]}
+    refused = [
+        api.post(
+            people_path(organisation["id"]),
+            json={"name": "李明", "kind": "student", "student_number": f"G{MALFORMED_NATIONAL_ID}"},
+            **own,
+        ),
+        api.post(people_path(organisation["id"]), json={"name": f"李明{NATIONAL_ID}", "kind": "student"}, **own),
+        api.post(
+            f"{people_path(organisation['id'])}/batch",
+            json={"people": [{"name": "王芳", "kind": "student", "student_number": f"G{NATIONAL_ID.lower()}"}]},
+            **own,
+        ),
+        api.post(
+            "/api/v1/organisations", json={"name": f"{NATIONAL_ID} 职业学校", "kind": "secondary_vocational_school"}
+        ),
+    ]
+    assert [r.status_code for r in refused] == [400, 400, 400, 400]
+    assert refused[0].json()["errors"] == {"student_number": ["must not contain an ID number"]}
+    assert api.get(people_path(organisation["id"]), **own).json()["items"] == []
+    said = "\n".join(r.text for r in refused) + caplog.text
+    for leaked in (MALFORMED_NATIONAL_ID, NATIONAL_ID, NATIONAL_ID.lower()):
+        assert leaked not in said
+
+
+def test_a_duplicate_student_number_is_refused_without_repeating_it(api, caplog):
+    # The level the services run at; at DEBUG the database driver logs whole documents.
+    caplog.set_level(logging.INFO)
+    organisation = school(api, "城口县职业教育中心")
+    own = {"role": "org_admin", "org": organisation["id"]}
+    create(api, people_path(organisation["id"]), {"name": "李明", "kind": "student", "student_number": "S2022-0417"})
+    again = api.post(
+        people_path(organisation["id"]),
+        json={"name": "王芳", "kind": "student", "student_number": "S2022-0417"},
+        **own,
+    )
+    twice = api.post(
+        f"{people_path(organisation['id'])}/batch",
+        json={
+            "people": [
+                {"name": "赵六", "kind": "student", "student_number": "S2023-0099"},
+                {"name": "钱七", "kind": "student", "student_number": "S2023-0099"},
+            ]
+        },
+        **own,
+    )
+    assert [again.status_code, twice.status_code] == [409, 409]
+    said = again.text + twice.text + caplog.text
+    for personal in ("S2022-0417", "S2023-0099", "王芳", "赵六", "钱七"):
+        assert personal not in said

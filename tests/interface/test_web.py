@@ -26,7 +26,8 @@ def issue(api, school: dict, person: dict) -> str:
 
 
 @pytest.mark.parametrize(
-    ("path", "heading"), [("/verify", "证书核验"), ("/calendar", "活动日历"), ("/dashboard", "联盟看板")]
+    ("path", "heading"),
+    [("/verify", "证书核验"), ("/calendar", "活动日历"), ("/dashboard", "联盟看板"), ("/s/unknown-token", "证书分享")],
 )
 def test_pages_are_served_in_chinese_with_english_labels_and_nothing_from_elsewhere(api, path, heading):
     response = api.get(path, role=None)
@@ -46,29 +47,46 @@ def test_an_unknown_asset_is_a_404_problem(api):
         assert response.headers["Content-Type"].startswith("application/problem+json")
 
 
-def test_the_printable_certificate_masks_the_name_unless_it_is_given(api, config):
+def test_the_printable_certificate_is_for_the_holders_name_or_staff(api, config):
     school = register_school(api)
     person = register_student(api, school["id"], name="欧阳娜娜")
     number = issue(api, school, person)
 
-    response = api.get(f"/api/v1/certificates/{number}.pdf", role=None)
+    response = api.get(f"/api/v1/certificates/{number}.pdf", role=None, params={"name": " 欧阳娜娜 "})
     assert response.status_code == 200, response.text
     assert response.headers["Content-Type"] == "application/pdf"
     assert re.search(rb"/BaseFont\s*/[A-Z]{6}\+WenQuanYiMicroHei", response.content)
     assert b"/FontFile2" in response.content  # the font is embedded, not referenced
     page = pypdfium2.PdfDocument(response.content)[0]
     text = page.get_textpage().get_text_range()
-    assert "欧**娜" in text and "欧阳娜娜" not in text
+    assert "欧阳娜娜" in text
     assert "培训结业证书" in text and number in text and "重庆市渝中职业教育中心" in text
     (code,) = zxingcpp.read_barcodes(page.render(scale=2).to_pil())
     assert code.text == f"{config['PUBLIC_BASE_URL'].rstrip('/')}/verify?number={number}"
 
-    named = api.get(f"/api/v1/certificates/{number}.pdf", role=None, params={"name": "欧阳娜娜"})
-    assert named.status_code == 200
-    assert "欧阳娜娜" in pypdfium2.PdfDocument(named.content)[0].get_textpage().get_text_range()
+    staff = api.get(f"/api/v1/certificates/{number}.pdf", role="org_admin", org=school["id"])
+    assert staff.status_code == 200
+    assert "欧阳娜娜" in pypdfium2.PdfDocument(staff.content)[0].get_textpage().get_text_range()
 
-    wrong = api.get(f"/api/v1/certificates/{number}.pdf", role=None, params={"name": "张三"})
-    assert wrong.status_code == 404 and wrong.headers["Content-Type"].startswith("application/problem+json")
+
+def test_every_no_to_the_printable_certificate_is_the_same_answer(api):
+    school = register_school(api)
+    other = register_school(api, name="重庆市巫山县职业教育中心")
+    number = issue(api, school, register_student(api, school["id"], name="欧阳娜娜"))
+    unknown = number[:-6] + "999999"
+
+    answers = {
+        "unknown number": api.get(f"/api/v1/certificates/{unknown}.pdf", role=None, params={"name": "欧阳娜娜"}),
+        "wrong name": api.get(f"/api/v1/certificates/{number}.pdf", role=None, params={"name": "张三"}),
+        "no name": api.get(f"/api/v1/certificates/{number}.pdf", role=None),
+        "another school": api.get(f"/api/v1/certificates/{number}.pdf", role="org_admin", org=other["id"]),
+        "unknown number, no name": api.get(f"/api/v1/certificates/{unknown}.pdf", role=None),
+    }
+
+    assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(answers, 404)
+    assert len({r.content for r in answers.values()}) == 1, {name: r.content for name, r in answers.items()}
+    assert len({r.headers["Content-Type"] for r in answers.values()}) == 1
+    assert "欧" not in answers["wrong name"].text
 
 
 def test_the_printable_certificate_shows_a_revocation(api):
@@ -76,7 +94,7 @@ def test_the_printable_certificate_shows_a_revocation(api):
     number = issue(api, school, register_student(api, school["id"]))
     assert api.post(f"/api/v1/certificates/{number}/revoke", json={"reason": "发证错误"}).status_code == 200
 
-    body = api.get(f"/api/v1/certificates/{number}.pdf", role=None).content
+    body = api.get(f"/api/v1/certificates/{number}.pdf").content
     assert "已撤销 Revoked" in pypdfium2.PdfDocument(body)[0].get_textpage().get_text_range()
 
 

@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 from datetime import UTC, datetime
 
 import pytest
@@ -23,7 +24,7 @@ from members_svc.domain import (
 )
 from members_svc.portfolio import apply_certificate_event
 from services.errors import Conflict, Forbidden, InvalidInput
-from services.identity import identity_hash, mask_identifier, mask_name, new_salt, normalise_national_id
+from services.identity import mask_identifier, mask_name, national_id_digest, normalise_national_id
 
 LEGAL_TRANSITIONS = [
     ("applied", "approve", "active"),
@@ -183,31 +184,32 @@ def test_refusal_never_echoes_the_national_id():
     assert "110101199003077775" not in str(caught.value.details)
 
 
-def test_identity_hash_is_open_badges_sha256_of_id_and_salt():
-    expected = hashlib.sha256(b"11010519491231002Xsalt-1").hexdigest()
-    assert identity_hash("11010519491231002X", "salt-1") == f"sha256${expected}"
+KEY = bytes(range(32))
+OTHER_KEY = bytes(range(1, 33))
 
 
-def test_identity_hash_is_stable_for_one_salt_and_differs_across_salts():
-    first, second = new_salt(), new_salt()
-
-    assert first != second
-    assert identity_hash("110101199003077774", first) == identity_hash("110101199003077774", first)
-    assert identity_hash("110101199003077774", first) != identity_hash("110101199003077774", second)
+def test_the_national_id_digest_is_hmac_sha256_under_the_deployment_key():
+    expected = hmac.new(KEY, b"11010519491231002X", hashlib.sha256).hexdigest()
+    assert national_id_digest("11010519491231002X", KEY) == f"hmac-sha256${expected}"
 
 
-def test_identity_hash_ignores_how_the_id_was_typed():
-    salt = new_salt()
-    assert identity_hash(" 11010519491231002x", salt) == identity_hash("11010519491231002X", salt)
+def test_the_digest_recognises_a_repeat_and_depends_on_the_key():
+    assert national_id_digest("110101199003077774", KEY) == national_id_digest(" 110101199003077774", KEY)
+    assert national_id_digest("110101199003077774", KEY) != national_id_digest("110101199003077774", OTHER_KEY)
 
 
-def test_identity_hash_refuses_an_invalid_id():
+def test_the_digest_is_not_a_plain_or_salted_sha256_of_the_id():
+    digest = national_id_digest("11010519491231002X", KEY).partition("$")[2]
+    assert digest != hashlib.sha256(b"11010519491231002X").hexdigest()
+    assert digest != hashlib.sha256(b"11010519491231002X" + KEY).hexdigest()
+    assert "11010519491231002X" not in digest
+
+
+def test_the_digest_refuses_an_invalid_id_and_a_short_key():
     with pytest.raises(InvalidInput):
-        identity_hash("110101199003077775", new_salt())
-
-
-def test_identity_hash_does_not_contain_the_id():
-    assert "110101199003077774" not in identity_hash("110101199003077774", new_salt())
+        national_id_digest("110101199003077775", KEY)
+    with pytest.raises(ValueError, match="32 bytes"):
+        national_id_digest("110101199003077774", b"short")
 
 
 def test_mask_identifier_keeps_first_and_last_four():
@@ -446,8 +448,9 @@ def test_position_belongs_to_researchers_only():
 def test_a_cohort_may_not_repeat_a_student_number():
     check_unique_student_numbers(["1", None, "2", None])
     with pytest.raises(Conflict) as refused:
-        check_unique_student_numbers(["1", "2", "1"])
-    assert refused.value.details == {"student_number": "people 0 and 2 share 1"}
+        check_unique_student_numbers(["S2022017", "2", "S2022017"])
+    assert refused.value.details == {"student_number": "people 0 and 2 share one"}
+    assert "S2022017" not in refused.value.message
 
 
 NATIONAL_ID = "11010519491231002X"
@@ -457,29 +460,31 @@ def person(**fields):
     return {"name": "李明", "kind": "student", "national_id": None, "student_number": None, "position": None, **fields}
 
 
-def test_a_person_is_stored_with_the_hash_and_masked_form_of_the_national_id_only():
-    stored = person_fields(person(national_id=NATIONAL_ID.lower()))
+def test_a_person_is_stored_with_the_keyed_digest_and_masked_form_of_the_national_id_only():
+    stored = person_fields(person(national_id=NATIONAL_ID.lower()), KEY)
 
     assert "national_id" not in stored
     assert stored["national_id_masked"] == "1101**********002X"
-    assert stored["identity"]["hash"] == identity_hash(NATIONAL_ID, stored["identity"]["salt"])
+    assert stored["identity"] == {"digest": national_id_digest(NATIONAL_ID, KEY)}
     assert NATIONAL_ID not in repr(stored)
 
 
-def test_a_person_without_a_national_id_has_no_identity():
-    stored = person_fields(person())
-    assert "identity" not in stored and "national_id_masked" not in stored
+def test_a_person_without_a_national_id_has_no_identity_but_a_random_subject_id():
+    first, second = person_fields(person(), KEY), person_fields(person(), KEY)
+    assert "identity" not in first and "national_id_masked" not in first
+    assert first["subject_id"].startswith("urn:uuid:")
+    assert first["subject_id"] != second["subject_id"]
 
 
 def test_a_refused_person_of_a_cohort_is_named_by_index():
     with pytest.raises(InvalidInput) as caught:
-        cohort_fields([person(), person(kind="teacher", position="full_time_researcher")])
+        cohort_fields([person(), person(kind="teacher", position="full_time_researcher")], KEY)
     assert "position" in caught.value.details["people"]["1"]
 
 
 def test_a_cohort_repeating_a_student_number_is_refused():
     with pytest.raises(Conflict):
-        cohort_fields([person(student_number="1"), person(student_number="1")])
+        cohort_fields([person(student_number="1"), person(student_number="1")], KEY)
 
 
 def test_a_membership_starts_applied_with_one_history_line():
@@ -493,8 +498,8 @@ def test_a_membership_starts_applied_with_one_history_line():
     assert allowed_membership_actions(membership["status"]) == ["approve", "reject", "leave"]
 
 
-def test_the_person_registered_payload_carries_the_identity_hash_not_the_number():
-    stored = person_fields(person(national_id=NATIONAL_ID, student_number="2022001"))
+def test_the_person_registered_payload_carries_nothing_of_the_national_id():
+    stored = person_fields(person(national_id=NATIONAL_ID, student_number="2022001"), KEY)
     payload = holder_record(new_person("p-1", "o-1", stored, datetime(2024, 9, 1, tzinfo=UTC)))
 
     assert payload == {
@@ -503,9 +508,17 @@ def test_the_person_registered_payload_carries_the_identity_hash_not_the_number(
         "name": "李明",
         "kind": "student",
         "student_number": "2022001",
-        "identity_hash": stored["identity"]["hash"],
-        "identity_salt": stored["identity"]["salt"],
+        "subject_id": stored["subject_id"],
     }
+
+
+def test_a_person_stored_before_subject_ids_gets_a_stable_one_from_the_record_id():
+    stored = person_fields(person(), KEY)
+    del stored["subject_id"]
+    record = new_person("6650a1f0c2b7e4a1d3f00030", "o-1", stored, datetime(2024, 9, 1, tzinfo=UTC))
+
+    assert holder_record(record)["subject_id"] == holder_record(record)["subject_id"]
+    assert holder_record(record)["subject_id"].startswith("urn:uuid:")
 
 
 def test_a_status_change_time_without_a_time_zone_is_invalid():

@@ -24,7 +24,7 @@
     return [el("dt", {}, zh, el("span", { class: "en", text: en })), el("dd", {}, value)];
   }
 
-  function render(answer) {
+  function render(answer, name) {
     const number = encodeURIComponent(answer.number);
     const level = answer.level ? `${answer.level_name || ""}（${answer.level} 级）` : null;
     const details = el("dl", { class: "details" },
@@ -45,9 +45,8 @@
         " ", el("strong", { text: verdict })),
       details,
       el("p", {},
-        el("a", { href: `/api/v1/certificates/${number}.pdf`, text: "打印证书 (PDF) Printable certificate" }), " · ",
-        el("a", { href: answer.credential_url || `/api/v1/certificates/${number}/credential`,
-                  text: "可验证凭证 Verifiable credential" })),
+        el("a", { href: `/api/v1/certificates/${number}.pdf?name=${encodeURIComponent(name)}`,
+                  text: "打印证书 (PDF) Printable certificate" })),
     ));
   }
 
@@ -61,7 +60,7 @@
     }
     history.replaceState(null, "", `/verify?number=${encodeURIComponent(number)}`);
     try {
-      render(await getJson(`/api/v1/verify/${encodeURIComponent(number)}?name=${encodeURIComponent(name)}`));
+      render(await getJson(`/api/v1/verify/${encodeURIComponent(number)}?name=${encodeURIComponent(name)}`), name);
     } catch (error) {
       const notFound = error instanceof ApiError && error.status === 404;
       const text = notFound
