@@ -197,7 +197,7 @@ def test_a_credential_is_issued_under_the_organisations_own_did_and_keeps_its_na
         assert response.status_code == 200, response.text
         assert response.json()["issuer"] in (did, {"id": did}) or response.json()["issuer"]["id"] == did
         lists.append(response.json())
-    code, out = cli_verify(tmp_path, credential, document.json(), lists, "--name", "张三丰")
+    code, out = cli_verify(tmp_path, credential, document.json(), lists)
     assert code == 0, out
     assert cli_verify(tmp_path, credential, platform_did, lists)[0] == 1
     assert api.get("/organisations/000000000000000000000000/did.json", role=None).status_code == 404
