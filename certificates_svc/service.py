@@ -6,7 +6,7 @@ from typing import Any
 
 from nameko.timer import timer
 
-from certificates_svc import access, authority, domain, schemas, workflows
+from certificates_svc import access, authority, domain, jobs, schemas, workflows
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import IssuerKeys, Signer
@@ -130,14 +130,14 @@ class CertificatesService(DomainService):
     def submit_assessment(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
         """Queue an assessment as a job issuing skill levels to those who passed."""
         request = load(schemas.AssessmentCreate, payload)
-        job = workflows.submit_assessment(self.repository, self._directory(), request, by_admin is True)
+        job = jobs.submit_assessment(self.repository, self._directory(), request, by_admin is True)
         return schemas.Job().dump(job)
 
     @rpc
     def submit_batch(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
         """Queue a batch of certificates as a job, if an issuing rule allows each item."""
         request = load(schemas.BatchCreate, payload)
-        job = workflows.submit_batch(self.repository, self._directory(), request, by_admin is True)
+        job = jobs.submit_batch(self.repository, self._directory(), request, by_admin is True)
         return schemas.Job().dump(job)
 
     @rpc
@@ -155,7 +155,7 @@ class CertificatesService(DomainService):
     @timer(interval=JOB_POLL_SECONDS)
     def work_on_jobs(self) -> None:
         """Work on queued job items for one tick's budget."""
-        workflows.JobWorker(
+        jobs.JobWorker(
             self.repository,
             self._factory(),
             self._directory(),

@@ -1,4 +1,6 @@
-"""The use cases of certificates_svc: issuing, status changes, jobs and awards.
+"""The use cases of certificates_svc: issuing, status changes, status lists, awards and share links.
+
+Batch work (assessments, batches and their worker) is in ``jobs.py``.
 
 Each loads through the repository, applies the domain rules and stores its
 effects in one transaction, written as a closure so pymongo can retry it.
@@ -7,7 +9,6 @@ effects in one transaction, written as a closure so pymongo can retry it.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import eventlet
@@ -16,23 +17,16 @@ from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
 from certificates_svc import access, assessments, authority, awards, domain, lifecycle
-from certificates_svc.assessments import JobKind
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import Signer
 from certificates_svc.status_list import BitstringStatusList
 from services.clock import utcnow
-from services.errors import Conflict, DomainError, Forbidden, NotFound
+from services.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
 HOLDER_LOOKUPS_AT_ONCE = 10
-# A chunk that meets a concurrent issue of the same keys is rebuilt without them.
-CHUNK_ATTEMPTS = 3
-
-
-class LeaseLost(RuntimeError):
-    """Another worker claimed the items after this one's lease ran out."""
 
 
 class Directory:
@@ -81,7 +75,7 @@ class Directory:
         return issuer
 
 
-def _store_issued(
+def store_issued(
     repository: CertificatesRepository, session: ClientSession, certificates: list[dict[str, Any]]
 ) -> None:
     repository.insert_certificates(session, certificates)
@@ -133,7 +127,7 @@ def issue_certificate(
     authority.check_may_issue_to(request["kind"], holder["_id"], facts)
     (certificate,) = factory.build([(request, holder)], issuer, utcnow())
     try:
-        repository.transaction(lambda session: _store_issued(repository, session, [certificate]))
+        repository.transaction(lambda session: store_issued(repository, session, [certificate]))
     except DuplicateKeyError:
         raise Conflict(f"certificate number {certificate['number']} is taken") from None
     return certificate
@@ -183,206 +177,6 @@ def attainment(
     return assessments.attainment(organisation_id, year, repository.outcomes(organisation_id, year))
 
 
-def submit_assessment(
-    repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
-) -> dict[str, Any]:
-    """Queue a validated AssessmentCreate: skill-level certificates for those who passed."""
-    assessments.check_assessment(request)
-    issuer = directory.issuer(request["issuer_id"])
-    domain.check_may_issue(authority.SKILL_LEVEL, issuer)
-    # Whoever an evaluator's assessment names is a candidate of that assessment.
-    facts = authority.IssuingFacts(
-        issuer_id=issuer["_id"],
-        holder_organisation_id=None,
-        assessment_candidate=True,
-        accredited_evaluator=bool(issuer.get("accredited_evaluator")),
-        by_admin=by_admin,
-    )
-    for result in request["results"]:
-        authority.check_may_issue_to(authority.SKILL_LEVEL, result["person_id"], facts)
-    return _queue_job(repository, JobKind.ASSESSMENT, request)
-
-
-def submit_batch(
-    repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
-) -> dict[str, Any]:
-    """Queue a validated BatchCreate: one certificate per item, each allowed by an issuing rule."""
-    assessments.check_batch(request)
-    issuer = directory.issuer(request["issuer_id"])
-    for kind in {item["kind"] for item in request["items"]}:
-        domain.check_may_issue(kind, issuer)
-    # Unknown holders are left to the job, which reports them item by item.
-    facts = issuing_facts(
-        repository, issuer, directory.holders([item["holder_id"] for item in request["items"]]), by_admin
-    )
-    refused = {
-        str(position): authority.refusal_details(item["kind"], item["holder_id"])
-        for position, item in enumerate(request["items"])
-        if item["holder_id"] in facts and authority.granting_rule(item["kind"], facts[item["holder_id"]]) is None
-    }
-    if refused:
-        first = next(iter(refused.values()))
-        raise Forbidden(
-            f"items.{next(iter(refused))}: {authority.refusal_message(first['kind'], first['holder_id'])}",
-            {"missing_rules": first["missing_rules"], "items": refused},
-        )
-    return _queue_job(repository, JobKind.BATCH, request)
-
-
-def _queue_job(repository: CertificatesRepository, kind: JobKind, request: dict[str, Any]) -> dict[str, Any]:
-    job_id = str(ObjectId())
-    key = assessments.job_key(kind, request["issuer_id"], request)
-    items = assessments.job_items(job_id, kind, key, request)
-    job = assessments.new_job(job_id, kind, key, request, len(items), utcnow())
-    repository.create_job(job, items)
-    return job
-
-
-def start_job(repository: CertificatesRepository, job_id: str) -> None:
-    """Mark a queued job running; a job already running or finished stays as it is."""
-    sources, running = assessments.job_transition("start")
-    repository.move_job(None, job_id, sources, running, started_at=utcnow())
-
-
-def finish_job(repository: CertificatesRepository, job_id: str) -> None:
-    """Mark a job finished and publish ``batch_completed``, once, whoever gets there first."""
-
-    def finish(session: ClientSession) -> None:
-        job = repository.get_job(job_id, session)
-        sources, finished = assessments.job_transition(assessments.finishing_action(job))
-        if repository.move_job(session, job_id, sources, finished, finished_at=utcnow()):
-            repository.emit(session, "batch_completed", assessments.completed_event(job))
-
-    repository.transaction(finish)
-
-
-class JobWorker:
-    """Works through job items in leased chunks; any instance resumes what a dead one left."""
-
-    def __init__(
-        self,
-        repository: CertificatesRepository,
-        factory: CertificateFactory,
-        directory: Directory,
-        chunk_size: int,
-        lease_seconds: float,
-    ) -> None:
-        self.repository = repository
-        self.factory = factory
-        self.directory = directory
-        self.chunk_size = chunk_size
-        self.lease_seconds = lease_seconds
-
-    def run(self, budget_seconds: float) -> None:
-        """Process chunks until no work is left or the time budget is spent."""
-        deadline = time.monotonic() + budget_seconds
-        while time.monotonic() < deadline:
-            claimed = self.repository.claim_items(self.chunk_size, self.lease_seconds)
-            if claimed is None:
-                return
-            token, items = claimed
-            if not items:
-                continue
-            job_id = items[0]["job_id"]
-            start_job(self.repository, job_id)
-            job = self.repository.get_job(job_id)
-            try:
-                self.process_chunk(job, token, items)
-            except LeaseLost as exc:
-                log.warning("%s; another worker has the items", exc)
-                continue
-            if self.repository.items_left(job_id) == 0:
-                finish_job(self.repository, job_id)
-
-    def process_chunk(self, job: dict[str, Any], token: str, items: list[dict[str, Any]]) -> None:
-        """Issue a claimed chunk's certificates and record its progress; LeaseLost if it was taken over."""
-        holders = self.directory.holders([item["holder_id"] for item in items])
-        try:
-            issuer = self.directory.issuer(job["issuer_id"])
-        except NotFound as exc:
-            issuer, issuer_error = None, exc.message
-        else:
-            issuer_error = None
-        for attempt in range(1, CHUNK_ATTEMPTS + 1):
-            try:
-                self._store_chunk(job, token, items, holders, issuer, issuer_error)
-                return
-            except DuplicateKeyError:
-                if attempt == CHUNK_ATTEMPTS:
-                    raise
-                log.info("job %s: some items were issued concurrently; rebuilding the chunk", job["_id"])
-
-    def _store_chunk(
-        self,
-        job: dict[str, Any],
-        token: str,
-        items: list[dict[str, Any]],
-        holders: dict[str, dict[str, Any]],
-        issuer: dict[str, Any] | None,
-        issuer_error: str | None,
-    ) -> None:
-        now = utcnow()
-        already = self.repository.issued_keys([item["issuance_key"] for item in items])
-        drafts: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        drafted: list[dict[str, Any]] = []
-        outcomes: list[dict[str, Any]] = []
-        done_ids: list[str] = []
-        errors: list[dict[str, Any]] = []
-        counts = {"done": 0, "failed": 0, "issued": 0, "already_issued": 0}
-
-        def fail(item: dict[str, Any], message: str) -> None:
-            errors.append(
-                {"item_id": item["_id"], "index": item["index"], "holder_id": item["holder_id"], "error": message}
-            )
-            counts["failed"] += 1
-
-        def succeed(item: dict[str, Any], holder: dict[str, Any], certified: bool) -> None:
-            outcome = assessments.outcome_of(job, item, holder, certified)
-            if outcome is not None:
-                outcomes.append(outcome)
-            done_ids.append(item["_id"])
-            counts["done"] += 1
-
-        for item in items:
-            holder = holders.get(item["holder_id"])
-            request = assessments.item_request(job, item)
-            if holder is None:
-                fail(item, f"{item['holder_id']} is not a registered person")
-            elif request is None:
-                succeed(item, holder, certified=False)
-            elif item["issuance_key"] in already:
-                counts["already_issued"] += 1
-                succeed(item, holder, certified=True)
-            elif issuer is None:
-                fail(item, issuer_error or "unknown issuer")
-            else:
-                try:
-                    domain.check_may_issue(request["kind"], issuer)
-                except DomainError as exc:
-                    fail(item, exc.message)
-                    continue
-                drafts.append((request, holder))
-                drafted.append(item)
-        certificates = self.factory.build(drafts, issuer, now) if drafts else []
-        for certificate, item, (_request, holder) in zip(certificates, drafted, drafts, strict=True):
-            certificate["issuance_key"] = item["issuance_key"]
-            certificate["job_id"] = job["_id"]
-            succeed(item, holder, certified=True)
-        counts["issued"] = len(certificates)
-        failed_ids = [error["item_id"] for error in errors]
-        public_errors = [{k: v for k, v in error.items() if k != "item_id"} for error in errors]
-
-        def store(session: ClientSession) -> None:
-            released = self.repository.release_items(session, token, done_ids, failed_ids)
-            if released != len(done_ids) + len(failed_ids):
-                raise LeaseLost(f"job {job['_id']}: the chunk's lease ran out")
-            _store_issued(self.repository, session, certificates)
-            self.repository.save_outcomes(session, outcomes)
-            self.repository.record_progress(session, job["_id"], counts, public_errors)
-
-        self.repository.transaction(store)
-
-
 def apply_results(
     repository: CertificatesRepository, factory: CertificateFactory, directory: Directory, event: dict[str, Any]
 ) -> None:
@@ -428,7 +222,7 @@ def apply_results(
     def record(session: ClientSession) -> None:
         for change in revocations:
             _store_status_change(repository, session, change)
-        _store_issued(repository, session, certificates)
+        store_issued(repository, session, certificates)
         repository.set_award_revision(session, results["event_id"], results["revision"])
 
     repository.consume(event, record)
