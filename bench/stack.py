@@ -15,7 +15,7 @@ import requests
 from nameko.testing.rabbit import Client as RabbitAdmin
 from pymongo import MongoClient
 
-from alliance.embedded_db import die_with_parent, free_port
+from alliance.embedded_db import database_credentials, database_uri, die_with_parent, free_port
 
 ALLIANCE = str(Path(sys.executable).with_name("alliance"))
 MANAGEMENT_URI = os.environ.get("RABBIT_MANAGEMENT_URI", "http://guest:guest@127.0.0.1:15672")
@@ -65,7 +65,8 @@ class Stack:
             preexec_fn=die_with_parent,
         )
         self._wait_ready()
-        self.mongo = MongoClient(f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true", tz_aware=True)
+        credentials = database_credentials(self.workdir / "var")
+        self.mongo = MongoClient(database_uri(self.db_port, credentials), tz_aware=True)
 
     def _wait_ready(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout

@@ -36,9 +36,10 @@ def test_sigkill_of_one_instance_mid_cohort_loses_and_doubles_nothing(system_env
     # left a transaction open, taking over waits for the server to abort it (60 s).
     env = dict(system_env, JOB_LEASE_SECONDS="10", JOB_CHUNK_SIZE="100")
     system = RunningSystem(env, free_port(), tmp_path / "up.log", "--scale", "certificates=2")
-    mongo = MongoClient(f"mongodb://127.0.0.1:{env['EMBEDDED_DB_PORT']}/?directConnection=true")
+    mongo: MongoClient | None = None
     try:
         system.wait_ready()
+        mongo = system.database()
         session = requests.Session()
         session.headers.update(system.admin())
         wait_for(lambda: len(certificates_instances(system.process.pid)) == 2, message="two instances")
@@ -109,5 +110,6 @@ def test_sigkill_of_one_instance_mid_cohort_loses_and_doubles_nothing(system_env
         wait_for(lambda: portfolio_total() >= PASSED, timeout=180, interval=1, message="every portfolio")
         assert portfolio_total() == PASSED
     finally:
-        mongo.close()
+        if mongo is not None:
+            mongo.close()
         assert system.stop() == 0

@@ -9,8 +9,9 @@ from functools import cached_property
 from pathlib import Path
 
 import requests
+from pymongo import MongoClient
 
-from alliance.embedded_db import free_port
+from alliance.embedded_db import database_credentials, database_uri, free_port
 from tests.support.api import all_items
 from tests.support.cli import ALLIANCE, alliance
 from tests.support.waiting import wait_for
@@ -61,6 +62,11 @@ class RunningSystem:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
+
+    def database(self) -> MongoClient:
+        """A client of the embedded database `alliance up` started, with the credentials it generated."""
+        credentials = database_credentials(Path(self.env["ALLIANCE_DATA_DIR"]))
+        return MongoClient(database_uri(int(self.env["EMBEDDED_DB_PORT"]), credentials), tz_aware=True)
 
     def wait_ready(self) -> None:
         def ready() -> bool:
