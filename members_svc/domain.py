@@ -236,9 +236,7 @@ def person_fields(fields: dict[str, Any], identity_key: bytes) -> dict[str, Any]
     stored["subject_id"] = identity.new_subject_id()
     national_id = stored.pop("national_id", None)
     if national_id:
-        normalised = identity.normalise_national_id(national_id)
-        stored["identity"] = {"digest": identity.national_id_digest(normalised, identity_key)}
-        stored["national_id_masked"] = identity.mask_identifier(normalised)
+        stored.update(_stored_identity(national_id, identity_key))
     return stored
 
 
@@ -267,6 +265,46 @@ def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
                 {"student_number": f"people {seen[number]} and {index} share one"},
             )
         seen[number] = index
+
+
+def _stored_identity(national_id: str, identity_key: bytes) -> dict[str, Any]:
+    """The keyed digest and masked form that stand in for a national ID number."""
+    normalised = identity.normalise_national_id(national_id)
+    return {
+        "identity": {"digest": identity.national_id_digest(normalised, identity_key)},
+        "national_id_masked": identity.mask_identifier(normalised),
+    }
+
+
+def person_corrections(
+    current: dict[str, Any], requested: dict[str, Any], identity_key: bytes
+) -> tuple[dict[str, Any], list[str]]:
+    """What a correction changes in the stored person, and the names of the fields it changed.
+
+    A re-entered national ID replaces the stored digest and masked form; null removes them.
+    Its value is never compared or recorded, so it counts as changed whenever it is given.
+    """
+    if current.get("archived"):
+        raise Conflict("an archived person cannot be corrected", {"person_id": "archived"})
+    editable = {key: value for key, value in requested.items() if key not in ("national_id", "reason")}
+    changes = {field: value for field, value in editable.items() if current.get(field) != value}
+    kind = changes.get("kind", current["kind"])
+    check_person_position(kind, changes.get("position", current.get("position")))
+    changed = sorted(changes)
+    if "national_id" in requested:
+        national_id = requested["national_id"]
+        changes.update(
+            _stored_identity(national_id, identity_key)
+            if national_id
+            else {"identity": None, "national_id_masked": None}
+        )
+        changed = sorted([*changed, "national_id"])
+    return changes, changed
+
+
+def correction_entry(changed: list[str], at: datetime, by: str | None, reason: str | None) -> dict[str, Any]:
+    """One line of a person's correction history: which fields, when, by whom and why (no values)."""
+    return {"changed_fields": changed, "at": at, "by": by, "reason": reason}
 
 
 def new_person(person_id: str, organisation_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -320,6 +358,12 @@ def holder_record(person: dict[str, Any]) -> dict[str, Any]:
         "student_number": person.get("student_number"),
         "subject_id": person.get("subject_id") or legacy_subject_id(person["_id"]),
     }
+
+
+def person_updated_event(person: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+    """The ``person_updated`` payload: the holder record as it is now, the names of the fields
+    that changed and whether the person is archived."""
+    return {**holder_record(person), "changed_fields": changed, "archived": bool(person.get("archived"))}
 
 
 def legacy_subject_id(person_id: str) -> str:

@@ -164,17 +164,28 @@ class MembersRepository(Repository):
             raise NotFound(f"person {person_id} not found")
         return person
 
-    def get_person_with_identity(self, person_id: str) -> dict[str, Any]:
-        person = self.db[PEOPLE].find_one({"_id": person_id})
+    def get_person_with_identity(self, person_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        person = self.db[PEOPLE].find_one({"_id": person_id}, session=session)
         if person is None:
             raise NotFound(f"person {person_id} not found")
         return person
 
+    def update_person(
+        self, session: ClientSession, person_id: str, fields: dict[str, Any], history_line: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Set ``fields``, append the history line and return the person as it is now."""
+        return self.db[PEOPLE].find_one_and_update(
+            {"_id": person_id},
+            {"$set": fields, "$push": {"history": history_line}},
+            session=session,
+            return_document=ReturnDocument.AFTER,
+        )
+
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> Page:
-        """A page of the organisation's people, without the hashes of their ID numbers."""
+        """A page of the organisation's people not archived, without the hashes of their ID numbers."""
         return paginate(
             self.db[PEOPLE],
-            {"organisation_id": organisation_id},
+            {"organisation_id": organisation_id, "archived": {"$ne": True}},
             query["limit"],
             query["cursor"],
             projection={"identity": 0},

@@ -132,6 +132,18 @@ class MembersService(DomainService):
         return schemas.Person().dump(self.repository.get_person(person_id))
 
     @rpc
+    def correct_person(self, person_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Correct a person's details, recorded in their history and published as ``person_updated``."""
+        requested = load(schemas.PersonUpdate, payload)
+        person = workflows.correct_person(self.repository, person_id, requested, by, self.identity_key)
+        return schemas.Person().dump(person)
+
+    @rpc
+    def archive_person(self, person_id: str, by: str | None) -> dict[str, Any]:
+        """Archive a person: hidden from lists, kept with their history and certificates."""
+        return schemas.Person().dump(workflows.archive_person(self.repository, person_id, by))
+
+    @rpc
     def get_holder(self, person_id: str) -> dict[str, Any]:
         """What certificates_svc keeps about a holder (the ``person_registered`` payload)."""
         return domain.holder_record(self.repository.get_person_with_identity(person_id))

@@ -184,6 +184,53 @@ def register_people(
     return people
 
 
+def correct_person(
+    repository: MembersRepository,
+    person_id: str,
+    requested: dict[str, Any],
+    by: str | None,
+    identity_key: bytes,
+) -> dict[str, Any]:
+    """Apply the fields that differ, with a history line and ``person_updated``, together;
+    Conflict for a student number another person of the organisation holds."""
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        current = repository.get_person_with_identity(person_id, session)
+        changes, changed = domain.person_corrections(current, requested, identity_key)
+        if not changed:
+            return current
+        now = utcnow()
+        entry = domain.correction_entry(changed, now, by, requested.get("reason"))
+        updated = repository.update_person(session, person_id, {**changes, "updated_at": now}, entry)
+        repository.emit(session, "person_updated", domain.person_updated_event(updated, changed))
+        return updated
+
+    try:
+        return repository.transaction(work)
+    except DuplicateKeyError:
+        raise Conflict(
+            "a person with this student number exists in the organisation",
+            {"student_number": "already registered in this organisation"},
+        ) from None
+
+
+def archive_person(repository: MembersRepository, person_id: str, by: str | None) -> dict[str, Any]:
+    """Hide the person from lists and keep the record for its history and certificates;
+    archiving an archived person changes nothing."""
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        current = repository.get_person_with_identity(person_id, session)
+        if current.get("archived"):
+            return current
+        now = utcnow()
+        entry = domain.correction_entry(["archived"], now, by, None)
+        updated = repository.update_person(session, person_id, {"archived": True, "updated_at": now}, entry)
+        repository.emit(session, "person_updated", domain.person_updated_event(updated, ["archived"]))
+        return updated
+
+    return repository.transaction(work)
+
+
 def record_certificate_event(repository: MembersRepository, event_type: str, envelope: dict[str, Any]) -> None:
     """Update the holder's portfolio from a certificates event, once per event id."""
     data = envelope["data"]

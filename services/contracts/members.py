@@ -43,3 +43,12 @@ class PersonRegistered(Schema):
     kind = fields.String(required=True)
     student_number = fields.String(allow_none=True)
     subject_id = fields.String(required=True)
+
+
+class PersonUpdated(PersonRegistered):
+    """A person's details were corrected, or the person was archived; the holder record as it
+    is now. ``changed_fields`` names what changed (``national_id`` when it was re-entered), never
+    the values."""
+
+    changed_fields = fields.List(fields.String(), required=True)
+    archived = fields.Boolean(required=True)
