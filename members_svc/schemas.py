@@ -187,6 +187,11 @@ class MembershipAction(StrictSchema):
     reason = fields.String(load_default=None, allow_none=True, validate=free_text(1000))
 
 
+class MembershipRoleChange(StrictSchema):
+    role = fields.String(required=True, validate=one_of(MembershipRole))
+    reason = fields.String(load_default=None, allow_none=True, validate=free_text(1000))
+
+
 class MembershipQuery(PageQuery):
     status = fields.String(load_default=None, validate=one_of(MembershipStatus))
     role = fields.String(load_default=None, validate=one_of(MembershipRole))
@@ -199,6 +204,8 @@ class HistoryEntry(Schema):
     at = fields.DateTime()
     by = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
+    from_role = fields.String(allow_none=True, metadata={"description": "on a change of role"})
+    to_role = fields.String(allow_none=True, metadata={"description": "on a change of role"})
 
 
 class Membership(Schema):

@@ -89,6 +89,15 @@ class MembersService(DomainService):
         return schemas.Membership().dump(membership)
 
     @rpc
+    def change_membership_role(self, membership_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Give an open membership another role; an alliance keeps one lead."""
+        change = load(schemas.MembershipRoleChange, payload)
+        membership = workflows.change_membership_role(
+            self.repository, membership_id, change["role"], by, change["reason"]
+        )
+        return schemas.Membership().dump(membership)
+
+    @rpc
     def get_membership(self, membership_id: str) -> dict[str, Any]:
         """A membership with its status history."""
         return schemas.Membership().dump(self.repository.get_membership(membership_id))

@@ -154,6 +154,19 @@ class MembersRoutes:
         return membership
 
     @route(
+        "PATCH",
+        "/api/v1/memberships/<string:membership_id>",
+        summary="Change an open membership's role (recorded in its history; an alliance keeps one lead)",
+        access=ADMIN,
+        tags=("memberships",),
+        body=schemas.MembershipRoleChange,
+        response=schemas.Membership,
+        errors=(400, 404, 409, 415),
+    )
+    def change_membership_role(self, call: Call, membership_id: str) -> dict[str, Any]:
+        return self.members_rpc.change_membership_role(membership_id, call.body, call.caller.subject)
+
+    @route(
         "POST",
         "/api/v1/memberships/<string:membership_id>/<string:action>",
         summary="approve, reject, suspend, reinstate or leave (leave: the member's org_admin too)",

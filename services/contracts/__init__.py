@@ -47,9 +47,9 @@ _ALL = [
     EventContract(
         "members",
         "membership_changed",
-        "1.0",
+        "1.1",
         members.MembershipChanged,
-        "A membership moved from one status to another.",
+        "A membership moved from one status to another, or its role changed (then old_role is given).",
     ),
     EventContract(
         "members", "person_registered", "2.0", members.PersonRegistered, "A person was registered with an organisation."

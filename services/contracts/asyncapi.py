@@ -94,6 +94,7 @@ EXAMPLE_DATA: dict[tuple[str, str], dict[str, Any]] = {
         "old_status": "applied",
         "new_status": "active",
         "reason": None,
+        "old_role": None,
     },
     ("members", "person_registered"): {
         "person_id": "6650a1f0c2b7e4a1d3f00030",

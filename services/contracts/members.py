@@ -26,6 +26,8 @@ class MembershipChanged(Schema):
     old_status = fields.String(required=True, allow_none=True)
     new_status = fields.String(required=True)
     reason = fields.String(allow_none=True)
+    # Given when the role changed (1.1); ``role`` is then the new one and the statuses are equal.
+    old_role = fields.String(allow_none=True)
 
 
 class PersonRegistered(Schema):

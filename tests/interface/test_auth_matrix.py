@@ -301,6 +301,13 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("list_memberships", READ, {"alliance_id": w["alliance"]}, secret=w["lead"]),
         Case("get_membership", OWN, {"membership_id": w["lead"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case(
+            "change_membership_role",
+            ADMIN_ONLY,
+            {"membership_id": w["applied"]},
+            body={"role": "partner"},
+            override={ALLIANCE_ADMIN: 200},
+        ),
+        Case(
             "change_membership",
             ADMIN_ONLY,
             {"membership_id": w["applied"], "action": "approve"},
