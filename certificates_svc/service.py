@@ -168,6 +168,13 @@ class CertificatesService(DomainService):
         holder = domain.holder_from_person(event["data"])
         self.repository.consume(event, lambda session: self.repository.save_holder(session, holder))
 
+    @event_handler("members", "person_updated")
+    def on_person_updated(self, event: dict[str, Any]) -> None:
+        """A corrected name is the one future certificates and their verification use; the
+        certificates already issued keep the name they were issued to."""
+        holder = domain.holder_from_person(event["data"])
+        self.repository.consume(event, lambda session: self.repository.save_holder(session, holder))
+
     @event_handler("members", "organisation_registered")
     def on_organisation_registered(self, event: dict[str, Any]) -> None:
         issuer = domain.issuer_from_organisation(event["data"])

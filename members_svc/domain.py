@@ -79,6 +79,18 @@ MEMBERSHIP_LIFECYCLE = Lifecycle("membership", MembershipStatus, MEMBERSHIP_ACTI
 _ENDED_STATUSES = frozenset({MembershipStatus.REJECTED, MembershipStatus.LEFT})
 
 
+def is_open_membership(status: str) -> bool:
+    """Whether a membership still holds its place: an ended one (rejected, left) lets the
+    organisation apply again as a new membership period."""
+    return MembershipStatus(status) not in _ENDED_STATUSES
+
+
+def open_membership_key(membership: dict[str, Any]) -> dict[str, Any]:
+    """The field an organisation's one open membership of an alliance is unique by (set while
+    open, unset once ended)."""
+    return {"open_organisation_id": membership["organisation_id"]}
+
+
 def allowed_membership_actions(status: str) -> list[str]:
     """Actions a membership in ``status`` accepts, in lifecycle order."""
     return MEMBERSHIP_LIFECYCLE.allowed(status)
@@ -169,7 +181,7 @@ def new_membership(
 ) -> dict[str, Any]:
     """A membership as applied for: ``applied``, with its first history line."""
     status = MembershipStatus.APPLIED.value
-    return {
+    membership = {
         "_id": membership_id,
         "alliance_id": alliance_id,
         "organisation_id": organisation_id,
@@ -179,6 +191,7 @@ def new_membership(
         "created_at": now,
         "updated_at": now,
     }
+    return {**membership, **open_membership_key(membership)}
 
 
 def history_entry(
@@ -187,15 +200,41 @@ def history_entry(
     at: datetime,
     by: str | None,
     reason: str | None,
+    roles: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """One line of a membership's status history; ``from_status`` is None on application."""
-    return {
+    """One line of a membership's history; ``from_status`` is None on application, and
+    ``roles`` (from, to) is given for a change of role."""
+    entry = {
         "from_status": MembershipStatus(from_status).value if from_status is not None else None,
         "to_status": MembershipStatus(to_status).value,
         "at": at,
         "by": by,
         "reason": reason,
     }
+    if roles is not None:
+        entry["from_role"], entry["to_role"] = (MembershipRole(role).value for role in roles)
+    return entry
+
+
+def check_role_change(membership: dict[str, Any], new_role: str) -> None:
+    """A role changes only while the membership is open."""
+    if not is_open_membership(membership["status"]):
+        raise Conflict(
+            f"a {membership['status']} membership's role cannot change; the organisation may apply again",
+            {"current_state": membership["status"]},
+        )
+
+
+def lead_organisation_after_role_change(
+    current_lead: str | None, membership: dict[str, Any], new_role: str
+) -> str | None:
+    """The alliance's lead organisation once ``membership`` takes ``new_role``: an active or
+    suspended membership made lead leads; a lead that takes another role gives the lead up."""
+    organisation_id = membership["organisation_id"]
+    if MembershipRole(new_role) is MembershipRole.LEAD:
+        holds_place = MembershipStatus(membership["status"]) in (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+        return organisation_id if holds_place else current_lead
+    return None if current_lead == organisation_id else current_lead
 
 
 def check_single_lead(existing_roles_with_status: Iterable[tuple[str, str]], new_role: str) -> None:
@@ -236,9 +275,7 @@ def person_fields(fields: dict[str, Any], identity_key: bytes) -> dict[str, Any]
     stored["subject_id"] = identity.new_subject_id()
     national_id = stored.pop("national_id", None)
     if national_id:
-        normalised = identity.normalise_national_id(national_id)
-        stored["identity"] = {"digest": identity.national_id_digest(normalised, identity_key)}
-        stored["national_id_masked"] = identity.mask_identifier(normalised)
+        stored.update(stored_identity(national_id, identity_key))
     return stored
 
 
@@ -269,6 +306,15 @@ def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
         seen[number] = index
 
 
+def stored_identity(national_id: str, identity_key: bytes) -> dict[str, Any]:
+    """The keyed digest and masked form that stand in for a national ID number."""
+    normalised = identity.normalise_national_id(national_id)
+    return {
+        "identity": {"digest": identity.national_id_digest(normalised, identity_key)},
+        "national_id_masked": identity.mask_identifier(normalised),
+    }
+
+
 def new_person(person_id: str, organisation_id: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
     """A person as registered with an organisation, with an empty certificate portfolio."""
     return {
@@ -297,8 +343,10 @@ def organisation_event(organisation: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def membership_event(membership: dict[str, Any], old_status: str | None, reason: str | None) -> dict[str, Any]:
-    """The ``membership_changed`` payload."""
+def membership_event(
+    membership: dict[str, Any], old_status: str | None, reason: str | None, old_role: str | None = None
+) -> dict[str, Any]:
+    """The ``membership_changed`` payload; ``old_role`` is given when the role changed."""
     return {
         "membership_id": membership["_id"],
         "alliance_id": membership["alliance_id"],
@@ -307,6 +355,7 @@ def membership_event(membership: dict[str, Any], old_status: str | None, reason:
         "old_status": old_status,
         "new_status": membership["status"],
         "reason": reason,
+        "old_role": old_role,
     }
 
 
@@ -320,6 +369,12 @@ def holder_record(person: dict[str, Any]) -> dict[str, Any]:
         "student_number": person.get("student_number"),
         "subject_id": person.get("subject_id") or legacy_subject_id(person["_id"]),
     }
+
+
+def person_updated_event(person: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+    """The ``person_updated`` payload: the holder record as it is now, the names of the fields
+    that changed and whether the person is archived."""
+    return {**holder_record(person), "changed_fields": changed, "archived": bool(person.get("archived"))}
 
 
 def legacy_subject_id(person_id: str) -> str:

@@ -9,7 +9,9 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
+from pymongo.database import Database
 
+from members_svc.domain import MembershipStatus, is_open_membership
 from services.errors import NotFound
 from services.mongo import Repository
 from services.pagination import paginate
@@ -21,6 +23,9 @@ PEOPLE = "people"
 
 Page = tuple[list[dict[str, Any]], str | None]
 
+_SUPERSEDED_MEMBERSHIP_INDEX = "alliance_id_1_organisation_id_1"
+_OPEN_STATUSES = frozenset(s.value for s in MembershipStatus if is_open_membership(s.value))
+
 
 def new_id() -> str:
     """A new record id; ObjectId strings sort by creation time, which cursor pagination relies on."""
@@ -29,7 +34,13 @@ def new_id() -> str:
 
 class MembersRepository(Repository):
     INDEXES = [
-        (MEMBERSHIPS, [("alliance_id", 1), ("organisation_id", 1)], {"unique": True}),
+        # One open membership per organisation and alliance; ended ones stay beside it as history.
+        (
+            MEMBERSHIPS,
+            [("alliance_id", 1), ("open_organisation_id", 1)],
+            {"unique": True, "partialFilterExpression": {"open_organisation_id": {"$type": "string"}}},
+        ),
+        (MEMBERSHIPS, [("alliance_id", 1), ("organisation_id", 1)], {"name": "alliance_organisation"}),
         (MEMBERSHIPS, [("alliance_id", 1), ("status", 1), ("role", 1)], {}),
         (ORGANISATIONS, [("kind", 1), ("region", 1)], {}),
         (ORGANISATIONS, [("name", 1)], {}),
@@ -47,6 +58,21 @@ class MembersRepository(Repository):
         ),
         (PEOPLE, [("certificates.number", 1)], {}),
     ]
+
+    @classmethod
+    def ensure_indexes(cls, database: Database) -> None:
+        """Also bring a database from before membership periods up to date: the old index made
+        an organisation's membership of an alliance unique for good, and open memberships
+        recorded then lack the key the new unique index is on."""
+        memberships = database[MEMBERSHIPS]
+        if _SUPERSEDED_MEMBERSHIP_INDEX in memberships.index_information():
+            memberships.drop_index(_SUPERSEDED_MEMBERSHIP_INDEX)
+        unkeyed = {"status": {"$in": list(_OPEN_STATUSES)}, "open_organisation_id": {"$exists": False}}
+        for membership in memberships.find(unkeyed, {"organisation_id": 1}):
+            memberships.update_one(
+                {"_id": membership["_id"]}, {"$set": {"open_organisation_id": membership["organisation_id"]}}
+            )
+        super().ensure_indexes(database)
 
     # alliances
 
@@ -113,15 +139,20 @@ class MembersRepository(Repository):
     def insert_membership(self, session: ClientSession, membership: dict[str, Any]) -> None:
         self.db[MEMBERSHIPS].insert_one(membership, session=session)
 
-    def roles_and_statuses(self, session: ClientSession, alliance_id: str) -> list[tuple[str, str]]:
-        """``(role, status)`` of each membership of the alliance."""
-        memberships = self.db[MEMBERSHIPS].find({"alliance_id": alliance_id}, {"role": 1, "status": 1}, session=session)
+    def roles_and_statuses(
+        self, session: ClientSession, alliance_id: str, but: str | None = None
+    ) -> list[tuple[str, str]]:
+        """``(role, status)`` of each membership of the alliance, except the membership ``but``."""
+        selector: dict[str, Any] = {"alliance_id": alliance_id}
+        if but is not None:
+            selector["_id"] = {"$ne": but}
+        memberships = self.db[MEMBERSHIPS].find(selector, {"role": 1, "status": 1}, session=session)
         return [(membership["role"], membership["status"]) for membership in memberships]
 
-    def find_membership(self, alliance_id: str, organisation_id: str) -> dict[str, Any] | None:
-        """The organisation's membership of the alliance (its id and status), if any."""
+    def find_open_membership(self, alliance_id: str, organisation_id: str) -> dict[str, Any] | None:
+        """The organisation's open membership of the alliance (its id and status), if any."""
         return self.db[MEMBERSHIPS].find_one(
-            {"alliance_id": alliance_id, "organisation_id": organisation_id}, {"status": 1}
+            {"alliance_id": alliance_id, "open_organisation_id": organisation_id}, {"status": 1}
         )
 
     def get_membership(self, membership_id: str, session: ClientSession | None = None) -> dict[str, Any]:
@@ -133,10 +164,22 @@ class MembersRepository(Repository):
     def set_membership_status(
         self, session: ClientSession, membership_id: str, status: str, history_line: dict[str, Any], now: datetime
     ) -> dict[str, Any]:
-        """Set the status, append its history line and return the membership as it is now."""
+        """Set the status, append its history line and return the membership as it is now; an
+        ended membership gives up its open key, so the organisation may apply again."""
+        update: dict[str, Any] = {"$set": {"status": status, "updated_at": now}, "$push": {"history": history_line}}
+        if not is_open_membership(status):
+            update["$unset"] = {"open_organisation_id": ""}
+        return self.db[MEMBERSHIPS].find_one_and_update(
+            {"_id": membership_id}, update, session=session, return_document=ReturnDocument.AFTER
+        )
+
+    def set_membership_role(
+        self, session: ClientSession, membership_id: str, role: str, history_line: dict[str, Any], now: datetime
+    ) -> dict[str, Any]:
+        """Set the role, append its history line and return the membership as it is now."""
         return self.db[MEMBERSHIPS].find_one_and_update(
             {"_id": membership_id},
-            {"$set": {"status": status, "updated_at": now}, "$push": {"history": history_line}},
+            {"$set": {"role": role, "updated_at": now}, "$push": {"history": history_line}},
             session=session,
             return_document=ReturnDocument.AFTER,
         )
@@ -164,17 +207,28 @@ class MembersRepository(Repository):
             raise NotFound(f"person {person_id} not found")
         return person
 
-    def get_person_with_identity(self, person_id: str) -> dict[str, Any]:
-        person = self.db[PEOPLE].find_one({"_id": person_id})
+    def get_person_with_identity(self, person_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        person = self.db[PEOPLE].find_one({"_id": person_id}, session=session)
         if person is None:
             raise NotFound(f"person {person_id} not found")
         return person
 
+    def update_person(
+        self, session: ClientSession, person_id: str, fields: dict[str, Any], history_line: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Set ``fields``, append the history line and return the person as it is now."""
+        return self.db[PEOPLE].find_one_and_update(
+            {"_id": person_id},
+            {"$set": fields, "$push": {"history": history_line}},
+            session=session,
+            return_document=ReturnDocument.AFTER,
+        )
+
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> Page:
-        """A page of the organisation's people, without the hashes of their ID numbers."""
+        """A page of the organisation's people not archived, without the hashes of their ID numbers."""
         return paginate(
             self.db[PEOPLE],
-            {"organisation_id": organisation_id},
+            {"organisation_id": organisation_id, "archived": {"$ne": True}},
             query["limit"],
             query["cursor"],
             projection={"identity": 0},

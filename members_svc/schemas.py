@@ -110,6 +110,21 @@ class PersonCreate(StrictSchema):
     position = fields.String(load_default=None, validate=one_of(ResearcherPosition))
 
 
+class PersonUpdate(StrictSchema):
+    """A correction: only the fields given change; ``reason`` goes into the person's history."""
+
+    name = fields.String(validate=free_text(100, min_length=1))
+    kind = fields.String(validate=one_of(PersonKind))
+    national_id = fields.String(
+        allow_none=True,
+        load_only=True,
+        metadata={"description": "GB 11643 ID number re-entered; replaces the stored one; null removes it"},
+    )
+    student_number = fields.String(allow_none=True, validate=free_text(40, min_length=1))
+    position = fields.String(allow_none=True, validate=one_of(ResearcherPosition))
+    reason = fields.String(allow_none=True, validate=free_text(1000), metadata={"description": "why, for the history"})
+
+
 class PeopleQuery(PageQuery):
     """A page of an organisation's people; the organisation is the context, not a filter."""
 
@@ -139,6 +154,13 @@ class PortfolioEntry(Schema):
     status_reason = fields.String(allow_none=True)
 
 
+class PersonHistoryEntry(Schema):
+    changed_fields = fields.List(fields.String(), metadata={"description": "names only, never values"})
+    at = fields.DateTime()
+    by = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
 class Person(Schema):
     id = fields.String(attribute="_id")
     organisation_id = fields.String()
@@ -148,7 +170,12 @@ class Person(Schema):
     position = fields.String(allow_none=True)
     national_id_masked = fields.String(allow_none=True)
     certificates = fields.List(fields.Nested(PortfolioEntry), dump_default=list)
+    archived = fields.Boolean(dump_default=False, metadata={"description": "hidden from lists, kept for history"})
+    history = fields.List(
+        fields.Nested(PersonHistoryEntry), dump_default=list, metadata={"description": "corrections, oldest first"}
+    )
     created_at = fields.DateTime()
+    updated_at = fields.DateTime(allow_none=True)
 
 
 class MembershipCreate(StrictSchema):
@@ -157,6 +184,11 @@ class MembershipCreate(StrictSchema):
 
 
 class MembershipAction(StrictSchema):
+    reason = fields.String(load_default=None, allow_none=True, validate=free_text(1000))
+
+
+class MembershipRoleChange(StrictSchema):
+    role = fields.String(required=True, validate=one_of(MembershipRole))
     reason = fields.String(load_default=None, allow_none=True, validate=free_text(1000))
 
 
@@ -172,6 +204,8 @@ class HistoryEntry(Schema):
     at = fields.DateTime()
     by = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
+    from_role = fields.String(allow_none=True, metadata={"description": "on a change of role"})
+    to_role = fields.String(allow_none=True, metadata={"description": "on a change of role"})
 
 
 class Membership(Schema):

@@ -89,6 +89,15 @@ class MembersService(DomainService):
         return schemas.Membership().dump(membership)
 
     @rpc
+    def change_membership_role(self, membership_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Give an open membership another role; an alliance keeps one lead."""
+        change = load(schemas.MembershipRoleChange, payload)
+        membership = workflows.change_membership_role(
+            self.repository, membership_id, change["role"], by, change["reason"]
+        )
+        return schemas.Membership().dump(membership)
+
+    @rpc
     def get_membership(self, membership_id: str) -> dict[str, Any]:
         """A membership with its status history."""
         return schemas.Membership().dump(self.repository.get_membership(membership_id))
@@ -130,6 +139,18 @@ class MembersService(DomainService):
     def get_person(self, person_id: str) -> dict[str, Any]:
         """A person with their certificate portfolio."""
         return schemas.Person().dump(self.repository.get_person(person_id))
+
+    @rpc
+    def correct_person(self, person_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Correct a person's details, recorded in their history and published as ``person_updated``."""
+        requested = load(schemas.PersonUpdate, payload)
+        person = workflows.correct_person(self.repository, person_id, requested, by, self.identity_key)
+        return schemas.Person().dump(person)
+
+    @rpc
+    def archive_person(self, person_id: str, by: str | None) -> dict[str, Any]:
+        """Archive a person: hidden from lists, kept with their history and certificates."""
+        return schemas.Person().dump(workflows.archive_person(self.repository, person_id, by))
 
     @rpc
     def get_holder(self, person_id: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from members_svc import domain, portfolio
+from members_svc import corrections, domain, portfolio
 from members_svc.repository import MembersRepository, new_id
 from services.clock import utcnow
 from services.errors import Conflict
@@ -95,9 +95,9 @@ def apply_for_membership(
     try:
         repository.transaction(work)
     except DuplicateKeyError:
-        existing = repository.find_membership(alliance_id, organisation_id)
+        existing = repository.find_open_membership(alliance_id, organisation_id)
         raise Conflict(
-            "the organisation already has a membership of this alliance",
+            "the organisation already has an open membership of this alliance",
             {"membership_id": existing["_id"], "current_state": existing["status"]} if existing else {},
         ) from None
     return membership
@@ -131,6 +131,34 @@ def change_membership(
         if lead != alliance.get("lead_organisation_id"):
             repository.set_lead_organisation(session, alliance["_id"], lead)
         repository.emit(session, "membership_changed", domain.membership_event(updated, old_status, reason))
+        return updated
+
+    return repository.transaction(work)
+
+
+def change_membership_role(
+    repository: MembersRepository, membership_id: str, role: str, by: str | None, reason: str | None
+) -> dict[str, Any]:
+    """Give an open membership another role: its history line, the alliance's lead and
+    ``membership_changed``, together; Conflict for a second lead."""
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        membership = repository.get_membership(membership_id, session)
+        domain.check_role_change(membership, role)
+        if membership["role"] == role:
+            return membership
+        now = utcnow()
+        alliance = repository.touch_alliance(session, membership["alliance_id"], now)
+        domain.check_single_lead(repository.roles_and_statuses(session, alliance["_id"], but=membership_id), role)
+        status = membership["status"]
+        line = domain.history_entry(status, status, now, by, reason, roles=(membership["role"], role))
+        updated = repository.set_membership_role(session, membership_id, role, line, now)
+        lead = domain.lead_organisation_after_role_change(alliance.get("lead_organisation_id"), membership, role)
+        if lead != alliance.get("lead_organisation_id"):
+            repository.set_lead_organisation(session, alliance["_id"], lead)
+        repository.emit(
+            session, "membership_changed", domain.membership_event(updated, status, reason, membership["role"])
+        )
         return updated
 
     return repository.transaction(work)
@@ -182,6 +210,53 @@ def register_people(
             {"student_number": "already registered in this organisation"},
         ) from None
     return people
+
+
+def correct_person(
+    repository: MembersRepository,
+    person_id: str,
+    requested: dict[str, Any],
+    by: str | None,
+    identity_key: bytes,
+) -> dict[str, Any]:
+    """Apply the fields that differ, with a history line and ``person_updated``, together;
+    Conflict for a student number another person of the organisation holds."""
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        current = repository.get_person_with_identity(person_id, session)
+        changes, changed = corrections.person_corrections(current, requested, identity_key)
+        if not changed:
+            return current
+        now = utcnow()
+        entry = corrections.correction_entry(changed, now, by, requested.get("reason"))
+        updated = repository.update_person(session, person_id, {**changes, "updated_at": now}, entry)
+        repository.emit(session, "person_updated", domain.person_updated_event(updated, changed))
+        return updated
+
+    try:
+        return repository.transaction(work)
+    except DuplicateKeyError:
+        raise Conflict(
+            "a person with this student number exists in the organisation",
+            {"student_number": "already registered in this organisation"},
+        ) from None
+
+
+def archive_person(repository: MembersRepository, person_id: str, by: str | None) -> dict[str, Any]:
+    """Hide the person from lists and keep the record for its history and certificates;
+    archiving an archived person changes nothing."""
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        current = repository.get_person_with_identity(person_id, session)
+        if current.get("archived"):
+            return current
+        now = utcnow()
+        entry = corrections.correction_entry(["archived"], now, by, None)
+        updated = repository.update_person(session, person_id, {"archived": True, "updated_at": now}, entry)
+        repository.emit(session, "person_updated", domain.person_updated_event(updated, ["archived"]))
+        return updated
+
+    return repository.transaction(work)
 
 
 def record_certificate_event(repository: MembersRepository, event_type: str, envelope: dict[str, Any]) -> None:

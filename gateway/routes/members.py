@@ -154,6 +154,19 @@ class MembersRoutes:
         return membership
 
     @route(
+        "PATCH",
+        "/api/v1/memberships/<string:membership_id>",
+        summary="Change an open membership's role (recorded in its history; an alliance keeps one lead)",
+        access=ADMIN,
+        tags=("memberships",),
+        body=schemas.MembershipRoleChange,
+        response=schemas.Membership,
+        errors=(400, 404, 409, 415),
+    )
+    def change_membership_role(self, call: Call, membership_id: str) -> dict[str, Any]:
+        return self.members_rpc.change_membership_role(membership_id, call.body, call.caller.subject)
+
+    @route(
         "POST",
         "/api/v1/memberships/<string:membership_id>/<string:action>",
         summary="approve, reject, suspend, reinstate or leave (leave: the member's org_admin too)",
@@ -230,3 +243,30 @@ class MembersRoutes:
         person = self.members_rpc.get_person(person_id)
         call.caller.require_org(person["organisation_id"])
         return person
+
+    @route(
+        "PATCH",
+        "/api/v1/people/<string:person_id>",
+        summary="Correct a person (recorded in their history; certificates keep the name they were issued to)",
+        access=AUTHENTICATED,
+        tags=("people",),
+        body=schemas.PersonUpdate,
+        response=schemas.Person,
+        errors=(400, 403, 404, 409, 415),
+    )
+    def correct_person(self, call: Call, person_id: str) -> dict[str, Any]:
+        call.caller.require_org(self.members_rpc.get_person(person_id)["organisation_id"])
+        return self.members_rpc.correct_person(person_id, call.body, call.caller.subject)
+
+    @route(
+        "DELETE",
+        "/api/v1/people/<string:person_id>",
+        summary="Archive a person: hidden from lists, kept with their history and certificates (never removed)",
+        access=AUTHENTICATED,
+        tags=("people",),
+        response=schemas.Person,
+        errors=(403, 404),
+    )
+    def archive_person(self, call: Call, person_id: str) -> dict[str, Any]:
+        call.caller.require_org(self.members_rpc.get_person(person_id)["organisation_id"])
+        return self.members_rpc.archive_person(person_id, call.caller.subject)

@@ -47,12 +47,20 @@ _ALL = [
     EventContract(
         "members",
         "membership_changed",
-        "1.0",
+        "1.1",
         members.MembershipChanged,
-        "A membership moved from one status to another.",
+        "A membership moved from one status to another, or its role changed (then old_role is given).",
     ),
     EventContract(
         "members", "person_registered", "2.0", members.PersonRegistered, "A person was registered with an organisation."
+    ),
+    EventContract(
+        "members",
+        "person_updated",
+        "1.0",
+        members.PersonUpdated,
+        "A person's details were corrected or the person was archived; certificates already issued keep "
+        "the name they were issued to.",
     ),
     EventContract("events", "event_published", "1.0", events.EventPublished, "An alliance event was published."),
     EventContract(

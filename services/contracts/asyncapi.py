@@ -94,6 +94,7 @@ EXAMPLE_DATA: dict[tuple[str, str], dict[str, Any]] = {
         "old_status": "applied",
         "new_status": "active",
         "reason": None,
+        "old_role": None,
     },
     ("members", "person_registered"): {
         "person_id": "6650a1f0c2b7e4a1d3f00030",
@@ -102,6 +103,16 @@ EXAMPLE_DATA: dict[tuple[str, str], dict[str, Any]] = {
         "kind": "student",
         "student_number": "2022001",
         "subject_id": "urn:uuid:0b6f3a52-9d1e-4c7a-8f25-61e4d0c9b7a3",
+    },
+    ("members", "person_updated"): {
+        "person_id": "6650a1f0c2b7e4a1d3f00030",
+        "organisation_id": "6650a1f0c2b7e4a1d3f00001",
+        "name": "张三峰",
+        "kind": "student",
+        "student_number": "2022001",
+        "subject_id": "urn:uuid:0b6f3a52-9d1e-4c7a-8f25-61e4d0c9b7a3",
+        "changed_fields": ["name"],
+        "archived": False,
     },
     ("events", "event_published"): {
         "event_id": "6650a1f0c2b7e4a1d3f00040",

@@ -26,6 +26,8 @@ class MembershipChanged(Schema):
     old_status = fields.String(required=True, allow_none=True)
     new_status = fields.String(required=True)
     reason = fields.String(allow_none=True)
+    # Given when the role changed (1.1); ``role`` is then the new one and the statuses are equal.
+    old_role = fields.String(allow_none=True)
 
 
 class PersonRegistered(Schema):
@@ -43,3 +45,12 @@ class PersonRegistered(Schema):
     kind = fields.String(required=True)
     student_number = fields.String(allow_none=True)
     subject_id = fields.String(required=True)
+
+
+class PersonUpdated(PersonRegistered):
+    """A person's details were corrected, or the person was archived; the holder record as it
+    is now. ``changed_fields`` names what changed (``national_id`` when it was re-entered), never
+    the values."""
+
+    changed_fields = fields.List(fields.String(), required=True)
+    archived = fields.Boolean(required=True)

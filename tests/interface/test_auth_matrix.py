@@ -301,6 +301,13 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("list_memberships", READ, {"alliance_id": w["alliance"]}, secret=w["lead"]),
         Case("get_membership", OWN, {"membership_id": w["lead"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case(
+            "change_membership_role",
+            ADMIN_ONLY,
+            {"membership_id": w["applied"]},
+            body={"role": "partner"},
+            override={ALLIANCE_ADMIN: 200},
+        ),
+        Case(
             "change_membership",
             ADMIN_ONLY,
             {"membership_id": w["applied"], "action": "approve"},
@@ -331,6 +338,13 @@ def matrix(w: dict[str, str]) -> list[Case]:
         ),
         Case("list_people", OWN, {"organisation_id": a}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case("get_person", OWN, {"person_id": w["p1"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case(
+            "correct_person",
+            OWN,
+            {"person_id": w["p2"]},
+            body={"student_number": "2022002", "reason": "roster check"},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
         # events: the public sees published ones; a draft exists only for its organiser and the admin
         Case(
             "create_event",
@@ -502,6 +516,8 @@ def matrix(w: dict[str, str]) -> list[Case]:
             body={"reason": "under review"},
             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409},
         ),
+        # last: the archived person is needed by the rows above
+        Case("archive_person", OWN, {"person_id": w["p3"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
     ]
 
 

@@ -219,3 +219,94 @@ def test_who_may_apply_act_and_read(api):
         json={"organisation_id": member["id"], "role": "member"},
     )
     assert missing.status_code == 404
+
+
+def test_an_organisation_that_left_or_was_rejected_applies_again_as_a_new_period(api, members_events):
+    group = alliance(api)
+    member = school(api, "重庆市黔江区民族职业教育中心")
+    refused = school(api, "重庆市秀山职业教育中心")
+    own = {"role": "org_admin", "org": member["id"]}
+    first = apply(api, group["id"], member["id"], **own)
+    assert act(api, first["id"], "approve").status_code == 200
+    assert act(api, first["id"], "leave", "暂停合作", **own).status_code == 200
+    rejected = apply(api, group["id"], refused["id"])
+    assert act(api, rejected["id"], "reject", "材料不全").status_code == 200
+
+    second = apply(api, group["id"], member["id"], **own)
+    again = apply(api, group["id"], refused["id"])
+    assert second["id"] != first["id"] and second["status"] == "applied"
+    assert [h["to_status"] for h in second["history"]] == ["applied"]
+    assert again["status"] == "applied"
+
+    duplicate = api.post(
+        f"/api/v1/alliances/{group['id']}/memberships", json={"organisation_id": member["id"], "role": "member"}
+    )
+    assert duplicate.status_code == 409
+    assert duplicate.json()["membership_id"] == second["id"]
+    periods = api.get(f"/api/v1/alliances/{group['id']}/memberships", params={"organisation_id": member["id"]})
+    assert [(m["id"], m["status"]) for m in periods.json()["items"]] == [
+        (first["id"], "left"),
+        (second["id"], "applied"),
+    ]
+    old = api.get(f"/api/v1/memberships/{first['id']}", **own).json()
+    assert [h["to_status"] for h in old["history"]] == ["applied", "active", "left"]
+    assert act(api, second["id"], "approve").status_code == 200
+    changes = wait_for(
+        lambda: len(members_events.of_type("membership_changed")) == 8 and members_events.of_type("membership_changed"),
+        message="eight membership_changed events",
+    )
+    assert [e["data"]["new_status"] for e in changes if e["data"]["membership_id"] == second["id"]] == [
+        "applied",
+        "active",
+    ]
+
+
+def change_role(api, membership_id: str, new_role: str, reason: str | None = None, **caller):
+    return api.request(
+        "PATCH", f"/api/v1/memberships/{membership_id}", json={"role": new_role, "reason": reason}, **caller
+    )
+
+
+def test_a_membership_role_changes_with_history_one_lead_and_an_event(api, members_events):
+    group = alliance(api)
+    centre = school(api, "重庆市渝中职业教育中心")
+    college = school(api, "重庆工程职业技术学院")
+    lead = apply(api, group["id"], centre["id"], membership_role="lead")
+    member = apply(api, group["id"], college["id"])
+    for membership in (lead, member):
+        assert act(api, membership["id"], "approve").status_code == 200
+
+    assert change_role(api, member["id"], "lead", role="org_admin", org=college["id"]).status_code == 403
+    second_lead = change_role(api, member["id"], "lead")
+    assert second_lead.status_code == 409
+    assert "role" in second_lead.json()["errors"]
+    assert change_role(api, member["id"], "chair").status_code == 400
+
+    stepped_down = change_role(api, lead["id"], "founding", "牵头单位轮换")
+    assert stepped_down.status_code == 200, stepped_down.text
+    assert api.get(f"/api/v1/alliances/{group['id']}").json()["lead_organisation_id"] is None
+    promoted = change_role(api, member["id"], "lead", "牵头单位轮换").json()
+    assert promoted["role"] == "lead" and promoted["status"] == "active"
+    assert api.get(f"/api/v1/alliances/{group['id']}").json()["lead_organisation_id"] == college["id"]
+    line = promoted["history"][-1]
+    assert (line["from_role"], line["to_role"], line["from_status"], line["to_status"]) == (
+        "member",
+        "lead",
+        "active",
+        "active",
+    )
+    assert line["by"] == "alliance_admin" and line["reason"] == "牵头单位轮换"
+
+    assert act(api, lead["id"], "leave").status_code == 200
+    ended = change_role(api, lead["id"], "member")
+    assert ended.status_code == 409
+    assert change_role(api, "000000000000000000000000", "member").status_code == 404
+
+    def role_changes() -> list[dict]:
+        return [e["data"] for e in members_events.of_type("membership_changed") if e["data"].get("old_role")]
+
+    wait_for(lambda: len(role_changes()) == 2, message="membership_changed for both role changes")
+    assert [(c["membership_id"], c["old_role"], c["role"]) for c in role_changes()] == [
+        (lead["id"], "lead", "founding"),
+        (member["id"], "member", "lead"),
+    ]
