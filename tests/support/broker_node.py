@@ -17,13 +17,14 @@ import shutil
 import signal
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import requests
-from requests.utils import get_auth_from_url, urldefragauth
+from amqp.exceptions import AMQPError
+from kombu import Connection
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from alliance.embedded_db import free_port
 from tests.support.waiting import wait_for
@@ -203,12 +204,21 @@ def broker_node(base_dir: Path, prefix: str = "faults") -> Iterator[BrokerNode]:
         node.stop()
 
 
-def node_uptimes(management_uri: str) -> dict[str, int]:
-    """Each node's uptime in milliseconds, as a broker's management API reports it."""
-    response = requests.get(
-        f"{urldefragauth(management_uri).rstrip('/')}/api/nodes",
-        auth=get_auth_from_url(management_uri),
-        timeout=10,
-    )
-    response.raise_for_status()
-    return {node["name"]: node.get("uptime", 0) for node in response.json()}
+@contextmanager
+def watched_broker(amqp_uri: str) -> Iterator[Callable[[], bool]]:
+    """A connection to a broker held open meanwhile; the callable says whether it survived.
+
+    A node's uptime in the management API is the Erlang VM's, which ``stop_app`` does not
+    reset: only a connection dropped by the broker shows that its application was stopped.
+    """
+    with Connection(amqp_uri, heartbeat=0) as connection:
+        channel = connection.channel()
+
+        def survived() -> bool:
+            try:
+                channel.exchange_declare("amq.direct", "direct", passive=True)
+            except (OSError, AMQPError, KombuOperationalError):
+                return False
+            return True
+
+        yield survived
