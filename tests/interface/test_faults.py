@@ -71,7 +71,7 @@ def test_database_outage_answers_503_fast_and_recovers(start_services, config, t
             timeout=30,
             message="the services to use the restarted database",
         )
-        _, second = issue_training_certificate(client)
+        _, second = issue_training_certificate(client, "重庆市工业学校两江分校")
         listed = client.get("/api/v1/certificates?limit=200").json()["items"]
         assert sorted(c["number"] for c in listed) == sorted([number, second])
     finally:
