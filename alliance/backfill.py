@@ -1,7 +1,10 @@
 """Backfill: re-publish a producer's stored events to one subscriber's queue.
 
 A subscriber that joins late gets the history it missed from the producer's
-outbox, which keeps every published event with its full envelope. Each event
+outbox, which keeps each published event with its full envelope for
+``OUTBOX_RETENTION_DAYS`` after it was sent: a backfill can replay only what the
+outbox still holds, so a subscriber joining later than that needs another
+source for older history (a restore, or a rebuild from the producer's data). Each event
 goes through the default exchange straight to the named queue, so no other
 subscriber sees it twice; body and headers are those of the original, so a
 subscriber that deduplicates on ``event_id`` stays correct when history and

@@ -58,6 +58,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_answers(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something already accepts connections on ``host``:``port``."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class PortInUseError(RuntimeError):
+    """The embedded database's port is taken: starting there could serve another stack's data."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(
+            f"port {port} on 127.0.0.1 already answers: another `alliance up` or another database runs there. "
+            "Stop it, set EMBEDDED_DB_PORT to a free port, or set MONGO_URI to use that database on purpose."
+        )
+        self.port = port
+
+
 def server_command() -> list[str]:
     executable = shutil.which("secantusd-py") or str(Path(sys.executable).with_name("secantusd-py"))
     return [executable]
@@ -138,6 +158,11 @@ class EmbeddedDatabase:
         return database_uri(self.port, self.credentials)
 
     def start(self, timeout: float = 60.0) -> None:
+        """Run the server and return once it answers; :class:`PortInUseError` if its port is taken."""
+        # The readiness probe below only asks "does the port answer?": a server already there
+        # would pass it, and clients would silently read and write that server's data.
+        if port_answers(self.port):
+            raise PortInUseError(self.port)
         if self.storage != ":memory:":
             private_directory(Path(self.storage))
         if self.credentials is None:

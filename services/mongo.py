@@ -3,8 +3,10 @@
 ``MongoDatabase(SomeRepository)`` is the only way a service reaches its
 database. At start-up it connects (failing with a message naming the URI),
 creates the repository's indexes and those of the kernel's own collections
-(outbox, processed events), and starts the outbox relay. Each worker gets a
-repository bound to the worker's request id.
+(outbox, processed events; sent records and processed ids expire through TTL
+indexes, ``OUTBOX_RETENTION_DAYS`` and ``PROCESSED_EVENTS_RETENTION_DAYS``), and
+starts the outbox relay. Each worker gets a repository bound to the worker's
+request id.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 from pymongo.client_session import ClientSession
+from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
@@ -28,6 +31,9 @@ from services.outbox import OUTBOX, OutboxRelay, pending_count
 log = logging.getLogger(__name__)
 
 PROCESSED_EVENTS = "processed_events"
+DAY_SECONDS = 86400
+#: Days kept when the configuration does not say: long enough for a late subscriber's backfill.
+DEFAULT_RETENTION_DAYS = 14
 
 T = TypeVar("T")
 
@@ -64,6 +70,42 @@ def connect(uri: str, timeout_seconds: float = 5.0) -> MongoClient:
     return client
 
 
+def retention_seconds(config: dict[str, Any] | None, key: str) -> int:
+    """``config[key]`` days as seconds (default :data:`DEFAULT_RETENTION_DAYS`)."""
+    return int(float((config or {}).get(key, DEFAULT_RETENTION_DAYS)) * DAY_SECONDS)
+
+
+def kernel_retention(config: dict[str, Any] | None) -> tuple[int, int]:
+    """Seconds sent outbox records and processed event ids are kept; ValueError when they cannot work together.
+
+    A backfill replays events as old as the outbox keeps; a consumer that had already
+    forgotten their ids would apply them a second time.
+    """
+    outbox = retention_seconds(config, "OUTBOX_RETENTION_DAYS")
+    processed = retention_seconds(config, "PROCESSED_EVENTS_RETENTION_DAYS")
+    if outbox <= 0 or processed < outbox:
+        raise ValueError(
+            "OUTBOX_RETENTION_DAYS must be positive and PROCESSED_EVENTS_RETENTION_DAYS at least as long: "
+            "events replayed from the outbox would otherwise be applied twice"
+        )
+    return outbox, processed
+
+
+def ensure_ttl_index(collection: Collection, field: str, seconds: int) -> None:
+    """Documents of ``collection`` expire ``seconds`` after their date in ``field`` (documents without it stay).
+
+    ``create_index`` refuses to change an existing index's expiry, so a changed setting goes
+    through ``collMod``; the server's TTL monitor then deletes in the background.
+    """
+    existing = collection.index_information().get(f"{field}_1")
+    if existing is None:
+        collection.create_index([(field, 1)], expireAfterSeconds=seconds)
+    elif existing.get("expireAfterSeconds") != seconds:
+        collection.database.command(
+            "collMod", collection.name, index={"keyPattern": {field: 1}, "expireAfterSeconds": seconds}
+        )
+
+
 class Repository:
     """Base of each service's repository: its database, transactions and outbox."""
 
@@ -76,14 +118,21 @@ class Repository:
         producer: str,
         request_id: str | None = None,
         on_commit: Callable[[], None] | None = None,
+        config: dict[str, Any] | None = None,
     ) -> None:
         self.db = database
+        self.config = config or {}
         self.producer = producer
         self.request_id = request_id
         self._on_commit = on_commit
 
     @classmethod
-    def ensure_indexes(cls, database: Database) -> None:
+    def ensure_indexes(cls, database: Database, config: dict[str, Any] | None = None) -> None:
+        """The kernel's indexes (outbox, processed events, their expiry) and the repository's ``INDEXES``."""
+        outbox_seconds, processed_seconds = kernel_retention(config)
+        # Only sent records carry ``sent_at``: pending ones never expire.
+        ensure_ttl_index(database[OUTBOX], "sent_at", outbox_seconds)
+        ensure_ttl_index(database[PROCESSED_EVENTS], "processed_at", processed_seconds)
         database[OUTBOX].create_index([("status", 1), ("created_at", 1)])
         database[OUTBOX].create_index([("status", 1), ("lease_until", 1)])
         database[OUTBOX].create_index([("event_type", 1), ("created_at", 1)])
@@ -192,7 +241,7 @@ class MongoDatabase(DependencyProvider):
         config = self.container.config
         self.client = connect(config["MONGO_URI"], float(config.get("DATABASE_TIMEOUT_SECONDS", 5)))
         self.database = self.client[self.database_name]
-        self.repository_class.ensure_indexes(self.database)
+        self.repository_class.ensure_indexes(self.database, config)
         self.relay = OutboxRelay(self.database, config)
 
     def start(self) -> None:
@@ -212,4 +261,5 @@ class MongoDatabase(DependencyProvider):
             producer=self.container.service_name,
             request_id=ensure_request_id(worker_ctx),
             on_commit=self.relay.wake,
+            config=self.container.config,
         )

@@ -10,7 +10,13 @@ import time
 
 from kombu import Connection
 
-from alliance.embedded_db import EmbeddedDatabase, database_credentials, private_directory
+from alliance.embedded_db import (
+    EmbeddedDatabase,
+    PortInUseError,
+    database_credentials,
+    port_answers,
+    private_directory,
+)
 from alliance.supervisor import Supervisor, wait_ready
 from services.config import data_dir, load_config
 from services.mongo import redact_uri
@@ -78,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"alliance up: {exc}", file=sys.stderr)
         return 2
+    embedded = not os.environ.get("MONGO_URI")
+    if embedded and port_answers(int(config["EMBEDDED_DB_PORT"])):
+        print(f"alliance up: {PortInUseError(int(config['EMBEDDED_DB_PORT']))}", file=sys.stderr)
+        return 2
     amqp_uri = str(config["AMQP_URI"])
     if not broker_answers(amqp_uri):
         print(BROKER_HELP.format(uri=redact_uri(amqp_uri)), file=sys.stderr)
@@ -92,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         env["PUBLIC_BASE_URL"] = f"http://{args.host}:{args.port}"
 
     database = None
-    if not os.environ.get("MONGO_URI"):
+    if embedded:
         database = EmbeddedDatabase(
             str(state / "db"),
             port=int(config["EMBEDDED_DB_PORT"]),

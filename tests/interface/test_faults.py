@@ -1,22 +1,25 @@
-"""Outages of the database and the broker: clear answers meanwhile, recovery without restarts."""
+"""Outages of the database and the broker: clear answers meanwhile, recovery without restarts.
+
+Faults go only into infrastructure the test started itself: its own embedded database and its
+own RabbitMQ node; the machine's broker keeps running for everyone else.
+"""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import itertools
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from alliance.embedded_db import EmbeddedDatabase, free_port
 from tests.support.api import Api
+from tests.support.broker_node import BrokerNode, broker_node, scripts_dir, watched_broker
 from tests.support.waiting import wait_for
 
 
-def issue_training_certificate(client: Api) -> tuple[str, str]:
-    school = client.post(
-        "/api/v1/organisations", json={"name": "重庆市工业学校", "kind": "secondary_vocational_school"}
-    )
+def issue_training_certificate(client: Api, school_name: str = "重庆市工业学校") -> tuple[str, str]:
+    school = client.post("/api/v1/organisations", json={"name": school_name, "kind": "secondary_vocational_school"})
     assert school.status_code == 201, school.text
     person = client.post(
         f"/api/v1/organisations/{school.json()['id']}/people", json={"name": "刘洋", "kind": "teacher"}
@@ -68,36 +71,52 @@ def test_database_outage_answers_503_fast_and_recovers(start_services, config, t
             timeout=30,
             message="the services to use the restarted database",
         )
-        _, second = issue_training_certificate(client)
+        _, second = issue_training_certificate(client, "重庆市工业学校两江分校")
         listed = client.get("/api/v1/certificates?limit=200").json()["items"]
         assert sorted(c["number"] for c in listed) == sorted([number, second])
     finally:
         database.stop()
 
 
-def rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
+@pytest.fixture
+def own_broker(tmp_path, runners) -> Iterator[BrokerNode]:
+    """A RabbitMQ node of this test's own: the only broker a fault is injected into."""
+    with broker_node(tmp_path / "rabbitmq") as node:
+        yield node
+        # Services still connected would keep reconnecting to the halted node instead of stopping.
+        for runner in runners:
+            runner.kill()
 
 
-@pytest.mark.skipif(shutil.which("rabbitmqctl") is None, reason="needs a local RabbitMQ to stop and start")
-def test_broker_restart_during_issuance_every_event_delivered_once(start_services, config, infrastructure):
-    if infrastructure.kind != "local":
-        pytest.skip("stops the broker: only against the local RabbitMQ")
+@pytest.fixture
+def machine_broker_survived(infrastructure) -> Iterator[Callable[[], bool]]:
+    """Whether the broker every other test uses stayed up, watched from before the services start."""
+    with watched_broker(infrastructure.amqp_uri) as survived:
+        yield survived
+
+
+@pytest.mark.skipif(scripts_dir() is None, reason="needs a local RabbitMQ installation to start a node of its own")
+def test_broker_restart_during_issuance_every_event_delivered_once(
+    machine_broker_survived, own_broker, start_services, config
+):
+    config["AMQP_URI"] = own_broker.amqp_uri
     start_services()
     client = Api.for_config(config)
     person_id, first = issue_training_certificate(client)
     wait_for(lambda: portfolio_numbers(client, person_id) == [first], message="the first certificate")
     try:
-        rabbitmqctl("stop_app")
+        own_broker.stop_app()
         during = client.get("/api/v1/organisations")
         assert during.status_code in (503, 504)
     finally:
-        rabbitmqctl("start_app")
-        rabbitmqctl("await_startup")
+        own_broker.start_app()
 
-    def issue_again() -> str | None:
+    attempts = itertools.count(1)
+
+    def issue_again() -> tuple[str, str] | None:
+        # Organisation names are unique: an attempt that got halfway must not block the next one.
         try:
-            return issue_training_certificate(client)
+            return issue_training_certificate(client, f"重庆市工业学校第{next(attempts)}分校")
         except AssertionError:
             return None
 
@@ -108,3 +127,4 @@ def test_broker_restart_during_issuance_every_event_delivered_once(start_service
         message="the certificate issued after the restart in the portfolio",
     )
     assert portfolio_numbers(client, person_id) == [first]
+    assert machine_broker_survived(), "the machine's own broker was stopped while this test ran"
