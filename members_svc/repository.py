@@ -60,7 +60,7 @@ class MembersRepository(Repository):
     ]
 
     @classmethod
-    def ensure_indexes(cls, database: Database) -> None:
+    def ensure_indexes(cls, database: Database, config: dict[str, Any] | None = None) -> None:
         """Also bring a database from before membership periods up to date: the old index made
         an organisation's membership of an alliance unique for good, and open memberships
         recorded then lack the key the new unique index is on."""
@@ -72,7 +72,7 @@ class MembersRepository(Repository):
             memberships.update_one(
                 {"_id": membership["_id"]}, {"$set": {"open_organisation_id": membership["organisation_id"]}}
             )
-        super().ensure_indexes(database)
+        super().ensure_indexes(database, config)
 
     # alliances
 
