@@ -115,6 +115,7 @@ def run_every_flow(api) -> None:
         ]
 
     wait_for(portfolios_complete, timeout=20, message="every certificate in the portfolios")
+    ok(api.request("PATCH", f"/api/v1/people/{ids[1]}", json={"name": "李娜娜", "reason": "typo in the roster"}))
 
 
 def test_redelivering_every_published_event_changes_nothing(api, config, runners):
