@@ -105,18 +105,20 @@ class CertificatesRepository(Repository):
 
     def reserve_serials(self, key: str, count: int) -> int:
         """The first of ``count`` consecutive serials of a counter, never handed out twice."""
-        # Two first reservations of a new counter race to create it: the loser gets a duplicate
-        # key (MongoDB) or no document (the embedded server) and simply increments again. A
-        # reservation lost that way only leaves a gap, and numbers are never reused.
+        # No upsert: two first reservations of a new counter racing to create it with one made
+        # the embedded server answer no document. The counter is created on its own instead
+        # (a duplicate means another reservation created it), and only an increment that
+        # answered a document counts, so serials stay gap-free.
         for _ in range(COUNTER_ATTEMPTS):
-            try:
-                counter = self.db[COUNTERS].find_one_and_update(
-                    {"_id": key}, {"$inc": {"value": count}}, upsert=True, return_document=ReturnDocument.AFTER
-                )
-            except DuplicateKeyError:
-                continue
+            counter = self.db[COUNTERS].find_one_and_update(
+                {"_id": key}, {"$inc": {"value": count}}, return_document=ReturnDocument.AFTER
+            )
             if counter is not None:
                 return int(counter["value"]) - count + 1
+            try:
+                self.db[COUNTERS].insert_one({"_id": key, "value": 0})
+            except DuplicateKeyError:
+                pass
         raise RuntimeError(f"could not reserve serials of counter {key!r}")
 
     def reserve_status_indices(self, count: int) -> int:
