@@ -9,6 +9,7 @@ import pytest
 
 from alliance.cli import build_parser
 from alliance.embedded_db import EmbeddedDatabase, PortInUseError
+from services.config import load_config
 
 
 @pytest.fixture
@@ -20,7 +21,15 @@ def taken_port() -> Iterator[int]:
         yield listener.getsockname()[1]
 
 
-def test_up_refuses_when_the_embedded_database_port_answers(taken_port, tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def fresh_config() -> Iterator[None]:
+    """The configuration is read once per process: read it again from this test's environment."""
+    load_config.cache_clear()
+    yield
+    load_config.cache_clear()
+
+
+def test_up_refuses_when_the_embedded_database_port_answers(taken_port, tmp_path, monkeypatch, capsys, fresh_config):
     monkeypatch.delenv("MONGO_URI", raising=False)
     monkeypatch.setenv("EMBEDDED_DB_PORT", str(taken_port))
     monkeypatch.setenv("ALLIANCE_DATA_DIR", str(tmp_path / "state"))
