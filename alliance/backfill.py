@@ -21,7 +21,7 @@ from kombu import Connection
 
 from services.contracts import contract_for
 from services.messaging import DEFAULT_EXCHANGE
-from services.mongo import connect
+from services.mongo import connect, database_name
 from services.outbox import OUTBOX, OutboxRelay
 
 
@@ -64,7 +64,7 @@ def replay_events(config: dict[str, Any], qualified_event: str, since: datetime,
     require_queue(config["AMQP_URI"], queue)
     client = connect(config["MONGO_URI"], float(config.get("DATABASE_TIMEOUT_SECONDS", 5)))
     try:
-        database = client[f"{config.get('DATABASE_PREFIX') or ''}{producer}"]
+        database = client[database_name(config, producer)]
         relay = OutboxRelay(database, config)
         replayed = 0
         for record in stored_events(database, event_type, since):

@@ -26,7 +26,7 @@ from pymongo import MongoClient
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import problem
-from services.mongo import DatabaseUnavailable, connect
+from services.mongo import DatabaseUnavailable, connect, database_name
 
 #: Guessing a name or a share link: verification, printable certificates, share links.
 LOOKUP_LIMIT = "PUBLIC_RATE_LIMIT"
@@ -96,7 +96,7 @@ class RateLimits(DependencyProvider):
     def setup(self) -> None:
         config = self.container.config
         self.client = connect(config["MONGO_URI"], float(config.get("DATABASE_TIMEOUT_SECONDS", 5)))
-        database = f"{config.get('DATABASE_PREFIX') or ''}{self.container.service_name}"
+        database = database_name(config, self.container.service_name)
         self.limiter = RateLimiter(_SharedClientStorage(self.client, database), configured_limits(config))
 
     def stop(self) -> None:

@@ -52,6 +52,11 @@ def redact_uri(uri: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{hosts}"))
 
 
+def database_name(config: dict[str, Any], service: str) -> str:
+    """The database of ``service``: ``<DATABASE_PREFIX><service>``."""
+    return f"{config.get('DATABASE_PREFIX') or ''}{service}"
+
+
 def connect(uri: str, timeout_seconds: float = 5.0) -> MongoClient:
     """A connected client; raises DatabaseUnavailable naming the URI when none answers."""
     timeout_ms = int(timeout_seconds * 1000)
@@ -234,8 +239,7 @@ class MongoDatabase(DependencyProvider):
 
     @property
     def database_name(self) -> str:
-        prefix = self.container.config.get("DATABASE_PREFIX") or ""
-        return f"{prefix}{self.container.service_name}"
+        return database_name(self.container.config, self.container.service_name)
 
     def setup(self) -> None:
         config = self.container.config
