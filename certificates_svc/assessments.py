@@ -8,8 +8,10 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
+from certificates_svc import authority
 from certificates_svc.numbers import SKILL_LEVELS
-from services.errors import InvalidInput
+from services.clock import alliance_today
+from services.errors import InvalidInput, error_key
 from services.lifecycle import Lifecycle
 
 
@@ -68,22 +70,24 @@ def job_key(kind: str, issuer_id: str, request: dict[str, Any]) -> str:
     return f"{kind}:{issuer_id}:sha256:{_digest(content)}"
 
 
-def check_assessment(request: dict[str, Any]) -> None:
-    """Each candidate appears once in an assessment."""
+def check_assessment(request: dict[str, Any], today: date | None = None) -> None:
+    """Each candidate appears once in an assessment, and it took place by ``today`` (the alliance's date)."""
     seen: set[str] = set()
     errors: dict[str, Any] = {}
+    if request["assessed_on"] > (today or alliance_today()):
+        errors["assessed_on"] = ["must not be in the future"]
     for position, result in enumerate(request["results"]):
         if result["person_id"] in seen:
-            errors[f"results.{position}.person_id"] = ["appears more than once"]
+            errors[error_key("results", position, "person_id")] = ["appears more than once"]
         seen.add(result["person_id"])
     if errors:
-        raise InvalidInput("an assessment lists each candidate once", errors)
+        raise InvalidInput("the assessment has invalid fields", errors)
 
 
 def check_batch(request: dict[str, Any]) -> None:
     """Every item of a batch is issued by the batch's issuer."""
     errors = {
-        f"items.{position}.issuer_id": ["must be the batch's issuer_id"]
+        error_key("items", position, "issuer_id"): ["must be the batch's issuer_id"]
         for position, item in enumerate(request["items"])
         if item["issuer_id"] != request["issuer_id"]
     }
@@ -179,6 +183,20 @@ def item_request(job: dict[str, Any], item: dict[str, Any]) -> dict[str, Any] | 
             }
         ],
     }
+
+
+def candidate_refusal(job: dict[str, Any], holder: dict[str, Any]) -> str | None:
+    """Why an assessment job may not assess ``holder`` (see authority); None for a batch item."""
+    if job["kind"] != JobKind.ASSESSMENT:
+        return None
+    return authority.assessment_candidate_refusal(job["issuer_id"], holder, bool(job.get("by_admin")))
+
+
+def item_pointer(job: dict[str, Any], item: dict[str, Any]) -> str:
+    """The JSON Pointer, in the submitted request, of the person an item names."""
+    if job["kind"] == JobKind.ASSESSMENT:
+        return error_key("results", item["index"], "person_id")
+    return error_key("items", item["index"], "holder_id")
 
 
 def outcome_of(

@@ -13,6 +13,7 @@ from typing import Any
 
 from certificates_svc.numbers import CERTIFICATE_KINDS
 from services.errors import Forbidden
+from services.lifecycle import with_article
 
 ALL_KINDS = frozenset(CERTIFICATE_KINDS)
 # What an organiser gives the people who took part in its events.
@@ -20,6 +21,8 @@ EVENT_KINDS = frozenset({"competition_award", "participation", "training_complet
 SKILL_LEVEL = "skill_level"
 # events_svc's status of a registration that holds a place.
 CONFIRMED = "confirmed"
+# The kinds of people of other organisations an evaluator's assessment may certify.
+ASSESSABLE_OUTSIDERS = frozenset({"student"})
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,30 @@ def missing_rules(kind: str) -> list[str]:
     return [rule.name for rule in ISSUING_RULES if kind in rule.kinds]
 
 
-def refusal_details(kind: str, holder_id: str) -> dict[str, Any]:
-    """What a refusal says: the holder and the rules, any one of which was missing."""
-    return {"holder_id": holder_id, "kind": kind, "missing_rules": missing_rules(kind)}
+def refusal_details(kind: str, holder_id: str, where: str = "holder_id") -> dict[str, Any]:
+    """What a refusal says: why, under the holder's field (``where``), and the rules, any one of which was missing."""
+    return {where: [refusal_message(kind, holder_id)], "missing_rules": missing_rules(kind)}
 
 
 def refusal_message(kind: str, holder_id: str) -> str:
     """One line naming the missing rules, for a 403 or a failed job item."""
     return (
         f"the issuer may not issue {kind} to {holder_id}: none of the rules {', '.join(missing_rules(kind))} allows it"
+    )
+
+
+def assessment_candidate_refusal(issuer_id: str, holder: dict[str, Any], by_admin: bool) -> str | None:
+    """Why an assessment may not certify ``holder``, or None: an evaluator's assessment certifies
+    its own people and the students of other organisations (the alliance admin's, anyone).
+
+    A holder recorded before the read model kept people's kinds has none and is not refused.
+    """
+    kind = holder.get("kind")
+    if by_admin or kind is None or holder.get("organisation_id") == issuer_id or kind in ASSESSABLE_OUTSIDERS:
+        return None
+    return (
+        f"{holder['_id']} is {with_article(str(kind))} of another organisation; an assessment certifies "
+        "the evaluator's own people and the students of other organisations"
     )
 
 

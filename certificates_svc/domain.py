@@ -79,6 +79,7 @@ def holder_from_person(person: dict[str, Any]) -> dict[str, Any]:
         "_id": person["person_id"],
         "organisation_id": person["organisation_id"],
         "name": person["name"],
+        "kind": person.get("kind"),
         "subject_id": person["subject_id"],
     }
 

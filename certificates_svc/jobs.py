@@ -18,7 +18,7 @@ from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.workflows import Directory, issuing_facts, store_issued
 from services.clock import utcnow
-from services.errors import DomainError, Forbidden, NotFound
+from services.errors import DomainError, Forbidden, NotFound, error_key
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def submit_assessment(
     )
     for result in request["results"]:
         authority.check_may_issue_to(authority.SKILL_LEVEL, result["person_id"], facts)
-    return _queue_job(repository, JobKind.ASSESSMENT, request)
+    return _queue_job(repository, JobKind.ASSESSMENT, request, by_admin)
 
 
 def submit_batch(
@@ -62,25 +62,27 @@ def submit_batch(
     facts = issuing_facts(
         repository, issuer, directory.holders([item["holder_id"] for item in request["items"]]), by_admin
     )
-    refused = {
-        str(position): authority.refusal_details(item["kind"], item["holder_id"])
+    refused = [
+        (error_key("items", position, "holder_id"), item)
         for position, item in enumerate(request["items"])
         if item["holder_id"] in facts and authority.granting_rule(item["kind"], facts[item["holder_id"]]) is None
-    }
+    ]
     if refused:
-        first = next(iter(refused.values()))
-        raise Forbidden(
-            f"items.{next(iter(refused))}: {authority.refusal_message(first['kind'], first['holder_id'])}",
-            {"missing_rules": first["missing_rules"], "items": refused},
-        )
+        where, first = refused[0]
+        details = authority.refusal_details(first["kind"], first["holder_id"], where)
+        for other_where, item in refused[1:]:
+            details[other_where] = [authority.refusal_message(item["kind"], item["holder_id"])]
+        raise Forbidden(f"{where}: {authority.refusal_message(first['kind'], first['holder_id'])}", details)
     return _queue_job(repository, JobKind.BATCH, request)
 
 
-def _queue_job(repository: CertificatesRepository, kind: JobKind, request: dict[str, Any]) -> dict[str, Any]:
+def _queue_job(
+    repository: CertificatesRepository, kind: JobKind, request: dict[str, Any], by_admin: bool = False
+) -> dict[str, Any]:
     job_id = str(ObjectId())
     key = assessments.job_key(kind, request["issuer_id"], request)
     items = assessments.job_items(job_id, kind, key, request)
-    job = assessments.new_job(job_id, kind, key, request, len(items), utcnow())
+    job = {**assessments.new_job(job_id, kind, key, request, len(items), utcnow()), "by_admin": by_admin}
     repository.create_job(job, items)
     return job
 
@@ -179,7 +181,13 @@ class JobWorker:
 
         def fail(item: dict[str, Any], message: str) -> None:
             errors.append(
-                {"item_id": item["_id"], "index": item["index"], "holder_id": item["holder_id"], "error": message}
+                {
+                    "item_id": item["_id"],
+                    "index": item["index"],
+                    "pointer": assessments.item_pointer(job, item),
+                    "holder_id": item["holder_id"],
+                    "error": message,
+                }
             )
             counts["failed"] += 1
 
@@ -195,6 +203,8 @@ class JobWorker:
             request = assessments.item_request(job, item)
             if holder is None:
                 fail(item, f"{item['holder_id']} is not a registered person")
+            elif (refusal := assessments.candidate_refusal(job, holder)) is not None:
+                fail(item, refusal)
             elif request is None:
                 succeed(item, holder, certified=False)
             elif item["issuance_key"] in already:

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Any
 
 from services.clock import rfc3339
-from services.errors import Conflict, InvalidInput
+from services.errors import InvalidInput
 from services.lifecycle import Lifecycle
 
 
@@ -66,11 +66,7 @@ def plan_transition(certificate: dict[str, Any], action: str, reason: str | None
     does not allow, InvalidInput when a revocation or suspension has no reason.
     """
     current = effective_status(certificate, now)
-    try:
-        target = CERTIFICATE_LIFECYCLE.next(current, action)
-    except Conflict as refused:
-        # Certificate refusals have always been worded this way; the lifecycle decides, the wording stays.
-        raise Conflict(f"a {current.value} certificate cannot be {action}d", refused.details) from None
+    target = CERTIFICATE_LIFECYCLE.next(current, action)
     if action in ACTIONS_NEEDING_REASON and not (reason or "").strip():
         raise InvalidInput(f"a reason is required to {action} a certificate", {"reason": ["required to " + action]})
     return {

@@ -140,6 +140,9 @@ class BatchCreate(StrictSchema):
 
 class JobError(Schema):
     index = fields.Integer()
+    pointer = fields.String(
+        metadata={"description": "the item's JSON Pointer in the submitted request (`/results/3/person_id`)"}
+    )
     holder_id = fields.String()
     error = fields.String()
 

@@ -7,7 +7,7 @@ from enum import Enum
 from typing import Any
 
 from events_svc.domain import EVENT_LIFECYCLE, EventStatus, RegistrationStatus, is_whole_number
-from services.errors import Conflict, InvalidInput
+from services.errors import Conflict, InvalidInput, error_key
 
 
 class Award(str, Enum):
@@ -30,7 +30,7 @@ def validate_results(
     """The result rows with ``award`` defaulted to 'none'; Conflict unless results may be recorded.
 
     Each row must name a distinct confirmed registration of this event; bad
-    rows raise InvalidInput with keys like ``results[2].registration_id``.
+    rows raise InvalidInput keyed by JSON Pointers such as ``/results/2/registration_id``.
     """
     status = EVENT_LIFECYCLE.state(event["status"])
     if status not in RESULT_STATUSES:
@@ -41,33 +41,36 @@ def validate_results(
                 "reason": "results are recorded once the event is closed or completed",
             },
         )
-    errors: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
     seen: dict[str, int] = {}
     normalised: list[dict] = []
     for index, row in enumerate(rows):
-        where = f"results[{index}]"
         registration_id = row.get("registration_id")
         registration = registrations_by_id.get(registration_id) if isinstance(registration_id, str) else None
         if not registration_id:
-            errors[f"{where}.registration_id"] = "required"
+            errors[error_key("results", index, "registration_id")] = ["required"]
         elif registration_id in seen:
-            errors[f"{where}.registration_id"] = f"already given in results[{seen[registration_id]}]"
+            errors[error_key("results", index, "registration_id")] = [
+                f"already given at {error_key('results', seen[registration_id], 'registration_id')}"
+            ]
         elif registration is None or registration.get("event_id", event.get("id")) != event.get("id"):
-            errors[f"{where}.registration_id"] = "not a registration of this event"
+            errors[error_key("results", index, "registration_id")] = ["not a registration of this event"]
         elif registration.get("status") != RegistrationStatus.CONFIRMED.value:
-            errors[f"{where}.registration_id"] = f"registration is {registration.get('status')}, not confirmed"
+            errors[error_key("results", index, "registration_id")] = [
+                f"registration is {registration.get('status')}, not confirmed"
+            ]
         if isinstance(registration_id, str) and registration_id not in seen:
             seen[registration_id] = index
 
         award = row.get("award", Award.NONE.value)
         if award not in {a.value for a in Award}:
-            errors[f"{where}.award"] = f"must be one of {[a.value for a in Award]}"
+            errors[error_key("results", index, "award")] = [f"must be one of {[a.value for a in Award]}"]
         rank = row.get("rank")
         if rank is not None and (not is_whole_number(rank) or rank < 1):
-            errors[f"{where}.rank"] = "must be a whole number of at least 1"
+            errors[error_key("results", index, "rank")] = ["must be a whole number of at least 1"]
         score = row.get("score")
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
-            errors[f"{where}.score"] = "must be a number"
+            errors[error_key("results", index, "score")] = ["must be a number"]
         normalised.append({**row, "award": award})
 
     if errors:

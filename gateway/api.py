@@ -87,13 +87,13 @@ def read_json(request: Request) -> Any:
         return {}  # e.g. an action without a reason: no body, whatever the content type
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not mimetype.endswith("+json"):
-        return problem(415, "Unsupported media type", "send the body as application/json")
+        return problem(415, "send the body as application/json")
     try:
         return json.loads(raw)
     except RecursionError:
-        return problem(400, "Malformed JSON", "the body is nested too deeply")
+        return problem(400, "the body is nested too deeply")
     except (ValueError, UnicodeDecodeError) as exc:
-        return problem(400, "Malformed JSON", f"the body is not valid JSON: {exc}")
+        return problem(400, f"the body is not valid JSON: {exc}")
 
 
 def route(

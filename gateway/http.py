@@ -22,7 +22,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request, Response
 
 from services.context import REQUEST_ID_HEADER, clean_request_id, current_request_id
-from services.errors import DomainError
+from services.errors import DomainError, field_errors, reason_phrase
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,9 @@ def json_response(
     return response
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+def problem(status: int, detail: str, **extra: Any) -> Response:
+    """An RFC 9457 answer: ``type`` is ``about:blank``, so ``title`` is the status's reason phrase."""
+    body = {"type": "about:blank", "title": reason_phrase(status), "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
     response = json_response(body, status, content_type=PROBLEM_JSON)
     request_id = current_request_id.get()
@@ -51,7 +52,14 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> Response:
 
 
 # Problem members a client can act on; every other detail is about a field and goes under "errors".
-EXTENSION_MEMBERS = ("current_state", "allowed_actions", "reason", "membership_id", "registration_id")
+EXTENSION_MEMBERS = (
+    "current_state",
+    "allowed_actions",
+    "reason",
+    "membership_id",
+    "registration_id",
+    "missing_rules",
+)
 
 
 def problem_from_exception(exc: BaseException) -> Response:
@@ -59,19 +67,19 @@ def problem_from_exception(exc: BaseException) -> Response:
     if isinstance(exc, DomainError):
         field_level = exc.status in (400, 422)  # every detail of invalid input names a field
         members = {k: v for k, v in exc.details.items() if k in EXTENSION_MEMBERS and not field_level}
-        field_errors = {k: v for k, v in exc.details.items() if k not in members}
-        return problem(exc.status, exc.title, exc.message, errors=field_errors or None, **members)
+        errors = field_errors({k: v for k, v in exc.details.items() if k not in members})
+        return problem(exc.status, exc.message, errors=errors or None, **members)
     if isinstance(exc, HTTPException):
-        response = problem(exc.code or 500, exc.name, exc.description or exc.name)
+        response = problem(exc.code or 500, exc.description or exc.name)
         if exc.code == 405 and getattr(exc, "valid_methods", None):
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
     if isinstance(exc, UnknownService):
-        return problem(503, "Service unavailable", f"service {exc} is not running")
+        return problem(503, f"service {exc} is not running")
     if isinstance(exc, DATABASE_OUTAGES) or (isinstance(exc, RemoteError) and exc.exc_type in DATABASE_OUTAGE_NAMES):
-        return problem(503, "Service unavailable", "a database is not available; try again shortly")
+        return problem(503, "a database is not available; try again shortly")
     log.error("unhandled error in the gateway", exc_info=(type(exc), exc, exc.__traceback__))
-    return problem(500, "Internal server error", "an unexpected error occurred")
+    return problem(500, "an unexpected error occurred")
 
 
 DATABASE_OUTAGES = (ConnectionFailure, ExecutionTimeout, NetworkTimeout, ServerSelectionTimeoutError)

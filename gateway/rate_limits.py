@@ -71,7 +71,6 @@ class RateLimiter:
         retry_after = max(1, math.ceil(reset_at - time.time()))
         response = problem(
             429,
-            "Too many requests",
             f"at most {item} from one address; try again in {retry_after} s",
         )
         response.headers["Retry-After"] = str(retry_after)

@@ -14,8 +14,8 @@ from enum import Enum
 from typing import Any
 
 from services import identity
-from services.errors import Conflict, Forbidden, InvalidInput
-from services.lifecycle import Lifecycle
+from services.errors import Conflict, Forbidden, InvalidInput, error_key, field_errors
+from services.lifecycle import Lifecycle, with_article
 
 
 class OrganisationKind(str, Enum):
@@ -220,7 +220,7 @@ def check_role_change(membership: dict[str, Any], new_role: str) -> None:
     """A role changes only while the membership is open."""
     if not is_open_membership(membership["status"]):
         raise Conflict(
-            f"a {membership['status']} membership's role cannot change; the organisation may apply again",
+            f"{with_article(membership['status'])} membership's role cannot change; the organisation may apply again",
             {"current_state": membership["status"]},
         )
 
@@ -280,30 +280,54 @@ def person_fields(fields: dict[str, Any], identity_key: bytes) -> dict[str, Any]
 
 
 def cohort_fields(cohort: list[dict[str, Any]], identity_key: bytes) -> list[dict[str, Any]]:
-    """Each person of a cohort as stored; a refusal names the person's index under ``people``."""
+    """Each person of a cohort as stored; a refusal names the person by pointer (``/people/3/position``)."""
     prepared = []
     for index, fields in enumerate(cohort):
         try:
             prepared.append(person_fields(fields, identity_key))
         except InvalidInput as exc:
-            raise InvalidInput(exc.message, {"people": {str(index): exc.details}}) from None
+            raise InvalidInput(exc.message, field_errors({"people": {index: exc.details}})) from None
     check_unique_student_numbers([fields.get("student_number") for fields in prepared])
+    check_unique_in_cohort("national_id", "a national ID number", [identity_digest(f) for f in prepared])
     return prepared
 
 
 def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
     """A cohort must not carry the same student number twice."""
+    check_unique_in_cohort("student_number", "a student number", numbers)
+
+
+def check_unique_in_cohort(field: str, what: str, values: Iterable[str | None]) -> None:
+    """A cohort must not carry the same value of ``field`` twice; the repeat is named by its pointer."""
     seen: dict[str, int] = {}
-    for index, number in enumerate(numbers):
-        if number is None:
+    for index, value in enumerate(values):
+        if value is None:
             continue
-        if number in seen:
-            # The people are named by their place in the cohort: a student number is personal data.
+        if value in seen:
+            # The people are named by their place in the cohort: the value is personal data.
             raise Conflict(
-                "a student number appears twice in the cohort",
-                {"student_number": f"people {seen[number]} and {index} share one"},
+                f"{what} appears twice in the cohort",
+                {error_key("people", index, field): [f"also given at {error_key('people', seen[value], field)}"]},
             )
-        seen[number] = index
+        seen[value] = index
+
+
+def identity_digest(person: dict[str, Any]) -> str | None:
+    """The keyed digest of a stored person's ID number, if they gave one."""
+    return (person.get("identity") or {}).get("digest")
+
+
+def cohort_taken(people: list[dict[str, Any]], numbers: set[str], digests: set[str]) -> Conflict | None:
+    """The Conflict naming each person of a cohort whose student or ID number the organisation already holds."""
+    errors = {}
+    for index, person in enumerate(people):
+        if person.get("student_number") in numbers:
+            errors[error_key("people", index, "student_number")] = ["already registered in this organisation"]
+        if identity_digest(person) in digests:
+            errors[error_key("people", index, "national_id")] = ["already registered in this organisation"]
+    if not errors:
+        return None
+    return Conflict("people of the cohort are already registered in the organisation", errors)
 
 
 def stored_identity(national_id: str, identity_key: bytes) -> dict[str, Any]:

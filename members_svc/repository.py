@@ -56,6 +56,12 @@ class MembersRepository(Repository):
             [("organisation_id", 1), ("student_number", 1)],
             {"unique": True, "partialFilterExpression": {"student_number": {"$type": "string"}}},
         ),
+        # One person per ID number in an organisation; the number is known only by its keyed digest.
+        (
+            PEOPLE,
+            [("organisation_id", 1), ("identity.digest", 1)],
+            {"unique": True, "partialFilterExpression": {"identity.digest": {"$type": "string"}}},
+        ),
         (PEOPLE, [("certificates.number", 1)], {}),
     ]
 
@@ -223,6 +229,18 @@ class MembersRepository(Repository):
             session=session,
             return_document=ReturnDocument.AFTER,
         )
+
+    def registered_keys(
+        self, organisation_id: str, student_numbers: list[str], digests: list[str]
+    ) -> tuple[set[str], set[str]]:
+        """Which of these student numbers and ID-number digests the organisation's people already hold."""
+        numbers = self.db[PEOPLE].distinct(
+            "student_number", {"organisation_id": organisation_id, "student_number": {"$in": student_numbers}}
+        )
+        held = self.db[PEOPLE].distinct(
+            "identity.digest", {"organisation_id": organisation_id, "identity.digest": {"$in": digests}}
+        )
+        return set(numbers), set(held)
 
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> Page:
         """A page of the organisation's people not archived, without the hashes of their ID numbers."""

@@ -24,6 +24,19 @@ def _organisation_taken(exc: DuplicateKeyError) -> Conflict:
     return Conflict("an organisation with this code exists", {"code": "already registered"})
 
 
+def _person_taken(exc: DuplicateKeyError) -> Conflict:
+    """The Conflict naming the field (ID number or student number) another person of the organisation holds."""
+    if "identity" in str(exc.details or exc):
+        return Conflict(
+            "a person with this national ID number exists in the organisation",
+            {"national_id": ["already registered in this organisation"]},
+        )
+    return Conflict(
+        "a person with this student number exists in the organisation",
+        {"student_number": ["already registered in this organisation"]},
+    )
+
+
 # alliances
 
 
@@ -181,11 +194,8 @@ def register_person(
 
     try:
         repository.transaction(work)
-    except DuplicateKeyError:
-        raise Conflict(
-            "a person with this student number exists in the organisation",
-            {"student_number": "already registered in this organisation"},
-        ) from None
+    except DuplicateKeyError as exc:
+        raise _person_taken(exc) from None
     return person
 
 
@@ -204,11 +214,11 @@ def register_people(
 
     try:
         repository.transaction(work)
-    except DuplicateKeyError:
-        raise Conflict(
-            "a student number of the cohort is already registered in the organisation",
-            {"student_number": "already registered in this organisation"},
-        ) from None
+    except DuplicateKeyError as exc:
+        numbers = [n for n in (person.get("student_number") for person in people) if n]
+        digests = [d for d in (domain.identity_digest(person) for person in people) if d]
+        taken = repository.registered_keys(organisation_id, numbers, digests)
+        raise domain.cohort_taken(people, *taken) or _person_taken(exc) from None
     return people
 
 
@@ -235,11 +245,8 @@ def correct_person(
 
     try:
         return repository.transaction(work)
-    except DuplicateKeyError:
-        raise Conflict(
-            "a person with this student number exists in the organisation",
-            {"student_number": "already registered in this organisation"},
-        ) from None
+    except DuplicateKeyError as exc:
+        raise _person_taken(exc) from None
 
 
 def archive_person(repository: MembersRepository, person_id: str, by: str | None) -> dict[str, Any]:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 Precision = Literal["seconds", "milliseconds"]
+#: Where the alliance's schools are: the calendar that "today" and "in the future" follow for dates.
+ALLIANCE_TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def utcnow() -> datetime:
     """Now, timezone-aware, in UTC."""
     return datetime.now(timezone.utc)
+
+
+def alliance_today() -> date:
+    """Today's date in the alliance's time zone (a birth date or an assessment day is a local date)."""
+    return utcnow().astimezone(ALLIANCE_TIME_ZONE).date()
 
 
 def rfc3339(moment: datetime, precision: Precision = "milliseconds") -> str:

@@ -12,6 +12,7 @@ import unicodedata
 import uuid
 from datetime import date
 
+from services.clock import alliance_today
 from services.errors import InvalidInput
 
 # GB 11643-1999 weights 2^(17-i) mod 11 and the ISO 7064 MOD 11-2 check characters.
@@ -19,10 +20,15 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
 #: 18 characters that could be an ID number, standing on their own inside a longer text.
 NATIONAL_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
+#: The province-level codes of GB/T 2260 an address code starts with (83: Taiwan residents' permits).
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
+EARLIEST_BIRTH_YEAR = 1900
 
 
 def _invalid_national_id(reason: str) -> InvalidInput:
-    return InvalidInput("invalid national ID number", {"national_id": reason})
+    return InvalidInput("invalid national ID number", {"national_id": [reason]})
 
 
 def check_character(body: str) -> str:
@@ -40,8 +46,12 @@ def contains_national_id(text: str) -> bool:
     return any(has_valid_check_character(match) for match in NATIONAL_ID_PATTERN.findall(text))
 
 
-def normalise_national_id(value: str) -> str:
-    """The 18-character resident ID number in canonical form (upper-case X), or InvalidInput."""
+def normalise_national_id(value: str, today: date | None = None) -> str:
+    """The 18-character resident ID number in canonical form (upper-case X), or InvalidInput.
+
+    Besides its shape and check character, the address code must name a province and
+    the birth date must be a real day between 1900 and ``today`` (the alliance's date by default).
+    """
     if not isinstance(value, str):
         raise _invalid_national_id("must be a string")
     candidate = value.strip().upper()
@@ -50,10 +60,16 @@ def normalise_national_id(value: str) -> str:
     body, check = candidate[:17], candidate[17]
     if not (body.isascii() and body.isdigit()) or not (check == "X" or (check.isascii() and check.isdigit())):
         raise _invalid_national_id("must be 17 digits followed by a digit or X")
+    if body[:2] not in PROVINCE_CODES:
+        raise _invalid_national_id("address code (characters 1-6) does not name a province")
     try:
-        date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
+        born = date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
     except ValueError:
         raise _invalid_national_id("birth date (characters 7-14) is not a real date") from None
+    if born > (today or alliance_today()):
+        raise _invalid_national_id("birth date (characters 7-14) is in the future")
+    if born.year < EARLIEST_BIRTH_YEAR:
+        raise _invalid_national_id(f"birth date (characters 7-14) is before {EARLIEST_BIRTH_YEAR}")
     if check != check_character(body):
         raise _invalid_national_id("check digit does not match")
     return candidate

@@ -11,6 +11,11 @@ from services.errors import Conflict, InvalidInput
 S = TypeVar("S", bound=Enum)
 
 
+def with_article(phrase: str) -> str:
+    """``phrase`` after its indefinite article: ``an active``, ``a suspended``, ``an event``."""
+    return f"{'an' if phrase[:1].lower() in 'aeiou' else 'a'} {phrase}"
+
+
 class Lifecycle(Generic[S]):
     """``actions[action] = (states it may start from, state it leads to)``."""
 
@@ -44,7 +49,11 @@ class Lifecycle(Generic[S]):
         sources, target = self.actions[action]
         if current not in sources:
             raise Conflict(
-                f"cannot {action} a{'n' if self.noun[0] in 'aeiou' else ''} {self.noun} that is {current.value}",
+                self.refusal(current, action),
                 {"current_state": current.value, "allowed_actions": self.allowed(current)},
             )
         return target
+
+    def refusal(self, current: S, action: str) -> str:
+        """Why ``action`` is refused in ``current``; the bare verb reads right for every action."""
+        return f"cannot {action} {with_article(self.noun)} that is {current.value}"

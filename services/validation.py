@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import Enum
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, validate
 
-from services.errors import InvalidInput
+from services.errors import InvalidInput, error_key, field_errors
 from services.identity import holds_national_id
 
 # Deeper JSON than any request of this API needs; anything beyond is refused before a
@@ -15,6 +16,8 @@ from services.identity import holds_national_id
 MAX_DEPTH = 32
 # JSON numbers that every client (and BSON's 64-bit integers) read exactly.
 MAX_SAFE_INTEGER = 2**53 - 1
+# Unicode categories that print nothing: format (zero-width space, joiners) and control characters.
+INVISIBLE = frozenset({"Cf", "Cc"})
 
 
 class StrictSchema(Schema):
@@ -36,9 +39,19 @@ def no_national_id(value: str) -> None:
         raise ValidationError("must not contain an ID number")
 
 
+def not_blank(value: str) -> None:
+    """Refuse text of spaces and invisible characters alone (a name, a title): it shows as nothing."""
+    if isinstance(value, str) and all(char.isspace() or unicodedata.category(char) in INVISIBLE for char in value):
+        raise ValidationError("must contain a visible character")
+
+
 def free_text(max_length: int, min_length: int = 0) -> list:
-    """The validators of a free-text field that may identify someone: a length, and no ID number in it."""
-    return [validate.Length(min=min_length, max=max_length), no_national_id]
+    """The validators of a free-text field that may identify someone: a length, and no ID number in it.
+
+    A field that needs text (``min_length`` of 1 or more) also needs a visible character.
+    """
+    validators = [validate.Length(min=min_length, max=max_length), no_national_id]
+    return [*validators, not_blank] if min_length > 0 else validators
 
 
 def load(schema: type[Schema] | Schema, payload: Any, **kwargs: Any) -> Any:
@@ -50,7 +63,7 @@ def load(schema: type[Schema] | Schema, payload: Any, **kwargs: Any) -> Any:
     try:
         return instance.load(payload, **kwargs)
     except ValidationError as exc:
-        raise InvalidInput("the request has invalid fields", exc.normalized_messages()) from None
+        raise InvalidInput("the request has invalid fields", field_errors(exc.normalized_messages())) from None
 
 
 def check_values(payload: Any) -> None:
@@ -58,34 +71,30 @@ def check_values(payload: Any) -> None:
 
     Walked without recursion, so a hostile document cannot exhaust the stack here either.
     """
-    pending: list[tuple[str, Any, int]] = [("", payload, 0)]
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), payload)]
     while pending:
-        where, value, depth = pending.pop()
-        if depth > MAX_DEPTH:
-            raise InvalidInput(
-                "the request is nested too deeply", {where or "_schema": [f"at most {MAX_DEPTH} levels"]}
-            )
+        path, value = pending.pop()
+        if len(path) > MAX_DEPTH:
+            raise InvalidInput("the request is nested too deeply", {error_key(*path): [f"at most {MAX_DEPTH} levels"]})
         if isinstance(value, str):
-            _check_text(where, value)
+            _check_text(path, value)
         elif isinstance(value, bool):
             continue
         elif isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
-            raise InvalidInput("a number is out of range", {where or "_schema": ["integer out of range"]})
+            raise InvalidInput("a number is out of range", {error_key(*path): ["integer out of range"]})
         elif isinstance(value, dict):
             for key, item in value.items():
-                _check_text(where, str(key))
-                pending.append((f"{where}.{key}" if where else str(key), item, depth + 1))
+                _check_text(path, str(key))
+                pending.append(((*path, key), item))
         elif isinstance(value, list | tuple):
-            pending.extend(
-                (f"{where}.{index}" if where else str(index), item, depth + 1) for index, item in enumerate(value)
-            )
+            pending.extend(((*path, index), item) for index, item in enumerate(value))
 
 
-def _check_text(where: str, text: str) -> None:
+def _check_text(path: tuple[str | int, ...], text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         # The field is named; the text is not repeated, it may be anything.
         raise InvalidInput(
-            "the request holds text that is not valid Unicode", {where or "_schema": ["not valid Unicode"]}
+            "the request holds text that is not valid Unicode", {error_key(*path): ["not valid Unicode"]}
         ) from None

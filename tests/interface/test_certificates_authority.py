@@ -87,8 +87,8 @@ def test_a_school_issues_to_its_own_people_and_not_to_another_schools(api):
     refused = api.post("/api/v1/certificates", json=participation(theirs, a), **as_org(a))
     assert refused.status_code == 403, refused.text
     problem = refused.json()
-    assert problem["errors"]["missing_rules"] == ["own_people", "event_participants", "alliance_admin"]
-    assert "event_participants" in problem["detail"] and problem["errors"]["holder_id"] == theirs
+    assert problem["missing_rules"] == ["own_people", "event_participants", "alliance_admin"]
+    assert "event_participants" in problem["detail"] and theirs in problem["errors"]["holder_id"][0]
 
     batch = {
         "issuer_id": a,
@@ -96,8 +96,8 @@ def test_a_school_issues_to_its_own_people_and_not_to_another_schools(api):
     }
     refused_batch = api.post("/api/v1/certificates/batch", json=batch, **as_org(a))
     assert refused_batch.status_code == 403, refused_batch.text
-    assert list(refused_batch.json()["errors"]["items"]) == ["1"]
-    assert refused_batch.json()["errors"]["items"]["1"]["missing_rules"] == [
+    assert list(refused_batch.json()["errors"]) == ["/items/1/holder_id"]
+    assert refused_batch.json()["missing_rules"] == [
         "own_people",
         "event_participants",
         "alliance_admin",
@@ -163,11 +163,11 @@ def test_a_school_cannot_take_the_lead_schools_name(api):
     for look_alike in (LEAD, " 重庆市 渝中职业教育中心\u3000", "重庆市渝中\u200b职业教育中心"):
         renamed = api.request("PATCH", f"/api/v1/organisations/{a}", json={"name": look_alike})
         assert renamed.status_code == 409, renamed.text
-        assert renamed.json()["errors"]["name"] == "already registered"
+        assert renamed.json()["errors"]["name"] == ["already registered"]
     full_width = api.post("/api/v1/organisations", json={"name": "ＣＱ Ｖｏｃａｔｉｏｎａｌ", "kind": "enterprise"})
     assert full_width.status_code == 201
     again = api.post("/api/v1/organisations", json={"name": "cq  vocational", "kind": "enterprise"})
-    assert again.status_code == 409 and again.json()["errors"]["name"] == "already registered"
+    assert again.status_code == 409 and again.json()["errors"]["name"] == ["already registered"]
     assert api.get(f"/api/v1/organisations/{a}").json()["name"] == OTHER
     assert api.get(f"/api/v1/organisations/{lead}").json()["name"] == LEAD
     assert api.request("PATCH", f"/api/v1/organisations/{a}", json={"name": "四川省邻水县职业中学"}).status_code == 200
@@ -246,4 +246,4 @@ def test_an_org_admin_reads_only_its_own_statistics_and_the_admin_all(api):
     everyone = ok(api.get(path, params={"year": year}))
     assert (everyone["organisation_id"], everyone["assessed"], everyone["certified"]) == (None, 2, 1)
     unknown = api.get(path, params={"organisation_id": "000000000000000000000000", "year": year})
-    assert unknown.status_code == 404 and unknown.json()["errors"]["organisation_id"] == "unknown organisation"
+    assert unknown.status_code == 404 and unknown.json()["errors"]["organisation_id"] == ["unknown organisation"]

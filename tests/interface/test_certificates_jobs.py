@@ -113,6 +113,7 @@ def test_a_batch_issues_the_rest_when_one_holder_is_unknown_and_a_resend_issues_
     assert job["errors"] == [
         {
             "index": 1,
+            "pointer": "/items/1/holder_id",
             "holder_id": "000000000000000000000000",
             "error": "000000000000000000000000 is not a registered person",
         }
@@ -128,7 +129,7 @@ def test_a_batch_issues_the_rest_when_one_holder_is_unknown_and_a_resend_issues_
         json={**batch, "items": [{**item, "issuer_id": "elsewhere", "holder_id": people[0]}]},
     )
     assert other_issuer.status_code == 400
-    assert "items.0.issuer_id" in other_issuer.json()["errors"]
+    assert "/items/0/issuer_id" in other_issuer.json()["errors"]
     forbidden = api.post(
         "/api/v1/assessments",
         role="org_admin",

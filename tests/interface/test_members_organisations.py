@@ -79,7 +79,7 @@ def test_organisation_changes_follow_roles_and_are_published(api, config):
         assert api.request("PATCH", path, json={"code": "5001003"}, **own).status_code == 403
         taken = api.request("PATCH", path, json={"code": "5001002"})
         assert taken.status_code == 409
-        assert taken.json()["errors"] == {"code": "already registered"}
+        assert taken.json()["errors"] == {"code": ["already registered"]}
         assert api.request("PATCH", path, json={"kind": "enterprise"}).status_code == 400
         assert (
             api.request("PATCH", "/api/v1/organisations/000000000000000000000000", json={"name": "x"}).status_code

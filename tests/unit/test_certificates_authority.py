@@ -32,7 +32,7 @@ def test_another_schools_student_is_refused_naming_the_missing_rules(kind):
     with pytest.raises(Forbidden) as caught:
         check_may_issue_to(kind, "p1", facts())
     assert caught.value.details["missing_rules"] == ["own_people", "event_participants", "alliance_admin"]
-    assert "event_participants" in caught.value.message and caught.value.details["holder_id"] == "p1"
+    assert "event_participants" in caught.value.message and "p1" in caught.value.details["holder_id"][0]
 
 
 @pytest.mark.parametrize("kind", ["participation", "competition_award", "training_completion"])

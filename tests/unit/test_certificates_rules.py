@@ -65,7 +65,7 @@ def test_a_refused_transition_says_what_the_certificate_is_and_what_was_asked():
     with pytest.raises(Conflict) as raised:
         lifecycle.plan_transition(certificate("revoked"), "reinstate", None, NOW)
 
-    assert raised.value.message == "a revoked certificate cannot be reinstated"
+    assert raised.value.message == "cannot reinstate a certificate that is revoked"
 
 
 def test_statuses_are_stored_and_published_as_plain_strings():

@@ -42,7 +42,7 @@ def test_results_must_name_a_confirmed_registration_of_the_event(registration_id
     rows = [{"registration_id": "r1"}, {"registration_id": registration_id}]
     with pytest.raises(InvalidInput) as caught:
         validate_results(closed_event(), rows, REGISTRATIONS)
-    assert set(caught.value.details) == {"results[1].registration_id"}
+    assert set(caught.value.details) == {"/results/1/registration_id"}
 
 
 def test_results_must_not_repeat_a_registration():
@@ -53,21 +53,21 @@ def test_results_must_not_repeat_a_registration():
     ]
     with pytest.raises(InvalidInput) as caught:
         validate_results(closed_event(), rows, REGISTRATIONS)
-    assert "results[0]" in caught.value.details["results[2].registration_id"]
+    assert caught.value.details["/results/2/registration_id"] == ["already given at /results/0/registration_id"]
 
 
 def test_result_rows_need_a_registration_id():
     with pytest.raises(InvalidInput) as caught:
         validate_results(closed_event(), [{"award": "none"}], REGISTRATIONS)
-    assert "results[0].registration_id" in caught.value.details
+    assert "/results/0/registration_id" in caught.value.details
 
 
 @pytest.mark.parametrize(
     ("row", "field"),
     [
-        ({"registration_id": "r1", "award": "gold"}, "results[0].award"),
-        ({"registration_id": "r1", "rank": 0}, "results[0].rank"),
-        ({"registration_id": "r1", "score": "ninety"}, "results[0].score"),
+        ({"registration_id": "r1", "award": "gold"}, "/results/0/award"),
+        ({"registration_id": "r1", "rank": 0}, "/results/0/rank"),
+        ({"registration_id": "r1", "score": "ninety"}, "/results/0/score"),
     ],
 )
 def test_result_values_are_checked(row, field):

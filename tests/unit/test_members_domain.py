@@ -1,6 +1,6 @@
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -169,12 +169,25 @@ def test_national_id_is_trimmed_and_takes_upper_case_x():
         ("110105190102290014", "date"),  # 1901 was no leap year
         ("110105200013010013", "date"),  # month 13
         ("１１０１０１１９９００３０７７７７４", "digit or X"),  # full-width digits
+        ("000000199003077777", "address code"),  # area code 000000, check digit right
+        ("910105194912310029", "address code"),  # no province starts with 9
+        ("110101203001010014", "in the future"),  # born in 2030
+        ("11010118991231001X", "before 1900"),
     ],
 )
 def test_invalid_national_ids_are_refused_with_a_reason(national_id, reason):
     with pytest.raises(InvalidInput) as caught:
         normalise_national_id(national_id)
-    assert reason in caught.value.details["national_id"]
+    [message] = caught.value.details["national_id"]
+    assert reason in message
+
+
+def test_a_birth_date_is_in_the_future_by_the_given_day():
+    born_on_new_year_2027 = "110101202701010010"
+    assert normalise_national_id(born_on_new_year_2027, today=date(2027, 1, 1)) == born_on_new_year_2027
+    with pytest.raises(InvalidInput) as caught:
+        normalise_national_id(born_on_new_year_2027, today=date(2026, 12, 31))
+    assert caught.value.details == {"national_id": ["birth date (characters 7-14) is in the future"]}
 
 
 def test_refusal_never_echoes_the_national_id():
@@ -449,7 +462,7 @@ def test_a_cohort_may_not_repeat_a_student_number():
     check_unique_student_numbers(["1", None, "2", None])
     with pytest.raises(Conflict) as refused:
         check_unique_student_numbers(["S2022017", "2", "S2022017"])
-    assert refused.value.details == {"student_number": "people 0 and 2 share one"}
+    assert refused.value.details == {"/people/2/student_number": ["also given at /people/0/student_number"]}
     assert "S2022017" not in refused.value.message
 
 
@@ -479,7 +492,7 @@ def test_a_person_without_a_national_id_has_no_identity_but_a_random_subject_id(
 def test_a_refused_person_of_a_cohort_is_named_by_index():
     with pytest.raises(InvalidInput) as caught:
         cohort_fields([person(), person(kind="teacher", position="full_time_researcher")], KEY)
-    assert "position" in caught.value.details["people"]["1"]
+    assert "/people/1/position" in caught.value.details
 
 
 def test_a_cohort_repeating_a_student_number_is_refused():
