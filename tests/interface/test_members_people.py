@@ -68,12 +68,17 @@ def test_student_numbers_are_unique_within_an_organisation(api):
 
 
 def test_the_national_id_is_stored_as_a_keyed_hash_that_recognises_a_repeat(api, config):
-    organisation = school(api, "巫山县职业教育中心")
-    own = {"role": "org_admin", "org": organisation["id"]}
+    organisations = [school(api, "巫山县职业教育中心"), school(api, "奉节县职业教育中心")]
     ids = []
-    for name, typed in (("张三丰", NATIONAL_ID), ("张三", NATIONAL_ID.lower())):
+    # The same person may belong to two organisations (a student placed with an enterprise).
+    for organisation, name, typed in zip(
+        organisations, ("张三丰", "张三"), (NATIONAL_ID, NATIONAL_ID.lower()), strict=True
+    ):
         registered = api.post(
-            people_path(organisation["id"]), json={"name": name, "kind": "student", "national_id": typed}, **own
+            people_path(organisation["id"]),
+            json={"name": name, "kind": "student", "national_id": typed},
+            role="org_admin",
+            org=organisation["id"],
         )
         assert registered.status_code == 201, registered.text
         ids.append(registered.json()["id"])
