@@ -2,12 +2,13 @@
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_dump, validate, validates_schema
 
 from certificates_svc.access import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareLinkState
 from certificates_svc.assessments import JobKind, JobStatus
 from certificates_svc.lifecycle import ACTIONS, CertificateStatus
 from certificates_svc.numbers import CERTIFICATE_KINDS, level_name
+from services.fields import ResponseSchema, Timestamp
 from services.pagination import PageQuery
 from services.validation import StrictSchema, free_text
 
@@ -33,7 +34,7 @@ class CertificateCreate(StrictSchema):
         validate=validate.Range(1, 5),
         metadata={"description": "5 = 五级/初级工 … 1 = 一级/高级技师"},
     )
-    valid_until = fields.AwareDateTime(load_default=None)
+    valid_until = Timestamp(require_offset=True, load_default=None)
     evidence = fields.List(fields.Nested(Evidence), load_default=list, validate=validate.Length(max=20))
 
     @validates_schema
@@ -48,12 +49,12 @@ class CertificateCreate(StrictSchema):
                 raise ValidationError(errors)
 
 
-class LevelName(Schema):
+class LevelName(ResponseSchema):
     zh = fields.String(metadata={"description": "e.g. 四级/中级工"})
     en = fields.String(metadata={"description": "e.g. Level 4 / intermediate worker"})
 
 
-class Certificate(Schema):
+class Certificate(ResponseSchema):
     number = fields.String()
     kind = fields.String()
     title = fields.String()
@@ -70,11 +71,11 @@ class Certificate(Schema):
         LevelName, allow_none=True, metadata={"description": "the skill level's names; null without a level"}
     )
     evidence = fields.List(fields.Dict())
-    issued_at = fields.DateTime()
-    valid_until = fields.DateTime(allow_none=True)
+    issued_at = Timestamp()
+    valid_until = Timestamp(allow_none=True)
     status = fields.String()
     status_reason = fields.String(allow_none=True)
-    status_changed_at = fields.DateTime(allow_none=True)
+    status_changed_at = Timestamp(allow_none=True)
     credential_id = fields.String(attribute="credential.id")
 
     @pre_dump
@@ -138,7 +139,7 @@ class BatchCreate(StrictSchema):
     )
 
 
-class JobError(Schema):
+class JobError(ResponseSchema):
     index = fields.Integer()
     pointer = fields.String(
         metadata={"description": "the item's JSON Pointer in the submitted request (`/results/3/person_id`)"}
@@ -147,7 +148,7 @@ class JobError(Schema):
     error = fields.String()
 
 
-class Job(Schema):
+class Job(ResponseSchema):
     id = fields.String(attribute="_id")
     kind = fields.String(metadata={"enum": [kind.value for kind in JobKind]})
     issuer_id = fields.String()
@@ -158,8 +159,8 @@ class Job(Schema):
     issued = fields.Integer()
     already_issued = fields.Integer(metadata={"description": "issued by an earlier identical submission"})
     errors = fields.List(fields.Nested(JobError))
-    created_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
 
 
 class VerifyQuery(StrictSchema):
@@ -168,13 +169,13 @@ class VerifyQuery(StrictSchema):
     )
 
 
-class Issuer(Schema):
+class Issuer(ResponseSchema):
     id = fields.String()
     name = fields.String(metadata={"description": "the issuer's name when it issued the certificate"})
     did = fields.String(allow_none=True, metadata={"description": "the issuer's own DID, the credential's issuer"})
 
 
-class Verification(Schema):
+class Verification(ResponseSchema):
     valid = fields.Boolean()
     status = fields.String(metadata={"enum": [status.value for status in CertificateStatus]})
     number = fields.String()
@@ -186,8 +187,8 @@ class Verification(Schema):
     level = fields.Integer(allow_none=True)
     level_name = fields.String(allow_none=True)
     issuer = fields.Nested(Issuer)
-    issued_at = fields.DateTime()
-    valid_until = fields.DateTime(allow_none=True)
+    issued_at = Timestamp()
+    valid_until = Timestamp(allow_none=True)
     credential_url = fields.String()
 
 
@@ -201,7 +202,7 @@ class AttainmentQuery(StrictSchema):
     year = fields.Integer(required=True, validate=validate.Range(2000, 2099))
 
 
-class AttainmentGroup(Schema):
+class AttainmentGroup(ResponseSchema):
     occupation = fields.String()
     level = fields.Integer()
     assessed = fields.Integer()
@@ -209,7 +210,7 @@ class AttainmentGroup(Schema):
     attainment_rate = fields.Float(allow_none=True)
 
 
-class Attainment(Schema):
+class Attainment(ResponseSchema):
     organisation_id = fields.String(allow_none=True, metadata={"description": "null for alliance-wide figures"})
     year = fields.Integer()
     assessed = fields.Integer()
@@ -226,14 +227,14 @@ class ShareLinkCreate(StrictSchema):
     )
 
 
-class ShareLink(Schema):
+class ShareLink(ResponseSchema):
     id = fields.String(attribute="_id")
     number = fields.String()
     state = fields.String(metadata={"enum": [state.value for state in ShareLinkState]})
     created_by = fields.String(allow_none=True)
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    expires_at = Timestamp()
+    revoked_at = Timestamp(allow_none=True)
 
 
 class ShareLinkCreated(ShareLink):
@@ -241,23 +242,23 @@ class ShareLinkCreated(ShareLink):
     url = fields.String(metadata={"description": "the page an employer opens"})
 
 
-class SharedVerification(Schema):
+class SharedVerification(ResponseSchema):
     valid = fields.Boolean()
     status = fields.String(metadata={"enum": [status.value for status in CertificateStatus]})
-    checked_at = fields.DateTime()
+    checked_at = Timestamp()
 
 
-class SharedCertificate(Schema):
+class SharedCertificate(ResponseSchema):
     """What a share link shows: the certificate with the holder's full name, its credential and current status."""
 
     holder_name = fields.String()
     certificate = fields.Nested(Certificate)
     verification = fields.Nested(SharedVerification)
     credential = fields.Dict(metadata={"description": "the signed OpenBadgeCredential"})
-    expires_at = fields.DateTime(metadata={"description": "when the share link stops working"})
+    expires_at = Timestamp(metadata={"description": "when the share link stops working"})
 
 
-class DisclosedCertificate(Schema):
+class DisclosedCertificate(ResponseSchema):
     """A certificate with its holder's full name, for those entitled to see it."""
 
     holder_name = fields.String()

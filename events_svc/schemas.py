@@ -1,9 +1,10 @@
 """What events_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from events_svc.domain import EventKind, EventStatus, RegistrationStatus
 from events_svc.results import Award
+from services.fields import ResponseSchema, Timestamp
 from services.pagination import MAX_LIMIT, PageQuery
 from services.validation import StrictSchema, free_text, one_of
 
@@ -12,12 +13,12 @@ class EventFilter(StrictSchema):
     alliance_id = fields.String(load_default=None)
     kind = fields.String(load_default=None, validate=one_of(EventKind))
     status = fields.String(load_default=None, validate=one_of(EventStatus))
-    period_from = fields.DateTime(
+    period_from = Timestamp(
         data_key="from",
         load_default=None,
         metadata={"description": "only events still running at or after this time (RFC 3339)"},
     )
-    period_to = fields.DateTime(
+    period_to = Timestamp(
         data_key="to", load_default=None, metadata={"description": "only events starting before this time (RFC 3339)"}
     )
 
@@ -49,8 +50,8 @@ class EventCreate(StrictSchema):
     kind = fields.String(required=True, validate=one_of(EventKind))
     title = fields.String(required=True, validate=free_text(200, min_length=1))
     description = fields.String(load_default=None, allow_none=True, validate=free_text(5000))
-    starts_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
-    ends_at = fields.DateTime(required=True, metadata={"description": "RFC 3339 with offset"})
+    starts_at = Timestamp(required=True, metadata={"description": "RFC 3339 with offset"})
+    ends_at = Timestamp(required=True, metadata={"description": "RFC 3339 with offset"})
     location = fields.String(load_default=None, allow_none=True, validate=free_text(300))
     capacity = fields.Integer(
         strict=True,
@@ -59,7 +60,7 @@ class EventCreate(StrictSchema):
         validate=validate.Range(1, MAX_CAPACITY),
         metadata={"description": "registrations (a team is one); none: no limit"},
     )
-    registration_closes_at = fields.DateTime(
+    registration_closes_at = Timestamp(
         load_default=None, allow_none=True, metadata={"description": "RFC 3339; defaults to the start of the event"}
     )
     team_size_min = fields.Integer(strict=True, load_default=1, validate=validate.Range(1, MAX_TEAM_SIZE))
@@ -73,25 +74,25 @@ class EventCreate(StrictSchema):
     skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
-class Event(Schema):
+class Event(ResponseSchema):
     id = fields.String(attribute="_id")
     alliance_id = fields.String()
     organiser_id = fields.String()
     kind = fields.String()
     title = fields.String()
     description = fields.String(allow_none=True)
-    starts_at = fields.DateTime()
-    ends_at = fields.DateTime()
+    starts_at = Timestamp()
+    ends_at = Timestamp()
     location = fields.String(allow_none=True)
     capacity = fields.Integer(allow_none=True)
-    registration_closes_at = fields.DateTime(allow_none=True)
+    registration_closes_at = Timestamp(allow_none=True)
     team_size_min = fields.Integer()
     team_size_max = fields.Integer(allow_none=True)
     skill = fields.String(allow_none=True)
     status = fields.String()
     results_revision = fields.Integer(dump_default=0)
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class RegistrationCreate(StrictSchema):
@@ -109,7 +110,7 @@ class RegistrationQuery(PageQuery):
     status = fields.String(load_default=None, validate=one_of(RegistrationStatus))
 
 
-class Registration(Schema):
+class Registration(ResponseSchema):
     id = fields.String(attribute="_id")
     event_id = fields.String()
     organisation_id = fields.String()
@@ -119,8 +120,8 @@ class Registration(Schema):
     waitlist_position = fields.Integer(
         allow_none=True, metadata={"description": "1 is next in line; only while waitlisted"}
     )
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
 
 class ResultRowCreate(StrictSchema):
@@ -134,7 +135,7 @@ class ResultsCreate(StrictSchema):
     results = fields.List(fields.Nested(ResultRowCreate), required=True, validate=validate.Length(min=1, max=5000))
 
 
-class ResultRow(Schema):
+class ResultRow(ResponseSchema):
     registration_id = fields.String()
     organisation_id = fields.String()
     person_ids = fields.List(fields.String())
@@ -144,8 +145,8 @@ class ResultRow(Schema):
     award = fields.String()
 
 
-class Results(Schema):
+class Results(ResponseSchema):
     event_id = fields.String(attribute="_id")
     revision = fields.Integer(attribute="results_revision", dump_default=0)
-    published_at = fields.DateTime(attribute="results_published_at", allow_none=True)
+    published_at = Timestamp(attribute="results_published_at", allow_none=True)
     results = fields.List(fields.Nested(ResultRow), dump_default=list)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from nameko.exceptions import RemoteError, UnknownService
@@ -21,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Request, Response
 
+from services.clock import rfc3339
 from services.context import REQUEST_ID_HEADER, clean_request_id, current_request_id
 from services.errors import DomainError, field_errors, reason_phrase
 
@@ -33,11 +35,18 @@ MAX_BODY_BYTES = 1024 * 1024
 def json_response(
     payload: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = "application/json"
 ) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, default=str)
+    body = json.dumps(payload, ensure_ascii=False, default=_json_value)
     response = Response(body, status=status, content_type=f"{content_type}; charset=utf-8")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _json_value(value: Any) -> Any:
+    """What JSON cannot hold: an instant in the one timestamp format, anything else as text."""
+    if isinstance(value, datetime):
+        return rfc3339(value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc))
+    return str(value)
 
 
 def problem(status: int, detail: str, **extra: Any) -> Response:

@@ -2,6 +2,8 @@
 
 from marshmallow import INCLUDE, Schema, fields
 
+from services.fields import ResponseSchema
+
 
 class Problem(Schema):
     """RFC 9457 problem details; extension members may be added.
@@ -32,10 +34,10 @@ class Problem(Schema):
     )
 
 
-class Health(Schema):
+class Health(ResponseSchema):
     status = fields.String()
 
 
-class Readiness(Schema):
+class Readiness(ResponseSchema):
     status = fields.String()
     services = fields.Dict()

@@ -1,6 +1,6 @@
 """What members_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from members_svc.domain import (
     MembershipRole,
@@ -10,6 +10,7 @@ from members_svc.domain import (
     ResearcherPosition,
     allowed_membership_actions,
 )
+from services.fields import ResponseSchema, Timestamp
 from services.pagination import PageQuery
 from services.validation import StrictSchema, free_text, no_national_id, one_of
 
@@ -24,7 +25,7 @@ class AllianceQuery(PageQuery):
     """A page of alliances; alliances have no filters."""
 
 
-class Alliance(Schema):
+class Alliance(ResponseSchema):
     id = fields.String(attribute="_id")
     name = fields.String()
     region = fields.String(allow_none=True)
@@ -33,7 +34,7 @@ class Alliance(Schema):
         allow_none=True,
         metadata={"description": "organisation of the active (or suspended) lead membership"},
     )
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class EvaluatorProfile(StrictSchema):
@@ -84,7 +85,7 @@ class OrganisationQuery(PageQuery):
     region = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
 
 
-class Organisation(Schema):
+class Organisation(ResponseSchema):
     id = fields.String(attribute="_id")
     name = fields.String()
     kind = fields.String()
@@ -93,7 +94,7 @@ class Organisation(Schema):
     code = fields.String(allow_none=True)
     accredited_evaluator = fields.Boolean()
     evaluator = fields.Dict(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = Timestamp()
 
 
 class PersonCreate(StrictSchema):
@@ -135,33 +136,33 @@ class PeopleBatchCreate(StrictSchema):
     people = fields.List(fields.Nested(PersonCreate), required=True, validate=validate.Length(min=1, max=5000))
 
 
-class PeopleRegistered(Schema):
+class PeopleRegistered(ResponseSchema):
     """The people of a cohort, as registered."""
 
     items = fields.List(fields.Nested(lambda: Person()), required=True)
 
 
-class PortfolioEntry(Schema):
+class PortfolioEntry(ResponseSchema):
     number = fields.String()
     kind = fields.String()
     title = fields.String()
     issuer_id = fields.String()
     occupation = fields.String(allow_none=True)
     level = fields.Integer(allow_none=True)
-    issued_at = fields.String()
-    valid_until = fields.String(allow_none=True)
+    issued_at = Timestamp()
+    valid_until = Timestamp(allow_none=True)
     status = fields.String()
     status_reason = fields.String(allow_none=True)
 
 
-class PersonHistoryEntry(Schema):
+class PersonHistoryEntry(ResponseSchema):
     changed_fields = fields.List(fields.String(), metadata={"description": "names only, never values"})
-    at = fields.DateTime()
+    at = Timestamp()
     by = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
 
 
-class Person(Schema):
+class Person(ResponseSchema):
     id = fields.String(attribute="_id")
     organisation_id = fields.String()
     name = fields.String()
@@ -174,8 +175,8 @@ class Person(Schema):
     history = fields.List(
         fields.Nested(PersonHistoryEntry), dump_default=list, metadata={"description": "corrections, oldest first"}
     )
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime(allow_none=True)
+    created_at = Timestamp()
+    updated_at = Timestamp(allow_none=True)
 
 
 class MembershipCreate(StrictSchema):
@@ -198,17 +199,17 @@ class MembershipQuery(PageQuery):
     organisation_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
 
 
-class HistoryEntry(Schema):
+class HistoryEntry(ResponseSchema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
-    at = fields.DateTime()
+    at = Timestamp()
     by = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     from_role = fields.String(allow_none=True, metadata={"description": "on a change of role"})
     to_role = fields.String(allow_none=True, metadata={"description": "on a change of role"})
 
 
-class Membership(Schema):
+class Membership(ResponseSchema):
     id = fields.String(attribute="_id")
     alliance_id = fields.String()
     organisation_id = fields.String()
@@ -219,8 +220,8 @@ class Membership(Schema):
         metadata={"description": "actions its status accepts", "type": "array", "items": {"type": "string"}},
     )
     history = fields.List(fields.Nested(HistoryEntry), metadata={"description": "oldest first"})
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = Timestamp()
+    updated_at = Timestamp()
 
     def _allowed_actions(self, membership: dict) -> list[str]:
         return allowed_membership_actions(membership["status"])
