@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from marshmallow import ValidationError, fields
 
 from certificates_svc.assessments import JOB_LIFECYCLE
 from certificates_svc.lifecycle import CERTIFICATE_LIFECYCLE
@@ -23,6 +25,7 @@ from services.errors import (
     error_key,
     field_errors,
 )
+from services.fields import ResponseSchema, Timestamp
 from services.lifecycle import with_article
 from services.validation import load
 
@@ -119,3 +122,36 @@ def test_articles_follow_the_sound_of_the_word():
         "a suspended",
         "a membership",
     ]
+
+
+class Sample(ResponseSchema):
+    at = Timestamp()
+    note = fields.String(allow_none=True)
+    size = fields.Integer()
+
+
+@pytest.mark.parametrize(
+    ("stored", "written"),
+    [
+        (datetime(2026, 5, 1, 8, 0, 0, 123456, tzinfo=UTC), "2026-05-01T08:00:00.123Z"),
+        (datetime(2026, 5, 1, 16, 0, tzinfo=timezone(timedelta(hours=8))), "2026-05-01T08:00:00.000Z"),
+        (datetime(2026, 5, 1, 8, 0), "2026-05-01T08:00:00.000Z"),  # the database's naive UTC
+        ("2026-05-01T16:00:00+08:00", "2026-05-01T08:00:00.000Z"),  # a string stored from an event
+    ],
+)
+def test_every_instant_is_written_in_utc_with_z_and_milliseconds(stored, written):
+    assert Sample().dump({"at": stored, "size": 1})["at"] == written
+
+
+def test_a_nullable_field_is_written_as_null_and_others_stay_absent():
+    assert Sample().dump({"size": 1}) == {"note": None, "size": 1}
+    assert Sample().dump({"note": "x"}) == {"note": "x"}
+
+
+def test_a_timestamp_may_require_an_offset():
+    strict = Timestamp(require_offset=True)
+    with pytest.raises(ValidationError) as raised:
+        strict.deserialize("2026-05-01T08:00:00")
+    assert raised.value.messages == ["must include a time zone offset, e.g. +08:00 or Z"]
+    assert strict.deserialize("2026-05-01T16:00:00+08:00").utcoffset() == timedelta(hours=8)
+    assert Timestamp().deserialize("2026-05-01T08:00:00").tzinfo is None  # the domain decides
