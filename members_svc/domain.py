@@ -155,7 +155,7 @@ def check_organisation_update(requested: dict[str, Any], by_alliance_admin: bool
     if refused:
         raise Forbidden(
             "only the alliance admin may change these fields",
-            {"fields": refused},
+            {field: ["only the alliance admin may change this field"] for field in refused},
         )
 
 

@@ -153,9 +153,9 @@ def test_a_school_cannot_take_the_lead_schools_name(api):
     lead, a = school(api, LEAD), school(api, OTHER)
 
     by_org_admin = api.request("PATCH", f"/api/v1/organisations/{a}", json={"name": LEAD}, **as_org(a))
-    assert by_org_admin.status_code == 403 and by_org_admin.json()["errors"]["fields"] == ["name"]
+    assert by_org_admin.status_code == 403 and by_org_admin.json()["errors"].keys() == {"name"}
     recode = api.request("PATCH", f"/api/v1/organisations/{a}", json={"code": "5001ABCD"}, **as_org(a))
-    assert recode.status_code == 403 and recode.json()["errors"]["fields"] == ["code"]
+    assert recode.status_code == 403 and recode.json()["errors"].keys() == {"code"}
     assert (
         api.request("PATCH", f"/api/v1/organisations/{a}", json={"district": "邻水县"}, **as_org(a)).status_code == 200
     )

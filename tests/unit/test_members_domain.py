@@ -410,14 +410,14 @@ def test_org_admin_may_change_region_and_district():
 def test_only_the_alliance_admin_renames_or_recodes_an_organisation():
     with pytest.raises(Forbidden) as caught:
         check_organisation_update({"name": "x", "region": "重庆", "code": "5001"}, False)
-    assert caught.value.details == {"fields": ["code", "name"]}
+    assert list(caught.value.details) == ["code", "name"]
     check_organisation_update({"name": "x", "code": "5001"}, True)
 
 
 def test_org_admin_may_not_set_evaluator_fields():
     with pytest.raises(Forbidden) as caught:
         check_organisation_update({"region": "x", "evaluator": None, "accredited_evaluator": False}, False)
-    assert caught.value.details == {"fields": ["accredited_evaluator", "evaluator"]}
+    assert list(caught.value.details) == ["accredited_evaluator", "evaluator"]
 
 
 @pytest.mark.parametrize(
