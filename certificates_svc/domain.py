@@ -15,7 +15,7 @@ from certificates_svc.numbers import (
     format_skill_level_number,
     skill_level_counter_key,
 )
-from certificates_svc.status_list import MIN_LIST_SIZE, STATUS_PURPOSES, status_entry
+from certificates_svc.status_list import MESSAGE, MIN_LIST_SIZE, STATUS_PURPOSES, status_entry
 from services.clock import rfc3339
 from services.errors import Forbidden, Unprocessable
 from services.identity import mask_name
@@ -54,7 +54,7 @@ def status_location(status_index: int) -> tuple[str, int]:
 
 
 def status_list_id(list_number: str, purpose: str) -> str:
-    """The public id of a status list, e.g. ``revocation-0``."""
+    """The public id of a status list, e.g. ``message-0`` (or the stored one-bit ``revocation-0``)."""
     return f"{purpose}-{list_number}"
 
 
@@ -63,14 +63,11 @@ def status_list_in_use(list_number: int, reserved: int) -> bool:
     return list_number * MIN_LIST_SIZE < reserved
 
 
-def status_entries(signer: Any, status_index: int, issuer_id: str) -> list[dict[str, Any]]:
-    """The ``credentialStatus`` entries (revocation and suspension) of a certificate's slot,
-    pointing at the lists as issued by the certificate's issuer."""
-    list_number, bit = status_location(status_index)
-    return [
-        status_entry(signer.status_list_url(status_list_id(list_number, purpose), issuer_id), bit, purpose)
-        for purpose in STATUS_PURPOSES
-    ]
+def status_entry_of(signer: Any, status_index: int, issuer_id: str) -> dict[str, Any]:
+    """The ``credentialStatus`` of a certificate's slot: one two-bit message entry (active,
+    suspended, revoked), pointing at the list as issued by the certificate's issuer."""
+    list_number, entry = status_location(status_index)
+    return status_entry(signer.status_list_url(status_list_id(list_number, MESSAGE), issuer_id), entry, MESSAGE)
 
 
 def holder_from_person(person: dict[str, Any]) -> dict[str, Any]:

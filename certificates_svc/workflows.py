@@ -16,11 +16,10 @@ from bson import ObjectId
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from certificates_svc import access, assessments, authority, awards, domain, lifecycle
+from certificates_svc import access, assessments, authority, awards, domain, lifecycle, status_list
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import Signer
-from certificates_svc.status_list import BitstringStatusList
 from services.clock import utcnow
 from services.errors import Conflict, NotFound
 
@@ -152,10 +151,18 @@ def signed_status_list(
     parsed = domain.list_number(list_id)
     if parsed is None or not domain.status_list_in_use(parsed[1], repository.status_indices_reserved()):
         raise NotFound(f"status list {list_id} not found")
-    bits = BitstringStatusList()
-    for index in repository.set_indices(list_id):
-        bits.set(index, True)
-    return signer.status_list_for(list_id, parsed[0], bits, utcnow(), organisation_id)
+    purpose, number = parsed
+    if purpose == status_list.MESSAGE:
+        # The message list is derived from the stored revocation and suspension bits.
+        bits = status_list.message_list(
+            repository.set_indices(domain.status_list_id(str(number), "revocation")),
+            repository.set_indices(domain.status_list_id(str(number), "suspension")),
+        )
+    else:
+        bits = status_list.BitstringStatusList()
+        for index in repository.set_indices(list_id):
+            bits.set(index, True)
+    return signer.status_list_for(list_id, purpose, bits, utcnow(), organisation_id)
 
 
 def known_organisation(directory: Directory, organisation_id: str) -> dict[str, Any]:
