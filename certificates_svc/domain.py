@@ -7,7 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from certificates_svc.access import holder_named, no_certificate_for_name
-from certificates_svc.lifecycle import CertificateStatus, effective_status
+from certificates_svc.lifecycle import (
+    DEFAULT_REVOCATION_CATEGORY,
+    SUPERSEDED,
+    CertificateStatus,
+    effective_status,
+)
 from certificates_svc.numbers import (
     SKILL_LEVELS,
     counter_key,
@@ -176,15 +181,38 @@ def list_number(list_id: str) -> tuple[str, int] | None:
     return purpose, int(number)
 
 
+def public_status(certificate: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A certificate's status as the public learns it: ``superseded`` (with the replacement's number
+    and the correction) for a revoked certificate a corrected one replaced; the date of a suspension
+    or revocation and the category of a revocation, never the reason typed for it."""
+    status = effective_status(certificate, now)
+    answer: dict[str, Any] = {
+        "valid": status is CertificateStatus.ACTIVE,
+        "status": status.value,
+        "status_changed_at": None,
+        "reason_category": None,
+        "public_reason": None,
+        "replaced_by": None,
+    }
+    if status in (CertificateStatus.SUSPENDED, CertificateStatus.REVOKED):
+        answer["status_changed_at"] = certificate.get("status_changed_at")
+    if status is CertificateStatus.REVOKED:
+        answer["reason_category"] = certificate.get("status_category") or DEFAULT_REVOCATION_CATEGORY
+        if certificate.get("superseded_by"):
+            # Only the platform supersedes, and its reason names a results revision, no one.
+            answer["status"] = SUPERSEDED
+            answer["public_reason"] = certificate.get("status_reason")
+            answer["replaced_by"] = certificate["superseded_by"]
+    return answer
+
+
 def public_verification(certificate: dict[str, Any] | None, name: str, now: datetime) -> dict[str, Any]:
     """What anyone who knows a certificate's number and holder's full name may learn of it."""
     if not holder_named(certificate, name):
         raise no_certificate_for_name()
-    status = effective_status(certificate, now)
     level = certificate.get("level")
     return {
-        "valid": status is CertificateStatus.ACTIVE,
-        "status": status.value,
+        **public_status(certificate, now),
         "number": certificate["number"],
         "holder": mask_name(certificate["holder_name"]),
         "kind": certificate["kind"],

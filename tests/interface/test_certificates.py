@@ -24,7 +24,7 @@ from certificates_svc.status_list import read_status
 from events_svc.service import EventsService
 from gateway.service import GatewayService
 from members_svc.service import MembersService
-from tests.support.api import Api, create
+from tests.support.api import Api, create, ok
 from tests.support.cli import alliance_in_process
 from tests.support.waiting import wait_for
 
@@ -252,9 +252,14 @@ def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_pat
         f"/api/v1/certificates/{number}/revoke", json={"reason": "x"}, role="org_admin", org="000000000000000000000000"
     )
     assert other_org.status_code == 403
-    revoked = api.post(f"/api/v1/certificates/{number}/revoke", json={"reason": "forged assessment record"})
+    unknown_category = api.post(f"/api/v1/certificates/{number}/revoke", json={"reason": "x", "category": "whim"})
+    assert unknown_category.status_code == 400
+    revoked = api.post(
+        f"/api/v1/certificates/{number}/revoke", json={"reason": "forged assessment record", "category": "misconduct"}
+    )
     assert revoked.status_code == 200, revoked.text
     assert revoked.json()["status_reason"] == "forged assessment record"
+    assert revoked.json()["status_category"] == "misconduct"
 
     credential, did, lists = public_documents(api, number)
     assert read_status(entry, lists[0]) == 2  # 0x2, revoked
@@ -262,6 +267,11 @@ def test_revocation_flips_the_status_list_bit_and_the_public_answer(api, tmp_pat
     assert code == 1 and "revoked" in out
     answer = api.get(f"/api/v1/verify/{number}", params={"name": HOLDER_NAME}, role=None).json()
     assert answer["valid"] is False and answer["status"] == "revoked"
+    # The date and the category, never the reason typed (it may name people).
+    assert answer["status_changed_at"] == revoked.json()["status_changed_at"]
+    assert answer["reason_category"] == "misconduct"
+    assert answer["public_reason"] is None and answer["replaced_by"] is None
+    assert "forged" not in json.dumps(answer)
 
     again = api.post(f"/api/v1/certificates/{number}/reinstate", json={})
     assert again.status_code == 409
@@ -325,3 +335,29 @@ def test_a_rotated_key_signs_new_credentials_and_old_ones_still_verify(start_ser
     independently_verify(old_credential, did)
     assert cli_verify(tmp_path, old_credential, did, lists)[0] == 0
     assert cli_verify(tmp_path, credential, did, lists)[0] == 0
+
+
+def test_a_number_is_found_however_a_person_types_it(api):
+    school = register_evaluator(api)
+    person = register_person(api, school["id"])
+    award = issue(api, person["id"], school["id"], kind="competition_award", title="网络搭建与应用 一等奖")
+    number = award["number"]  # e.g. CA-2026-000001
+    typed = f"  {number.lower()} "
+
+    verified = api.get(f"/api/v1/verify/{typed}", params={"name": HOLDER_NAME}, role=None)
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["number"] == number
+    full_width = number.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789-CAPT"})
+    assert api.get(f"/api/v1/verify/{full_width}", params={"name": HOLDER_NAME}, role=None).status_code == 200
+    assert ok(api.get(f"/api/v1/certificates/{typed}"))["number"] == number
+    assert ok(api.get(f"/api/v1/certificates/{typed}/credential"))["credentialSubject"]["licenseNumber"] == number
+    pdf = api.get(f"/api/v1/certificates/{typed}.pdf", params={"name": HOLDER_NAME}, role=None)
+    assert pdf.status_code == 200 and pdf.headers["Content-Disposition"].endswith(f'"{number}.pdf"')
+    link = ok(api.post(f"/api/v1/certificates/{typed}/share-links", json={}), 201)
+    assert link["number"] == number
+    listed = ok(api.get(f"/api/v1/certificates/{typed}/share-links"))["items"]
+    assert [shared["id"] for shared in listed] == [link["id"]]
+    suspended = ok(api.post(f"/api/v1/certificates/{typed}/suspend", json={"reason": "under review"}))
+    assert (suspended["number"], suspended["status"]) == (number, "suspended")
+    assert ok(api.request("DELETE", f"/api/v1/certificates/{typed}/share-links/{link['id']}"))["state"] == "revoked"
+    assert api.get(f"/api/v1/verify/{number[:-1]}", params={"name": HOLDER_NAME}, role=None).status_code == 404
