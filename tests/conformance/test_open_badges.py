@@ -9,7 +9,9 @@ import json
 
 from tests.conformance.node import conformance_reports
 from tests.interface.test_certificates import issue, register_evaluator, register_person
+from tests.interface.test_certificates_jobs import all_certificates, publish_results
 from tests.support.api import Api, create, ok
+from tests.support.waiting import wait_for
 
 KINDS = {
     "skill_level": {
@@ -104,3 +106,45 @@ def test_a_tampered_credential_is_rejected_by_digital_bazaar(api, tmp_path):
     assert reports["genuine"]["digitalBazaar"]["verified"] is True, reports["genuine"]
     assert reports["tampered"]["digitalBazaar"]["verified"] is False
     assert "invalid signature" in reports["tampered"]["digitalBazaar"]["error"].lower()
+
+
+def test_a_results_correction_revokes_the_old_award_for_every_verifier_and_points_to_the_new_one(api, config, tmp_path):
+    school = register_evaluator(api)
+    person = register_person(api, school["id"], name="王三")
+    results = {
+        "event_id": "ev-conformance",
+        "alliance_id": "al-1",
+        "organiser_id": school["id"],
+        "kind": "skills_competition",
+        "title": "网络搭建与应用 技能大赛",
+        "skill": "网络搭建与应用",
+        "ends_at": "2026-05-20T10:00:00Z",
+        "revision": 1,
+        "results": [
+            {
+                "registration_id": "r1",
+                "organisation_id": school["id"],
+                "person_ids": [person["id"]],
+                "team_name": None,
+                "score": 70.0,
+                "rank": 5,
+                "award": "participation",
+            }
+        ],
+    }
+    publish_results(config, results)
+    (first,) = wait_for(lambda: all_certificates(api) or None, message="the participation certificate")
+    publish_results(config, {**results, "revision": 2, "results": [{**results["results"][0], "award": "third_prize"}]})
+    second = wait_for(lambda: len(all_certificates(api)) == 2 and all_certificates(api), message="the corrected award")
+    (replacement,) = [c["number"] for c in second if c["number"] != first["number"]]
+
+    reports = conformance_reports(
+        tmp_path, {"superseded": credential_of(api, first["number"]), "replacement": credential_of(api, replacement)}
+    )
+
+    for report in reports.values():
+        assert_conforms(report)
+    assert status_message(reports["superseded"]) == "revoked"
+    assert status_message(reports["replacement"]) == "active"
+    answer = ok(api.get(f"/api/v1/verify/{first['number'].lower()}", params={"name": "王三"}, role=None))
+    assert (answer["status"], answer["replaced_by"]) == ("superseded", replacement)
