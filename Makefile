@@ -18,6 +18,7 @@ run: install
 test: lint
 	scripts/ensure-broker
 	scripts/ensure-browser
+	scripts/ensure-node-packages
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 # Style, formatting, and the layers of the architecture (the contracts in pyproject.toml).

@@ -13,6 +13,8 @@ PRIZES: dict[str, str] = {
 PARTICIPATION = "participation"
 # Best first: a person listed in several rows gets the best of their awards.
 AWARD_RANK = (*PRIZES, PARTICIPATION)
+# The revocation category of an award a results correction changed.
+CORRECTION_CATEGORY = "results_corrected"
 
 
 def desired_awards(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -48,6 +50,11 @@ def plan_award_changes(
         if person_id not in current or current[person_id]["award"] != row["award"]
     ]
     return to_revoke, to_issue
+
+
+def correction_reason(results: dict[str, Any]) -> str:
+    """Why a correction revokes an award; public, as it names no one: ``results corrected (revision 2)``."""
+    return f"results corrected (revision {results['revision']})"
 
 
 def award_title(event: dict[str, Any], row: dict[str, Any]) -> str:

@@ -14,13 +14,22 @@ Every certificate is a VC Data Model 2.0 ``OpenBadgeCredential``::
         "type": ["AchievementSubject"],
         "licenseNumber": "<certificate number>",
         "achievement": {"id", "type": ["Achievement"], "achievementType", "name",
-                        "description", "criteria": {"narrative"}, "certificateKind",
-                        skill_level only: "occupation", "workType", "level",
-                        "levelName": {"zh", "en"}}
+                        "description", "criteria": {"narrative"},
+                        with an occupation: "fieldOfStudy", with a work type: "specialization",
+                        with a level: "resultDescription": [the five skill levels]},
+        with a level: "result": [{"type": ["Result"], "resultDescription", "achievedLevel"}]
       },
-      "credentialStatus": [BitstringStatusListEntry, …] (optional),
-      "proof": {…}
+      "credentialStatus": BitstringStatusListEntry (optional, one),
+      "proof": [{…}]
     }
+
+Only terms of the VC 2.0 and Open Badges 3.0 contexts are used, so the
+credential expands in JSON-LD safe mode and validates against the 1EdTech
+AchievementCredential JSON Schema. The certificate kind is the
+``achievementType`` (one per kind); the occupation is the ``fieldOfStudy`` and
+the work type the ``specialization``; a skill level is a ``Result`` whose
+``achievedLevel`` names one of the five ``RubricCriterionLevel`` of the
+achievement's ``ResultDescription``.
 
 The holder is bound by ``credentialSubject.id`` alone: a ``urn:uuid:`` drawn
 at random once per person, so the same person carries the same id in every
@@ -29,19 +38,17 @@ number nor the name appears, in clear or hashed: a hash of an 18-digit number
 or of a short name, published with its salt, falls to an offline search. The
 name is checked online (number + full name), against the name the platform
 keeps. See the README's "Credentials and personal data".
-Custom achievement terms fall under the VC v2 context's issuer-dependent
-``@vocab``. The ``proof`` is added by :mod:`certificates_svc.proof`.
+The ``proof`` is added by :mod:`certificates_svc.proof`.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from certificates_svc.numbers import CERTIFICATE_KINDS, SKILL_LEVELS, level_name
+from certificates_svc.numbers import CERTIFICATE_KINDS, SKILL_LEVELS
 from services.clock import rfc3339
 from services.identity import contains_national_id
 
@@ -103,7 +110,37 @@ def _subject_id(holder: dict[str, Any]) -> str:
     return subject_id
 
 
-def _achievement(achievement: dict[str, Any], issuer_id: str) -> dict[str, Any]:
+def _level_description(achievement_id: str) -> dict[str, Any]:
+    """The five vocational skill levels as the achievement's ``ResultDescription``."""
+    return {
+        "id": f"{achievement_id}#level",
+        "type": ["ResultDescription"],
+        "name": "职业技能等级 / Vocational skill level",
+        "resultType": "RubricCriterionLevel",
+        "rubricCriterionLevel": [
+            {
+                "id": f"{achievement_id}#level-{level}",
+                "type": ["RubricCriterionLevel"],
+                "name": names.zh,
+                "description": names.en,
+                "level": str(level),
+            }
+            for level, names in SKILL_LEVELS.items()
+        ],
+    }
+
+
+def level_result(achievement: dict[str, Any], level: int) -> dict[str, Any]:
+    """The holder's ``Result``: the skill level achieved, by the id of its rubric level."""
+    return {
+        "type": ["Result"],
+        "resultDescription": f"{achievement['id']}#level",
+        "achievedLevel": f"{achievement['id']}#level-{level}",
+    }
+
+
+def _achievement(achievement: dict[str, Any], issuer_id: str) -> tuple[dict[str, Any], int | None]:
+    """The ``Achievement`` and the skill level achieved (None without one)."""
     unknown = set(achievement) - _ACHIEVEMENT_KEYS
     if unknown:
         raise ValueError(f"unknown achievement fields: {', '.join(sorted(unknown))}")
@@ -113,27 +150,20 @@ def _achievement(achievement: dict[str, Any], issuer_id: str) -> dict[str, Any]:
     name = achievement.get("name") or achievement.get("title")
     if not isinstance(name, str) or not name.strip():
         raise ValueError("achievement needs a name (or title)")
-    extra: dict[str, Any] = {}
+    occupation, work_type, level = achievement.get("occupation"), achievement.get("work_type"), achievement.get("level")
+    if level is not None and (isinstance(level, bool) or level not in SKILL_LEVELS):
+        raise ValueError(f"achievement.level must be 1..5, got {level!r}")
     if kind == "skill_level":
-        level, occupation = achievement.get("level"), achievement.get("occupation")
-        if isinstance(level, bool) or level not in SKILL_LEVELS:
-            raise ValueError(f"achievement.level must be 1..5, got {level!r}")
+        if level is None:
+            raise ValueError("a skill_level achievement needs a level (1..5)")
         if not isinstance(occupation, str) or not occupation.strip():
             raise ValueError("a skill_level achievement needs an occupation")
-        extra["occupation"] = occupation
-        if achievement.get("work_type"):
-            extra["workType"] = achievement["work_type"]
-        extra["level"] = level
-        extra["levelName"] = level_name(level)
-        work = f" ({extra['workType']})" if "workType" in extra else ""
+        work = f" ({work_type})" if work_type else ""
         default_description = f"{occupation}{work}, {SKILL_LEVELS[level].zh}"
         default_criteria = (
             f"Passed the vocational skill level assessment for {occupation}{work} at {SKILL_LEVELS[level].en}."
         )
     else:
-        for key in ("occupation", "work_type", "level"):
-            if achievement.get(key) is not None:
-                extra[{"work_type": "workType"}.get(key, key)] = achievement[key]
         default_description = name
         default_criteria = {
             "competition_award": "Awarded for a placing in the named competition.",
@@ -144,27 +174,22 @@ def _achievement(achievement: dict[str, Any], issuer_id: str) -> dict[str, Any]:
     if isinstance(criteria, str):
         criteria = {"narrative": criteria}
     # The same achievement from the same issuer always gets the same id.
-    identity = "|".join(
-        str(part)
-        for part in (
-            issuer_id,
-            kind,
-            name,
-            extra.get("occupation"),
-            extra.get("workType"),
-            extra.get("level"),
-        )
-    )
-    return {
+    identity = "|".join(str(part) for part in (issuer_id, kind, name, occupation, work_type or None, level))
+    body: dict[str, Any] = {
         "id": achievement.get("id") or f"urn:uuid:{uuid.uuid5(_ACHIEVEMENT_NAMESPACE, identity)}",
         "type": ["Achievement"],
         "achievementType": ACHIEVEMENT_TYPES[kind],
         "name": name,
         "description": achievement.get("description") or default_description,
         "criteria": criteria,
-        "certificateKind": kind,
-        **extra,
     }
+    if occupation:
+        body["fieldOfStudy"] = occupation
+    if work_type:
+        body["specialization"] = work_type
+    if level is not None:
+        body["resultDescription"] = [_level_description(body["id"])]
+    return body, level
 
 
 def build_credential(
@@ -176,15 +201,15 @@ def build_credential(
     number: str,
     valid_from: datetime,
     valid_until: datetime | None = None,
-    status: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+    status: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return the unsigned ``OpenBadgeCredential`` of one certificate."""
+    """Return the unsigned ``OpenBadgeCredential`` of one certificate, with at most one status entry."""
     if not credential_id:
         raise ValueError("credential_id is required")
     if not isinstance(number, str) or not number:
         raise ValueError("number is required")
     profile = _issuer_profile(issuer)
-    body = _achievement(achievement, profile["id"])
+    body, level = _achievement(achievement, profile["id"])
     credential: dict[str, Any] = {
         "@context": [VC_CONTEXT_V2, OB3_CONTEXT],
         "id": credential_id,
@@ -203,8 +228,11 @@ def build_credential(
         "licenseNumber": number,
         "achievement": body,
     }
+    if level is not None:
+        credential["credentialSubject"]["result"] = [level_result(body, level)]
     if status:
-        entries = [status] if isinstance(status, dict) else list(status)
-        credential["credentialStatus"] = entries[0] if len(entries) == 1 else entries
+        if not isinstance(status, dict):
+            raise ValueError("a credential has one status entry (the OB 3.0 schema allows one)")
+        credential["credentialStatus"] = status
     _assert_no_national_id(credential)
     return credential

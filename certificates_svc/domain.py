@@ -7,7 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from certificates_svc.access import holder_named, no_certificate_for_name
-from certificates_svc.lifecycle import CertificateStatus, effective_status
+from certificates_svc.lifecycle import (
+    DEFAULT_REVOCATION_CATEGORY,
+    SUPERSEDED,
+    CertificateStatus,
+    effective_status,
+)
 from certificates_svc.numbers import (
     SKILL_LEVELS,
     counter_key,
@@ -15,7 +20,7 @@ from certificates_svc.numbers import (
     format_skill_level_number,
     skill_level_counter_key,
 )
-from certificates_svc.status_list import MIN_LIST_SIZE, STATUS_PURPOSES, status_entry
+from certificates_svc.status_list import MESSAGE, MIN_LIST_SIZE, STATUS_PURPOSES, status_entry
 from services.clock import rfc3339
 from services.errors import Forbidden, Unprocessable
 from services.identity import mask_name
@@ -54,7 +59,7 @@ def status_location(status_index: int) -> tuple[str, int]:
 
 
 def status_list_id(list_number: str, purpose: str) -> str:
-    """The public id of a status list, e.g. ``revocation-0``."""
+    """The public id of a status list, e.g. ``message-0`` (or the stored one-bit ``revocation-0``)."""
     return f"{purpose}-{list_number}"
 
 
@@ -63,14 +68,11 @@ def status_list_in_use(list_number: int, reserved: int) -> bool:
     return list_number * MIN_LIST_SIZE < reserved
 
 
-def status_entries(signer: Any, status_index: int, issuer_id: str) -> list[dict[str, Any]]:
-    """The ``credentialStatus`` entries (revocation and suspension) of a certificate's slot,
-    pointing at the lists as issued by the certificate's issuer."""
-    list_number, bit = status_location(status_index)
-    return [
-        status_entry(signer.status_list_url(status_list_id(list_number, purpose), issuer_id), bit, purpose)
-        for purpose in STATUS_PURPOSES
-    ]
+def status_entry_of(signer: Any, status_index: int, issuer_id: str) -> dict[str, Any]:
+    """The ``credentialStatus`` of a certificate's slot: one two-bit message entry (active,
+    suspended, revoked), pointing at the list as issued by the certificate's issuer."""
+    list_number, entry = status_location(status_index)
+    return status_entry(signer.status_list_url(status_list_id(list_number, MESSAGE), issuer_id), entry, MESSAGE)
 
 
 def holder_from_person(person: dict[str, Any]) -> dict[str, Any]:
@@ -180,15 +182,38 @@ def list_number(list_id: str) -> tuple[str, int] | None:
     return purpose, int(number)
 
 
+def public_status(certificate: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A certificate's status as the public learns it: ``superseded`` (with the replacement's number
+    and the correction) for a revoked certificate a corrected one replaced; the date of a suspension
+    or revocation and the category of a revocation, never the reason typed for it."""
+    status = effective_status(certificate, now)
+    answer: dict[str, Any] = {
+        "valid": status is CertificateStatus.ACTIVE,
+        "status": status.value,
+        "status_changed_at": None,
+        "reason_category": None,
+        "public_reason": None,
+        "replaced_by": None,
+    }
+    if status in (CertificateStatus.SUSPENDED, CertificateStatus.REVOKED):
+        answer["status_changed_at"] = certificate.get("status_changed_at")
+    if status is CertificateStatus.REVOKED:
+        answer["reason_category"] = certificate.get("status_category") or DEFAULT_REVOCATION_CATEGORY
+        if certificate.get("superseded_by"):
+            # Only the platform supersedes, and its reason names a results revision, no one.
+            answer["status"] = SUPERSEDED
+            answer["public_reason"] = certificate.get("status_reason")
+            answer["replaced_by"] = certificate["superseded_by"]
+    return answer
+
+
 def public_verification(certificate: dict[str, Any] | None, name: str, now: datetime) -> dict[str, Any]:
     """What anyone who knows a certificate's number and holder's full name may learn of it."""
     if not holder_named(certificate, name):
         raise no_certificate_for_name()
-    status = effective_status(certificate, now)
     level = certificate.get("level")
     return {
-        "valid": status is CertificateStatus.ACTIVE,
-        "status": status.value,
+        **public_status(certificate, now),
         "number": certificate["number"],
         "holder": mask_name(certificate["holder_name"]),
         "kind": certificate["kind"],

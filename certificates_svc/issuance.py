@@ -64,6 +64,6 @@ class CertificateFactory:
             achievement=domain.achievement_of(certificate),
             valid_from=now,
             valid_until=request.get("valid_until"),
-            status=domain.status_entries(self.signer, status_index, issuer["_id"]),
+            status=domain.status_entry_of(self.signer, status_index, issuer["_id"]),
         )
         return certificate

@@ -44,6 +44,13 @@ STATUS_BITS: dict[str, dict[str, bool]] = {
 
 ACTIONS_NEEDING_REASON = (REVOKE, SUSPEND)
 
+# Why a certificate was revoked, as the public may learn it: the typed reason can name people,
+# so verification answers give only its category.
+REVOCATION_CATEGORIES = ("issued_in_error", "results_corrected", "misconduct", "withdrawn", "other")
+DEFAULT_REVOCATION_CATEGORY = "other"
+# What verification answers for a revoked certificate a corrected one replaced (never stored).
+SUPERSEDED = "superseded"
+
 
 def effective_status(certificate: dict[str, Any], now: datetime) -> CertificateStatus:
     """The stored status, or ``expired`` once ``valid_until`` has passed (revoked stays revoked)."""
@@ -59,8 +66,19 @@ def allowed_actions(status: str) -> list[str]:
     return CERTIFICATE_LIFECYCLE.allowed(status)
 
 
-def plan_transition(certificate: dict[str, Any], action: str, reason: str | None, now: datetime) -> dict[str, Any]:
+def plan_transition(
+    certificate: dict[str, Any],
+    action: str,
+    reason: str | None,
+    now: datetime,
+    *,
+    category: str | None = None,
+    replaced_by: str | None = None,
+) -> dict[str, Any]:
     """The change ``action`` makes: old and new status, the stored status, the list bits.
+
+    A revocation carries a category (see REVOCATION_CATEGORIES) and, when a corrected
+    certificate replaces this one, the replacement's number.
 
     Raises Conflict (with the allowed actions) for a transition the current status
     does not allow, InvalidInput when a revocation or suspension has no reason.
@@ -69,6 +87,10 @@ def plan_transition(certificate: dict[str, Any], action: str, reason: str | None
     target = CERTIFICATE_LIFECYCLE.next(current, action)
     if action in ACTIONS_NEEDING_REASON and not (reason or "").strip():
         raise InvalidInput(f"a reason is required to {action} a certificate", {"reason": ["required to " + action]})
+    if action != REVOKE and (category or replaced_by):
+        raise InvalidInput("only a revocation has a category", {"category": ["only to revoke"]})
+    if category is not None and category not in REVOCATION_CATEGORIES:
+        raise InvalidInput(f"unknown revocation category {category!r}", {"category": ["unknown category"]})
     return {
         "number": certificate["number"],
         "holder_id": certificate["holder_id"],
@@ -79,6 +101,8 @@ def plan_transition(certificate: dict[str, Any], action: str, reason: str | None
         "reason": (reason or "").strip() or None,
         "changed_at": now,
         "bits": STATUS_BITS[action],
+        "category": (category or DEFAULT_REVOCATION_CATEGORY) if action == REVOKE else None,
+        "replaced_by": replaced_by,
     }
 
 

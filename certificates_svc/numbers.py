@@ -31,6 +31,7 @@ collide if the counter hands out the same value twice.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, NamedTuple
 
 CERTIFICATE_KINDS = (
@@ -203,6 +204,13 @@ def kind_of_number(number: str) -> str:
         parse_skill_level_number(number)
         return "skill_level"
     return parse_certificate_number(number)["kind"]
+
+
+def normalise_number(typed: str) -> str:
+    """A certificate number as a person may type it, in its stored form: full-width characters
+    folded (NFKC), spaces anywhere dropped, letters upper-cased (``" s5001…"`` → ``"S5001…"``)."""
+    folded = unicodedata.normalize("NFKC", typed) if isinstance(typed, str) else ""
+    return "".join(folded.split()).upper()
 
 
 def counter_key(kind: str, year: int) -> str:

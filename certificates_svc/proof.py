@@ -6,6 +6,10 @@ JCS (RFC 8785) and hashed with SHA-256; Ed25519 signs
 ``hash(options) || hash(document)``; ``proofValue`` is the signature in
 multibase base58btc (``z…``). The ``@context`` stays in the published proof,
 as in the specification's test vectors.
+
+The proof is published as a one-element array, the form the Open Badges 3.0
+JSON Schema requires; a lone proof object (credentials signed before) is read
+the same way.
 """
 
 from __future__ import annotations
@@ -52,7 +56,15 @@ def sign_document(
         proof["@context"] = copy.deepcopy(unsecured["@context"])
     signature = key.sign(_hash_data(unsecured, proof))
     proof["proofValue"] = "z" + base58.b58encode(signature).decode("ascii")
-    return {**unsecured, "proof": proof}
+    return {**unsecured, "proof": [proof]}
+
+
+def single_proof(document: dict[str, Any]) -> Any:
+    """The document's one proof, whether published as an object or a one-element array."""
+    proof = document.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        return proof[0]
+    return proof
 
 
 def issuer_id(document: dict[str, Any]) -> Any:
@@ -63,11 +75,11 @@ def issuer_id(document: dict[str, Any]) -> Any:
 
 def verify_proof(document: dict[str, Any], did_document: dict[str, Any]) -> list[str]:
     """Check the ``eddsa-jcs-2022`` proof of ``document``; return the problems found."""
-    proof = document.get("proof")
+    proof = single_proof(document)
     if proof is None:
         return ["the document has no proof"]
     if not isinstance(proof, dict):
-        return ["only a single proof object is supported"]
+        return ["only a single proof is supported"]
     problems = []
     if proof.get("type") != PROOF_TYPE:
         problems.append(f"proof type is {proof.get('type')!r}, expected {PROOF_TYPE}")

@@ -171,7 +171,9 @@ class CertificatesRepository(Repository):
                 "$set": {
                     "status": change["new_status"],
                     "status_reason": change["reason"],
+                    "status_category": change.get("category"),
                     "status_changed_at": change["changed_at"],
+                    **({"superseded_by": change["replaced_by"]} if change.get("replaced_by") else {}),
                 }
             },
             session=session,

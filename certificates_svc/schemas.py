@@ -6,7 +6,13 @@ from marshmallow import ValidationError, fields, pre_dump, validate, validates_s
 
 from certificates_svc.access import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS, ShareLinkState
 from certificates_svc.assessments import JobKind, JobStatus
-from certificates_svc.lifecycle import ACTIONS, CertificateStatus
+from certificates_svc.lifecycle import (
+    ACTIONS,
+    DEFAULT_REVOCATION_CATEGORY,
+    REVOCATION_CATEGORIES,
+    SUPERSEDED,
+    CertificateStatus,
+)
 from certificates_svc.numbers import CERTIFICATE_KINDS, level_name
 from services.fields import ResponseSchema, Timestamp
 from services.pagination import PageQuery
@@ -75,7 +81,9 @@ class Certificate(ResponseSchema):
     valid_until = Timestamp(allow_none=True)
     status = fields.String()
     status_reason = fields.String(allow_none=True)
+    status_category = fields.String(allow_none=True, metadata={"enum": list(REVOCATION_CATEGORIES)})
     status_changed_at = Timestamp(allow_none=True)
+    superseded_by = fields.String(allow_none=True, metadata={"description": "the corrected certificate's number"})
     credential_id = fields.String(attribute="credential.id")
 
     @pre_dump
@@ -99,6 +107,14 @@ class CertificateQuery(PageQuery):
 class StatusChange(StrictSchema):
     reason = fields.String(
         load_default=None, validate=free_text(500), metadata={"description": "required to revoke or suspend"}
+    )
+    category = fields.String(
+        load_default=None,
+        validate=validate.OneOf(REVOCATION_CATEGORIES),
+        metadata={
+            "description": "why a certificate is revoked, as public verification shows it "
+            f"(the reason itself stays private; default {DEFAULT_REVOCATION_CATEGORY})"
+        },
     )
 
 
@@ -175,9 +191,23 @@ class Issuer(ResponseSchema):
     did = fields.String(allow_none=True, metadata={"description": "the issuer's own DID, the credential's issuer"})
 
 
+# A revoked certificate that a corrected one replaced answers "superseded".
+VERIFICATION_STATUSES = [*(status.value for status in CertificateStatus), SUPERSEDED]
+
+
 class Verification(ResponseSchema):
     valid = fields.Boolean()
-    status = fields.String(metadata={"enum": [status.value for status in CertificateStatus]})
+    status = fields.String(metadata={"enum": VERIFICATION_STATUSES})
+    status_changed_at = Timestamp(
+        allow_none=True, metadata={"description": "when it was suspended, revoked or superseded"}
+    )
+    reason_category = fields.String(
+        allow_none=True, metadata={"enum": list(REVOCATION_CATEGORIES), "description": "why it was revoked"}
+    )
+    public_reason = fields.String(
+        allow_none=True, metadata={"description": "a superseded certificate's reason, e.g. the results corrected"}
+    )
+    replaced_by = fields.String(allow_none=True, metadata={"description": "the number of the certificate replacing it"})
     number = fields.String()
     holder = fields.String(metadata={"description": "masked holder name"})
     kind = fields.String()
@@ -244,7 +274,11 @@ class ShareLinkCreated(ShareLink):
 
 class SharedVerification(ResponseSchema):
     valid = fields.Boolean()
-    status = fields.String(metadata={"enum": [status.value for status in CertificateStatus]})
+    status = fields.String(metadata={"enum": VERIFICATION_STATUSES})
+    status_changed_at = Timestamp(allow_none=True)
+    reason_category = fields.String(allow_none=True, metadata={"enum": list(REVOCATION_CATEGORIES)})
+    public_reason = fields.String(allow_none=True)
+    replaced_by = fields.String(allow_none=True)
     checked_at = Timestamp()
 
 

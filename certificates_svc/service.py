@@ -8,6 +8,7 @@ from nameko.timer import timer
 
 from certificates_svc import access, authority, domain, jobs, schemas, workflows
 from certificates_svc.issuance import CertificateFactory
+from certificates_svc.numbers import normalise_number
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import IssuerKeys, Signer
 from services.base import DomainService
@@ -51,12 +52,14 @@ class CertificatesService(DomainService):
     @rpc
     def get_certificate(self, number: str) -> dict[str, Any]:
         """A certificate with its current (effective) status."""
+        number = normalise_number(number)
         certificate = self.repository.get_certificate(number)
         return schemas.Certificate().dump(domain.current_view(certificate, utcnow()))
 
     @rpc
     def get_credential(self, number: str) -> dict[str, Any]:
         """The signed verifiable credential of a certificate."""
+        number = normalise_number(number)
         return self.repository.get_certificate(number)["credential"]
 
     @rpc
@@ -69,9 +72,10 @@ class CertificatesService(DomainService):
     @rpc
     def change_status(self, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Revoke, suspend or reinstate a certificate (``payload`` carries the reason)."""
+        number = normalise_number(number)
         load(schemas.StatusAction, {"action": action})
-        reason = load(schemas.StatusChange, payload)["reason"]
-        certificate = workflows.change_status(self.repository, number, action, reason)
+        change = load(schemas.StatusChange, payload)
+        certificate = workflows.change_status(self.repository, number, action, change["reason"], change["category"])
         return schemas.Certificate().dump(domain.current_view(certificate, utcnow()))
 
     @rpc
@@ -84,6 +88,7 @@ class CertificatesService(DomainService):
     @rpc
     def verify_certificate(self, number: str, name: str) -> dict[str, Any]:
         """Public verification by number and the holder's full name."""
+        number = normalise_number(number)
         name = load(schemas.VerifyQuery, {"name": name})["name"]
         answer = domain.public_verification(self.repository.find_certificate(number), name, utcnow())
         return schemas.Verification().dump(answer)
@@ -91,6 +96,7 @@ class CertificatesService(DomainService):
     @rpc
     def disclosed_certificate(self, number: str) -> dict[str, Any]:
         """A certificate with its holder's full name, for callers the gateway has authorised."""
+        number = normalise_number(number)
         certificate = domain.current_view(self.repository.get_certificate(number), utcnow())
         return schemas.DisclosedCertificate().dump(
             {"holder_name": certificate["holder_name"], "certificate": certificate}
@@ -99,17 +105,20 @@ class CertificatesService(DomainService):
     @rpc
     def certificate_for_holder_name(self, number: str, name: str) -> dict[str, Any]:
         """A certificate for whoever knows its holder's full name; the public verification's one "no" otherwise."""
+        number = normalise_number(number)
         return schemas.DisclosedCertificate().dump(workflows.certificate_for_holder_name(self.repository, number, name))
 
     @rpc
     def create_share_link(self, number: str, payload: dict[str, Any], created_by: str | None) -> dict[str, Any]:
         """A new expiring share link of a certificate; its token is in this answer only."""
+        number = normalise_number(number)
         days = load(schemas.ShareLinkCreate, payload)["expires_in_days"]
         return schemas.ShareLinkCreated().dump(workflows.create_share_link(self.repository, number, days, created_by))
 
     @rpc
     def list_share_links(self, number: str) -> dict[str, Any]:
         """A certificate's share links with their state, without their tokens."""
+        number = normalise_number(number)
         self.repository.get_certificate(number)
         now = utcnow()
         links = [access.share_link_view(link, now) for link in self.repository.share_links_of(number)]
@@ -118,6 +127,7 @@ class CertificatesService(DomainService):
     @rpc
     def revoke_share_link(self, number: str, link_id: str) -> dict[str, Any]:
         """Stop a share link from working."""
+        number = normalise_number(number)
         link = self.repository.revoke_share_link(number, link_id, utcnow())
         return schemas.ShareLink().dump(access.share_link_view(link, utcnow()))
 

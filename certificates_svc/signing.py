@@ -73,7 +73,7 @@ class Signer:
         achievement: dict[str, Any],
         valid_from: datetime,
         valid_until: datetime | None,
-        status: list[dict[str, Any]],
+        status: dict[str, Any],
     ) -> dict[str, Any]:
         """The signed credential of one certificate, issued under the organisation's own DID."""
         did = self.issuer_did(issuer_id)

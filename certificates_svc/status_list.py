@@ -6,10 +6,14 @@ left-most (most significant) bit of the first byte. ``encodedList`` is the
 GZIP-compressed bitstring in base64url without padding, with the multibase
 prefix ``u``.
 
-Each certificate gets one index per purpose; its credential carries one
-``BitstringStatusListEntry`` per list (see :func:`status_entry`), and the
-issuer publishes one ``BitstringStatusListCredential`` per list (see
-:func:`status_list_credential`), signed like any credential.
+A credential carries one ``BitstringStatusListEntry`` (the Open Badges 3.0
+schema allows one): ``statusPurpose: "message"`` with ``statusSize: 2``, so
+its two bits say active (0x0), suspended (0x1) or revoked (0x2) and the entry's
+``statusMessage`` names each value. Bit ``2 * index`` is the revocation bit and
+``2 * index + 1`` the suspension bit. Credentials issued before carry two
+entries, ``revocation`` and ``suspension``, of one bit each; those lists are
+still published. The issuer publishes one ``BitstringStatusListCredential`` per
+list (see :func:`status_list_credential`), signed like any credential.
 """
 
 from __future__ import annotations
@@ -24,8 +28,14 @@ from typing import Any
 from certificates_svc.credential import VC_CONTEXT_V2
 from services.clock import rfc3339
 
-STATUS_PURPOSES = ("revocation", "suspension")
+MESSAGE = "message"
+# One-bit lists of the credentials issued before the message list.
+LEGACY_PURPOSES = ("revocation", "suspension")
+STATUS_PURPOSES = (MESSAGE, *LEGACY_PURPOSES)
 MIN_LIST_SIZE = 131_072
+STATUS_SIZE = 2
+# The values of a message entry; 0x3 (both bits) cannot arise, and reads as revoked, which is final.
+STATUS_MESSAGES = {0: "active", 1: "suspended", 2: "revoked", 3: "revoked"}
 # Refuse to inflate more than this from an untrusted list (a 16 MiB bitstring
 # holds 134 million entries).
 MAX_DECODED_BYTES = 16 * 1024 * 1024
@@ -105,18 +115,40 @@ def _check_purpose(purpose: str) -> str:
     return purpose
 
 
-def status_entry(list_url: str, index: int, purpose: str) -> dict[str, Any]:
-    """Return the ``BitstringStatusListEntry`` pointing at ``index`` of a list."""
+def status_entry(list_url: str, index: int, purpose: str = MESSAGE) -> dict[str, Any]:
+    """Return the ``BitstringStatusListEntry`` pointing at entry ``index`` of a list."""
     _check_purpose(purpose)
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise ValueError(f"status list index must be a non-negative integer, got {index!r}")
-    return {
+    entry: dict[str, Any] = {
         "id": f"{list_url}#{index}",
         "type": "BitstringStatusListEntry",
         "statusPurpose": purpose,
         "statusListIndex": str(index),
         "statusListCredential": list_url,
     }
+    if purpose == MESSAGE:
+        entry["statusSize"] = STATUS_SIZE
+        entry["statusMessage"] = [{"status": hex(value), "message": text} for value, text in STATUS_MESSAGES.items()]
+    return entry
+
+
+def message_list(revoked: list[int], suspended: list[int]) -> BitstringStatusList:
+    """The two-bit message list of the entries whose revocation and suspension bits are set."""
+    bits = BitstringStatusList(MIN_LIST_SIZE * STATUS_SIZE)
+    for index in revoked:
+        bits.set(index * STATUS_SIZE, True)
+    for index in suspended:
+        bits.set(index * STATUS_SIZE + 1, True)
+    return bits
+
+
+def status_message(entry: dict[str, Any], value: int) -> str:
+    """What a status value means: the entry's own ``statusMessage``, else active/suspended/revoked."""
+    for message in entry.get("statusMessage") or []:
+        if isinstance(message, dict) and message.get("status") == hex(value):
+            return str(message.get("message"))
+    return STATUS_MESSAGES.get(value, hex(value))
 
 
 def status_list_credential(
@@ -151,8 +183,9 @@ def status_list_credential(
     return credential
 
 
-def read_status(entry: dict[str, Any], list_credential: dict[str, Any]) -> bool:
-    """Return the bit ``entry`` points at; raise ValueError if they do not belong together."""
+def read_status(entry: dict[str, Any], list_credential: dict[str, Any]) -> int:
+    """Return the status value (``statusSize`` bits) ``entry`` points at; raise ValueError if
+    they do not belong together."""
     if entry.get("type") != "BitstringStatusListEntry":
         raise ValueError(f"unsupported credentialStatus type {entry.get('type')!r}")
     if entry.get("statusListCredential") != list_credential.get("id"):
@@ -172,13 +205,18 @@ def read_status(entry: dict[str, Any], list_credential: dict[str, Any]) -> bool:
             f"status entry purpose {entry.get('statusPurpose')!r} does not match the "
             f"list's {subject.get('statusPurpose')!r}"
         )
-    if subject.get("statusSize", 1) != 1:
-        raise ValueError("only status lists with statusSize 1 are supported")
+    size = entry.get("statusSize", 1)
+    if size not in (1, STATUS_SIZE):
+        raise ValueError(f"statusSize must be 1 or {STATUS_SIZE}, got {size!r}")
     raw_index = entry.get("statusListIndex")
     if not isinstance(raw_index, str) or not raw_index.isascii() or not raw_index.isdigit():
         raise ValueError(f"statusListIndex must be a decimal string, got {raw_index!r}")
     bits = BitstringStatusList.decode(subject.get("encodedList"))
+    first = int(raw_index) * size
+    value = 0
     try:
-        return bits.get(int(raw_index))
+        for position in range(first, first + size):
+            value = (value << 1) | bits.get(position)
     except IndexError as exc:
         raise ValueError(str(exc)) from None
+    return value

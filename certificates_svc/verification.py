@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 
 from certificates_svc.proof import issuer_id, verify_proof
-from certificates_svc.status_list import read_status
+from certificates_svc.status_list import MESSAGE, read_status, status_message
 from services.clock import parse_rfc3339, utcnow
 
 
@@ -106,17 +106,22 @@ def verify_credential(
             problems.extend(list_problems)
             continue
         try:
-            is_set = read_status(entry, list_credential)
+            value = read_status(entry, list_credential)
         except ValueError as exc:
             found.add(VerificationStatus.STATUS_UNVERIFIABLE)
             problems.append(f"{purpose} status: {exc}")
             continue
-        if is_set and purpose == "revocation":
+        # A message entry names its value; a one-bit entry means what its purpose says.
+        meaning = status_message(entry, value) if purpose == MESSAGE else purpose if value else "active"
+        if meaning in ("revocation", "revoked"):
             found.add(VerificationStatus.REVOKED)
             problems.append("the issuer has revoked this credential")
-        elif is_set and purpose == "suspension":
+        elif meaning in ("suspension", "suspended"):
             found.add(VerificationStatus.SUSPENDED)
             problems.append("the issuer has suspended this credential")
+        elif meaning != "active":
+            found.add(VerificationStatus.STATUS_UNVERIFIABLE)
+            problems.append(f"{purpose} status: unknown status {meaning!r}")
 
     for status in _PRECEDENCE:
         if status in found:

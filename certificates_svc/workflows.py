@@ -16,11 +16,10 @@ from bson import ObjectId
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from certificates_svc import access, assessments, authority, awards, domain, lifecycle
+from certificates_svc import access, assessments, authority, awards, domain, lifecycle, status_list
 from certificates_svc.issuance import CertificateFactory
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import Signer
-from certificates_svc.status_list import BitstringStatusList
 from services.clock import utcnow
 from services.errors import Conflict, NotFound
 
@@ -133,10 +132,12 @@ def issue_certificate(
     return certificate
 
 
-def change_status(repository: CertificatesRepository, number: str, action: str, reason: str | None) -> dict[str, Any]:
+def change_status(
+    repository: CertificatesRepository, number: str, action: str, reason: str | None, category: str | None = None
+) -> dict[str, Any]:
     """Apply a revoke/suspend/reinstate; returns the updated certificate."""
     certificate = repository.get_certificate(number)
-    change = lifecycle.plan_transition(certificate, action, reason, utcnow())
+    change = lifecycle.plan_transition(certificate, action, reason, utcnow(), category=category)
     repository.transaction(lambda session: _store_status_change(repository, session, change))
     return repository.get_certificate(number)
 
@@ -152,10 +153,18 @@ def signed_status_list(
     parsed = domain.list_number(list_id)
     if parsed is None or not domain.status_list_in_use(parsed[1], repository.status_indices_reserved()):
         raise NotFound(f"status list {list_id} not found")
-    bits = BitstringStatusList()
-    for index in repository.set_indices(list_id):
-        bits.set(index, True)
-    return signer.status_list_for(list_id, parsed[0], bits, utcnow(), organisation_id)
+    purpose, number = parsed
+    if purpose == status_list.MESSAGE:
+        # The message list is derived from the stored revocation and suspension bits.
+        bits = status_list.message_list(
+            repository.set_indices(domain.status_list_id(str(number), "revocation")),
+            repository.set_indices(domain.status_list_id(str(number), "suspension")),
+        )
+    else:
+        bits = status_list.BitstringStatusList()
+        for index in repository.set_indices(list_id):
+            bits.set(index, True)
+    return signer.status_list_for(list_id, purpose, bits, utcnow(), organisation_id)
 
 
 def known_organisation(directory: Directory, organisation_id: str) -> dict[str, Any]:
@@ -190,9 +199,6 @@ def apply_results(
     desired = awards.desired_awards(results["results"])
     standing = repository.standing_awards(results["event_id"])
     to_revoke, to_issue = awards.plan_award_changes(desired, standing)
-    reason = f"results corrected (revision {results['revision']})"
-    by_number = {held["number"]: held for held in standing.values()}
-    revocations = [lifecycle.plan_transition(by_number[number], lifecycle.REVOKE, reason, now) for number in to_revoke]
     certificates: list[dict[str, Any]] = []
     if to_issue:
         issuer = directory.issuer(results["organiser_id"])
@@ -218,6 +224,20 @@ def apply_results(
             row = desired[person_id]
             certificate["source"] = awards.award_source(results, row)
             certificate["issuance_key"] = awards.award_issuance_key(results, person_id, row["award"])
+    # An award whose holder gets a corrected one is superseded by it; one with no successor is just revoked.
+    by_number = {held["number"]: held for held in standing.values()}
+    successors = {certificate["holder_id"]: certificate["number"] for certificate in certificates}
+    revocations = [
+        lifecycle.plan_transition(
+            by_number[number],
+            lifecycle.REVOKE,
+            awards.correction_reason(results),
+            now,
+            category=awards.CORRECTION_CATEGORY,
+            replaced_by=successors.get(by_number[number]["holder_id"]),
+        )
+        for number in to_revoke
+    ]
 
     def record(session: ClientSession) -> None:
         for change in revocations:
@@ -249,16 +269,12 @@ def open_share_link(repository: CertificatesRepository, token: str) -> dict[str,
     now = utcnow()
     if link is None or access.share_link_state(link, now) is not access.ShareLinkState.ACTIVE:
         raise access.no_such_share_link()
-    certificate = domain.current_view(repository.get_certificate(link["number"]), now)
-    status = certificate["status"]
+    stored = repository.get_certificate(link["number"])
+    certificate = domain.current_view(stored, now)
     return {
         "holder_name": certificate["holder_name"],
         "certificate": certificate,
-        "verification": {
-            "valid": status == lifecycle.CertificateStatus.ACTIVE.value,
-            "status": status,
-            "checked_at": now,
-        },
+        "verification": {**domain.public_status(stored, now), "checked_at": now},
         "credential": certificate["credential"],
         "expires_at": link["expires_at"],
     }

@@ -3,11 +3,18 @@
 reportlab embeds (a subset of) TrueType fonts only, so the CJK face is WenQuanYi
 Micro Hei (TrueType outlines, Apache-2.0), shipped on PyPI by
 ``paperang-p2-fonts-cjk``; OpenType/CFF faces such as Noto Sans CJK would not embed.
+It has Latin glyphs too, and it is the canvas's initial font, so the page never
+names reportlab's default Helvetica, which a PDF does not embed.
+
+Lines break between CJK characters and at spaces, never inside a run of Latin
+letters, digits and punctuation: a certificate number or a URL stays whole on
+one line, drawn smaller when it would not fit.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -16,8 +23,6 @@ from urllib.parse import quote
 
 import paperang_p2_fonts_cjk
 import segno
-from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -86,19 +91,20 @@ def _rows(certificate: dict[str, Any], holder: str) -> list[tuple[str, str]]:
     return [(label, value) for label, value in rows if value]
 
 
-def _qr_drawing(url: str, size: float) -> Drawing:
-    """The QR code as vector squares, so it prints sharp at any size."""
+def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
+    """The QR code as vector squares, so it prints sharp at any size (drawn on the canvas itself:
+    reportlab's graphics renderer would name its default Helvetica, never embedded)."""
     matrix = [list(row) for row in segno.make_qr(url, error="m").matrix_iter(border=4)]
     cell = size / len(matrix)
-    drawing = Drawing(size, size)
-    drawing.add(Rect(0, 0, size, size, fillColor=white, strokeColor=None))
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
+    canvas.saveState()
+    canvas.setFillColor(white)
+    canvas.rect(x, y, size, size, stroke=0, fill=1)
+    canvas.setFillColor(INK)
+    for row_index, row in enumerate(matrix):
+        for column, dark in enumerate(row):
             if dark:
-                drawing.add(
-                    Rect(x * cell, size - (y + 1) * cell, cell, cell, fillColor=INK, strokeColor=None, strokeWidth=0)
-                )
-    return drawing
+                canvas.rect(x + column * cell, y + size - (row_index + 1) * cell, cell, cell, stroke=0, fill=1)
+    canvas.restoreState()
 
 
 def certificate_pdf(certificate: dict[str, Any], holder: str, verify_url: str) -> bytes:
@@ -106,7 +112,7 @@ def certificate_pdf(certificate: dict[str, Any], holder: str, verify_url: str) -
     face = font()
     width, height = A4
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=face, initialFontSize=10)
     canvas.setTitle(f"{certificate['title']} {certificate['number']}")
     canvas.setAuthor(certificate["issuer_name"])
     canvas.setSubject("证书 Certificate")
@@ -131,33 +137,70 @@ def certificate_pdf(certificate: dict[str, Any], holder: str, verify_url: str) -
         canvas.setFont(face, 10)
         canvas.setFillColor(MUTED)
         canvas.drawString(30 * mm, y, label)
-        canvas.setFont(face, 13)
         canvas.setFillColor(INK)
-        for line in _wrap(value, face, 13, width - 105 * mm):
+        if value == certificate["number"]:
+            lines, size = [value], fitting_size(value, face, 13, width - 105 * mm)
+        else:
+            lines, size = wrap(value, face, 13, width - 105 * mm), 13
+        canvas.setFont(face, size)
+        for line in lines:
             canvas.drawString(85 * mm, y, line)
             y -= 7 * mm
         y -= 4 * mm
 
     size = 42 * mm
-    renderPDF.draw(_qr_drawing(verify_url, size), canvas, width - 30 * mm - size, 30 * mm)
+    _draw_qr(canvas, verify_url, width - 30 * mm - size, 30 * mm, size)
     canvas.setFont(face, 9)
     canvas.setFillColor(MUTED)
     canvas.drawString(30 * mm, 52 * mm, "扫码或访问以下地址核验本证书 Scan or visit to verify:")
-    for index, line in enumerate(_wrap(verify_url, face, 9, width - 85 * mm - size)):
-        canvas.drawString(30 * mm, 46 * mm - index * 5 * mm, line)
+    # The URL on one line, smaller if need be: a URL broken in two is mistyped.
+    canvas.setFont(face, fitting_size(verify_url, face, 9, width - 65 * mm - size))
+    canvas.drawString(30 * mm, 46 * mm, verify_url)
+    canvas.setFont(face, 9)
     canvas.drawString(30 * mm, 30 * mm, "本证书以数字签名的可验证凭证为准 The signed verifiable credential prevails.")
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def _wrap(text: str, face: str, size: float, width: float) -> list[str]:
-    """Break ``text`` into lines no wider than ``width`` (character by character: CJK has no spaces)."""
+# Runs that must not break: Latin letters, digits and their punctuation (numbers, URLs, words);
+# everything else is one CJK character or a run of spaces.
+_TOKENS = re.compile(r"\s+|[\u0021-\u007e\u00a1-\u024f]+|.")
+
+
+def fitting_size(text: str, face: str, size: float, width: float) -> float:
+    """``size``, or the smaller size at which ``text`` fits ``width`` on one line."""
+    natural = pdfmetrics.stringWidth(text, face, size)
+    return size if natural <= width else size * width / natural
+
+
+def wrap(text: str, face: str, size: float, width: float) -> list[str]:
+    """Break ``text`` into lines no wider than ``width``: between CJK characters and at spaces,
+    never inside a Latin word, number or URL (one wider than a line is split only as a last resort)."""
     lines: list[str] = []
     line = ""
-    for char in text:
-        if line and pdfmetrics.stringWidth(line + char, face, size) > width:
-            lines.append(line)
-            line = ""
-        line += char
-    return [*lines, line] if line else lines or [""]
+    for token in _TOKENS.findall(text):
+        if token.isspace():
+            line = f"{line}{token}" if line else ""
+            continue
+        if not line or pdfmetrics.stringWidth(line + token, face, size) <= width:
+            line += token
+            continue
+        lines.append(line.rstrip())
+        line = token
+    if line.strip():
+        lines.append(line.rstrip())
+    return [piece for line in lines for piece in _split_overlong(line, face, size, width)] or [""]
+
+
+def _split_overlong(line: str, face: str, size: float, width: float) -> list[str]:
+    # Only a single token wider than the whole line gets here.
+    if pdfmetrics.stringWidth(line, face, size) <= width:
+        return [line]
+    pieces, piece = [], ""
+    for char in line:
+        if piece and pdfmetrics.stringWidth(piece + char, face, size) > width:
+            pieces.append(piece)
+            piece = ""
+        piece += char
+    return [*pieces, piece]

@@ -223,7 +223,8 @@ class CertificatesRoutes:
     @route(
         "GET",
         "/api/v1/status-lists/<string:list_id>",
-        summary="A signed Bitstring Status List credential (revocation or suspension)",
+        summary="A signed Bitstring Status List credential (message-N: two status bits per certificate; "
+        "revocation-N and suspension-N for credentials issued before)",
         access=PUBLIC,
         tags=("verification",),
         errors=(404,),

@@ -141,7 +141,9 @@ class WebRoutes:
             # Unknown number, wrong or missing name, no access: one lookup, one comparison, one answer.
             disclosed = self.certificates_rpc.certificate_for_holder_name(number, call.query["name"] or "")
         base_url = public_base_url(self.web_config)
-        return pdf_response(disclosed["certificate"], disclosed["holder_name"], verification_url(base_url, number))
+        # The stored number, however it was typed.
+        canonical = disclosed["certificate"]["number"]
+        return pdf_response(disclosed["certificate"], disclosed["holder_name"], verification_url(base_url, canonical))
 
     @route(
         "GET",

@@ -199,7 +199,7 @@ def build_world(api: Api) -> dict[str, str]:
         202,
     )["id"]
     credential = ok(api.get(f"/api/v1/certificates/{skill}/credential"))
-    status_list = credential["credentialStatus"][0]["statusListCredential"].rsplit("/", 1)[-1]
+    status_list = credential["credentialStatus"]["statusListCredential"].rsplit("/", 1)[-1]
     share = ok(api.post(f"/api/v1/certificates/{skill}/share-links", json={}), 201)
     revocable_share = ok(api.post(f"/api/v1/certificates/{skill}/share-links", json={}), 201)
     return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from tests.interface.test_certificates import cli_verify, independently_verify
+from tests.interface.test_certificates import cli_verify, independently_verify, status_entries
 from tests.support.api import Api, create, ok
 from tests.support.waiting import wait_for
 
@@ -183,7 +183,7 @@ def test_a_credential_is_issued_under_the_organisations_own_did_and_keeps_its_na
 
     did = credential["issuer"]["id"]
     assert did == f"{platform_did['id']}:organisations:{a}"
-    assert credential["proof"]["verificationMethod"].startswith(f"{did}#")
+    assert credential["proof"][0]["verificationMethod"].startswith(f"{did}#")
     document = api.get(f"/organisations/{a}/did.json", role=None)
     assert document.status_code == 200 and document.headers["Content-Type"].startswith("application/did+json")
     assert document.json()["id"] == did
@@ -192,7 +192,7 @@ def test_a_credential_is_issued_under_the_organisations_own_did_and_keeps_its_na
     ]
     independently_verify(credential, document.json())
     lists = []
-    for entry in credential["credentialStatus"]:
+    for entry in status_entries(credential):
         response = api.get(urlsplit(entry["statusListCredential"]).path, role=None)
         assert response.status_code == 200, response.text
         assert response.json()["issuer"] in (did, {"id": did}) or response.json()["issuer"]["id"] == did

@@ -214,6 +214,16 @@ def test_competition_winners_get_award_certificates_and_a_correction_changes_onl
 
     numbers = {c["number"]: c for c in second}
     assert numbers[by_holder[p3]["number"]]["status"] == "revoked"
+    replacement = next(c["number"] for c in second if c["holder_id"] == p3 and c["status"] == "active")
+    superseded = api.get(f"/api/v1/verify/{by_holder[p3]['number']}", params={"name": "王三"}, role=None).json()
+    assert superseded["valid"] is False
+    assert superseded["status"] == "superseded"
+    assert superseded["replaced_by"] == replacement
+    assert superseded["public_reason"] == "results corrected (revision 2)"
+    assert superseded["reason_category"] == "results_corrected"
+    assert superseded["status_changed_at"] == numbers[by_holder[p3]["number"]]["status_changed_at"]
+    successor = api.get(f"/api/v1/verify/{replacement}", params={"name": "王三"}, role=None).json()
+    assert (successor["status"], successor["replaced_by"]) == ("active", None)
     assert numbers[by_holder[p1]["number"]]["status"] == "active"
     assert numbers[by_holder[p2]["number"]]["status"] == "active"
     new = [c for c in second if c["number"] not in {f["number"] for f in first}]

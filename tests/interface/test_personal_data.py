@@ -25,6 +25,7 @@ import pypdfium2
 import requests
 
 from services.identity import check_character, mask_identifier
+from tests.interface.test_certificates import status_entries
 from tests.support.api import Api, create
 from tests.support.events import EventTap
 from tests.support.waiting import wait_for
@@ -230,7 +231,7 @@ def read_everything_public(api: RecordingApi, event: dict, certificates: list[di
         for path in (f"/api/v1/shared/{token}", f"/api/v1/shared/{token}.pdf", f"/s/{token}"):
             assert api.get(path, role=None).status_code == 200, path
         api.get(f"/api/v1/certificates/{number}/share-links")
-        for entry in credential.json().get("credentialStatus", []):
+        for entry in status_entries(credential.json()):
             api.get(urlsplit(entry["statusListCredential"]).path, role=None)
         api.get(f"/api/v1/certificates/{number}.pdf", role=None)
         api.get(f"/api/v1/certificates/{number}.pdf", role=None, params={"name": names[certificate["holder_id"]]})

@@ -104,6 +104,56 @@ def test_public_verification_masks_the_name_and_refuses_a_wrong_name_like_an_unk
     assert (wrong.value.message, wrong.value.details) == (unknown.value.message, unknown.value.details)
 
 
+def test_a_revocation_answers_its_date_and_category_but_never_the_reason_typed():
+    revoked = certificate("revoked", status_reason="王五 copied the answers", status_changed_at=NOW)
+    legacy = certificate("revoked", status_reason="fraud", status_changed_at=NOW)
+    revoked["status_category"] = "misconduct"
+
+    answer = domain.public_verification(revoked, "张三丰", NOW)
+
+    assert (answer["valid"], answer["status"]) == (False, "revoked")
+    assert (answer["status_changed_at"], answer["reason_category"]) == (NOW, "misconduct")
+    assert answer["public_reason"] is None and answer["replaced_by"] is None
+    assert "王五" not in str(answer)
+    assert domain.public_status(legacy, NOW)["reason_category"] == lifecycle.DEFAULT_REVOCATION_CATEGORY
+
+
+def test_a_certificate_a_correction_replaced_answers_superseded_with_its_successor():
+    old = certificate(
+        "revoked",
+        status_reason="results corrected (revision 2)",
+        status_category="results_corrected",
+        status_changed_at=NOW,
+        superseded_by="CA-2026-000009",
+    )
+
+    answer = domain.public_status(old, NOW + timedelta(days=1))
+
+    assert answer == {
+        "valid": False,
+        "status": "superseded",
+        "status_changed_at": NOW,
+        "reason_category": "results_corrected",
+        "public_reason": "results corrected (revision 2)",
+        "replaced_by": "CA-2026-000009",
+    }
+    assert domain.public_status(certificate(), NOW)["status_changed_at"] is None
+
+
+def test_a_revocation_plans_its_category_and_successor_and_only_a_revocation_has_them():
+    change = lifecycle.plan_transition(
+        certificate(), "revoke", "results corrected (revision 2)", NOW, category="results_corrected", replaced_by="X"
+    )
+
+    assert (change["category"], change["replaced_by"]) == ("results_corrected", "X")
+    assert lifecycle.plan_transition(certificate(), "revoke", "why", NOW)["category"] == "other"
+    assert lifecycle.plan_transition(certificate(), "suspend", "why", NOW)["category"] is None
+    with pytest.raises(InvalidInput):
+        lifecycle.plan_transition(certificate(), "suspend", "why", NOW, category="misconduct")
+    with pytest.raises(InvalidInput):
+        lifecycle.plan_transition(certificate(), "revoke", "why", NOW, category="whim")
+
+
 @pytest.mark.parametrize(
     "list_id, parsed",
     [

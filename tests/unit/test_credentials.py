@@ -29,6 +29,8 @@ from certificates_svc.numbers import SKILL_LEVELS, format_skill_level_number
 from certificates_svc.proof import sign_document
 from certificates_svc.status_list import (
     BitstringStatusList,
+    message_list,
+    read_status,
     status_entry,
     status_list_credential,
 )
@@ -42,6 +44,7 @@ ISSUED = datetime(2026, 6, 30, 9, 30, tzinfo=UTC)
 NOW = datetime(2027, 1, 15, tzinfo=UTC)
 REVOCATION_URL = "https://alliance.example/api/v1/status-lists/revocation-1"
 SUSPENSION_URL = "https://alliance.example/api/v1/status-lists/suspension-1"
+MESSAGE_URL = "https://alliance.example/api/v1/status-lists/message-1"
 
 
 @pytest.fixture
@@ -115,7 +118,7 @@ def with_one_char_changed(document, path, position=-1):
 
 def independent_verify(credential, did_doc):
     """The eddsa-jcs-2022 check written straight from the spec, not via the module."""
-    proof = credential["proof"]
+    (proof,) = credential["proof"]
     method = next(m for m in did_doc["verificationMethod"] if m["id"] == proof["verificationMethod"])
     multikey = base58.b58decode(method["publicKeyMultibase"][1:])
     assert multikey[:2] == b"\xed\x01"
@@ -144,11 +147,24 @@ def test_credential_is_an_open_badge_vc_2_with_utc_dates():
     assert subject["licenseNumber"].startswith("S")
     achievement = subject["achievement"]
     assert "Achievement" in achievement["type"]
-    assert achievement["level"] == 4
-    assert achievement["levelName"] == {"zh": SKILL_LEVELS[4].zh, "en": SKILL_LEVELS[4].en}
-    assert achievement["occupation"] == "网络与信息安全管理员"
+    assert achievement["achievementType"] == "Certification"
+    assert achievement["fieldOfStudy"] == "网络与信息安全管理员"
+    assert achievement["specialization"] == "网络安全管理员"
     assert achievement["criteria"]["narrative"]
     assert achievement["description"]
+    (levels,) = achievement["resultDescription"]
+    assert levels["resultType"] == "RubricCriterionLevel"
+    by_id = {level["id"]: level for level in levels["rubricCriterionLevel"]}
+    (result,) = subject["result"]
+    assert result["resultDescription"] == levels["id"]
+    assert by_id[result["achievedLevel"]]["level"] == "4"
+    assert by_id[result["achievedLevel"]]["name"] == SKILL_LEVELS[4].zh
+    assert by_id[result["achievedLevel"]]["description"] == SKILL_LEVELS[4].en
+    # Only terms the VC 2.0 and Open Badges 3.0 contexts define (no @vocab fallback).
+    text = json.dumps(credential)
+    for undefined in ("certificateKind", "occupation", "levelName", "workType"):
+        assert undefined not in text
+    assert "level" not in achievement
 
 
 def test_the_holder_is_bound_by_a_random_subject_id_alone():
@@ -252,7 +268,7 @@ def test_a_signed_credential_verifies(keyring):
     assert result.valid, result.problems
     assert result.status == "active"
     assert result.problems == []
-    proof = signed["proof"]
+    (proof,) = signed["proof"]
     assert proof["type"] == "DataIntegrityProof"
     assert proof["cryptosuite"] == "eddsa-jcs-2022"
     assert proof["proofPurpose"] == "assertionMethod"
@@ -299,7 +315,7 @@ def test_changing_one_character_of_the_holder_fails_with_a_reason(keyring):
 @pytest.mark.parametrize("position", [0, 1, 30, -2, -1])
 def test_changing_one_character_of_the_proof_value_fails_with_a_reason(keyring, position):
     signed = sign(skill_credential(), keyring.current)
-    tampered = with_one_char_changed(signed, ("proof", "proofValue"), position)
+    tampered = with_one_char_changed(signed, ("proof", 0, "proofValue"), position)
 
     result = verify_credential(tampered, did_document(DID, keyring), now=NOW)
 
@@ -325,7 +341,9 @@ def test_changing_a_number_or_flag_fails(keyring):
     signed = sign(skill_credential(), keyring.current)
     did_doc = did_document(DID, keyring)
     level_changed = copy.deepcopy(signed)
-    level_changed["credentialSubject"]["achievement"]["level"] = 3
+    level_changed["credentialSubject"]["result"][0]["achievedLevel"] = level_changed["credentialSubject"]["result"][0][
+        "achievedLevel"
+    ].replace("level-4", "level-3")
 
     assert verify_credential(level_changed, did_doc, now=NOW).status == "invalid_signature"
 
@@ -394,13 +412,48 @@ def test_without_valid_until_a_credential_does_not_expire(keyring):
     assert result.valid
 
 
-def test_revoked_and_suspended_bits_are_reported(keyring):
+def test_one_message_entry_reports_active_suspended_and_revoked(keyring):
     index = 1234
-    entries = [
+    entry = status_entry(MESSAGE_URL, index)
+    signed = sign(skill_credential(status=entry), keyring.current)
+    did_doc = did_document(DID, keyring)
+
+    def verify(revoked, suspended):
+        bits = message_list([index] if revoked else [], [index] if suspended else [])
+        return verify_credential(signed, did_doc, signed_status_list(keyring, MESSAGE_URL, "message", bits), now=NOW)
+
+    active, suspended, revoked = verify(False, False), verify(False, True), verify(True, False)
+
+    assert entry["statusSize"] == 2
+    assert [m["message"] for m in entry["statusMessage"]] == ["active", "suspended", "revoked", "revoked"]
+    assert (active.valid, active.status, active.warnings) == (True, "active", [])
+    assert (revoked.valid, revoked.status) == (False, "revoked")
+    assert any("revoked" in p for p in revoked.problems)
+    assert (suspended.valid, suspended.status) == (False, "suspended")
+    assert any("suspended" in p for p in suspended.problems)
+
+
+def test_the_message_list_puts_revocation_and_suspension_in_the_entry_s_two_bits():
+    bits = message_list([0, 7], [7, 9])
+    entry = status_entry(MESSAGE_URL, 7)
+    listing = status_list_credential(MESSAGE_URL, ISSUER, "message", bits, ISSUED)
+
+    assert len(bits) == 2 * 131_072
+    assert [bits.get(position) for position in range(0, 4)] == [True, False, False, False]
+    assert [bits.get(position) for position in (14, 15, 18, 19)] == [True, True, False, True]
+    assert read_status(entry, listing) == 3
+    assert read_status(status_entry(MESSAGE_URL, 9), listing) == 1
+    assert read_status(status_entry(MESSAGE_URL, 0), listing) == 2
+
+
+def test_credentials_with_the_earlier_two_entries_still_report_revoked_and_suspended(keyring):
+    index = 1234
+    credential = skill_credential()
+    credential["credentialStatus"] = [
         status_entry(REVOCATION_URL, index, "revocation"),
         status_entry(SUSPENSION_URL, index, "suspension"),
     ]
-    signed = sign(skill_credential(status=entries), keyring.current)
+    signed = sign(credential, keyring.current)
     did_doc = did_document(DID, keyring)
     clear = BitstringStatusList()
     marked = BitstringStatusList()
@@ -413,15 +466,18 @@ def test_revoked_and_suspended_bits_are_reported(keyring):
         ]
         return verify_credential(signed, did_doc, lists, now=NOW)
 
-    active = verify(clear, clear)
-    revoked = verify(marked, clear)
-    suspended = verify(clear, marked)
+    assert verify(clear, clear).status == "active"
+    assert verify(marked, clear).status == "revoked"
+    assert verify(clear, marked).status == "suspended"
 
-    assert (active.valid, active.status, active.warnings) == (True, "active", [])
-    assert (revoked.valid, revoked.status) == (False, "revoked")
-    assert any("revoked" in p for p in revoked.problems)
-    assert (suspended.valid, suspended.status) == (False, "suspended")
-    assert any("suspended" in p for p in suspended.problems)
+
+def test_a_signed_credential_has_one_status_entry_and_one_proof(keyring):
+    signed = sign(skill_credential(status=status_entry(MESSAGE_URL, 1)), keyring.current)
+
+    assert isinstance(signed["credentialStatus"], dict)
+    assert isinstance(signed["proof"], list) and len(signed["proof"]) == 1
+    with pytest.raises(ValueError, match="one status entry"):
+        skill_credential(status=[status_entry(MESSAGE_URL, 1), status_entry(MESSAGE_URL, 2)])
 
 
 def test_revocation_outranks_expiry(keyring):
@@ -489,7 +545,7 @@ def test_rotation_keeps_old_credentials_valid_and_signs_new_ones_with_the_new_ke
     assert new_key.key_id != old_key.key_id
     assert reloaded.current.key_id == new_key.key_id
     assert [k.key_id for k in reloaded.keys] == [old_key.key_id, new_key.key_id]
-    assert new_signed["proof"]["verificationMethod"].endswith("#" + new_key.key_id)
+    assert new_signed["proof"][0]["verificationMethod"].endswith("#" + new_key.key_id)
     assert verify_credential(old_signed, did_doc, now=NOW).valid
     assert verify_credential(new_signed, did_doc, now=NOW).valid
     independent_verify(old_signed, did_doc)
@@ -605,5 +661,5 @@ def test_signing_the_w3c_test_vector_reproduces_its_proof_and_it_verifies():
     signed = sign_document(W3C_UNSIGNED, key, vm_id, datetime(2023, 2, 24, 23, 36, 38, tzinfo=UTC))
 
     assert public_key_multibase(key.public_key) == W3C_PUBLIC_KEY
-    assert signed["proof"]["proofValue"] == W3C_PROOF_VALUE
+    assert signed["proof"][0]["proofValue"] == W3C_PROOF_VALUE
     assert verify_credential(signed, controller, now=NOW).valid

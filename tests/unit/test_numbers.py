@@ -9,6 +9,7 @@ from certificates_svc.numbers import (
     format_skill_level_number,
     kind_of_number,
     level_name,
+    normalise_number,
     parse_certificate_number,
     parse_skill_level_number,
     skill_level_counter_key,
@@ -223,3 +224,22 @@ def test_skill_levels_run_from_junior_worker_to_senior_technician():
 def test_level_names_come_in_both_languages_and_only_for_levels_1_to_5():
     assert level_name(5) == {"zh": "五级/初级工", "en": "Level 5 / junior worker"}
     assert [level_name(level) for level in (None, 0, 6, True)] == [None] * 4
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "S500150000123263000042",
+        " s500150000123263000042 ",
+        "s5001 50 000123 26 3 000042",
+        "\tＳ５００１５００００１２３２６３００００４２\n",
+    ],
+)
+def test_a_number_typed_in_lower_case_spaced_or_full_width_finds_the_stored_one(typed):
+    assert normalise_number(typed) == "S500150000123263000042"
+
+
+def test_normalising_keeps_other_numbers_and_nonsense_as_they_are_apart_from_case():
+    assert normalise_number(" ca-2026-000123") == "CA-2026-000123"
+    assert normalise_number("no/such\u00a0number") == "NO/SUCHNUMBER"
+    assert normalise_number(None) == ""

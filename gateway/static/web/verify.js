@@ -7,10 +7,24 @@
   const numberInput = document.getElementById("number");
   const nameInput = document.getElementById("name");
   const result = document.getElementById("result");
+  // Verification answers beyond the shared status table: a corrected certificate replaced this one.
+  const VERIFY_STATUSES = { ...STATUSES, superseded: ["已被更正证书取代", "Superseded"] };
+  const REVOCATION_CATEGORIES = {
+    issued_in_error: ["误发", "Issued in error"],
+    results_corrected: ["成绩更正", "Results corrected"],
+    misconduct: ["违规", "Misconduct"],
+    withdrawn: ["发证机构撤回", "Withdrawn by the issuer"],
+    other: ["其他", "Other"],
+  };
+
+  /** A number as typed (full-width, spaced, lower case) in its stored form. */
+  function normaliseNumber(typed) {
+    return typed.normalize("NFKC").replace(/\s+/g, "").toUpperCase();
+  }
 
   const params = new URLSearchParams(location.search);
   if (params.get("number")) {
-    numberInput.value = params.get("number");
+    numberInput.value = normaliseNumber(params.get("number"));
     nameInput.focus();
   }
 
@@ -38,10 +52,22 @@
       ...row("发证机构", "Issuer", answer.issuer && answer.issuer.name),
       ...row("发证日期", "Issued", formatDate(answer.issued_at)),
       ...row("有效期至", "Valid until", answer.valid_until ? formatDate(answer.valid_until) : "长期有效 No expiry"),
+      ...row("状态变更日期", "Status changed", answer.status_changed_at ? formatDate(answer.status_changed_at) : null),
+      ...row("撤销类别", "Revocation category",
+        answer.reason_category ? label(REVOCATION_CATEGORIES, answer.reason_category) : null),
+      ...row("原因", "Reason", answer.public_reason),
+      ...row("更正后的证书", "Replaced by", answer.replaced_by
+        ? el("a", { id: "replaced-by", href: `/verify?number=${encodeURIComponent(answer.replaced_by)}`,
+                    text: answer.replaced_by })
+        : null),
     );
-    const verdict = answer.valid ? "证书有效 This certificate is valid" : "证书当前无效 This certificate is not valid";
+    const superseded = answer.status === "superseded";
+    const verdict = superseded
+      ? `证书已被更正后的证书 ${answer.replaced_by} 取代 Replaced by the corrected certificate ${answer.replaced_by}`
+      : answer.valid ? "证书有效 This certificate is valid" : "证书当前无效 This certificate is not valid";
     show(el("div", { class: "card", "data-status": answer.status },
-      el("p", {}, el("span", { class: `badge status-${answer.status}`, id: "status", text: label(STATUSES, answer.status) }),
+      el("p", {}, el("span", { class: `badge status-${answer.status}${superseded ? " status-revoked" : ""}`, id: "status",
+                         text: label(VERIFY_STATUSES, answer.status) }),
         " ", el("strong", { text: verdict })),
       details,
       el("p", {},
@@ -52,7 +78,8 @@
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const number = numberInput.value.trim();
+    const number = normaliseNumber(numberInput.value);
+    numberInput.value = number;
     const name = nameInput.value.trim();
     if (!number || !name) {
       show(el("p", { class: "message", role: "alert", text: "请填写证书编号和姓名。 Enter the number and the name." }));
