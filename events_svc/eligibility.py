@@ -15,8 +15,8 @@ from services.errors import Conflict, Unprocessable
 ACTIVE_MEMBERSHIP = "active"
 
 
-def membership_change_applies(recorded_at: datetime | None, occurred_at: datetime) -> bool:
-    """Whether a membership change updates the local record.
+def change_applies(recorded_at: datetime | None, occurred_at: datetime) -> bool:
+    """Whether a change of a membership or person updates the local record.
 
     Events may arrive out of order, so a change older than the one recorded is
     ignored; on a tie the later arrival wins.
@@ -36,13 +36,16 @@ def membership_record(change: Mapping[str, Any], occurred_at: datetime) -> dict[
     }
 
 
-def person_record(person: Mapping[str, Any]) -> dict[str, Any]:
-    """The local record of a person from a ``person_registered`` event: whose person it is."""
+def person_record(person: Mapping[str, Any], occurred_at: datetime | None = None) -> dict[str, Any]:
+    """The local record of a person from a ``person_registered`` or ``person_updated`` event:
+    whose person it is, and the name registrations show."""
     return {
         "_id": person["person_id"],
         "organisation_id": person["organisation_id"],
         "name": person["name"],
         "kind": person["kind"],
+        "archived": bool(person.get("archived")),
+        "as_of": occurred_at,
     }
 
 

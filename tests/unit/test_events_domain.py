@@ -389,7 +389,16 @@ def test_a_new_registration_waits_at_its_position_or_holds_a_place():
 @pytest.mark.parametrize("status", ["confirmed", "waitlisted"])
 def test_a_cancellation_also_leaves_the_waitlist(status):
     changes = cancellation({"status": status, "waitlist_position": 2}, STARTS)
-    assert changes == {"status": "cancelled", "waitlist_position": None, "updated_at": STARTS, "cancelled_at": STARTS}
+    assert changes == {
+        "status": "cancelled",
+        "waitlist_position": None,
+        "updated_at": STARTS,
+        "cancelled_at": STARTS,
+        "cancel_reason": None,
+    }
+    assert cancellation({"status": status}, STARTS, "the event was cancelled")["cancel_reason"] == (
+        "the event was cancelled"
+    )
 
 
 def test_only_a_waiting_registration_is_promoted():
