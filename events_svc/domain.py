@@ -120,6 +120,14 @@ def check_visible(event: Mapping[str, Any], viewer: Mapping[str, Any]) -> None:
         raise NotFound(f"event {event['_id']} not found")
 
 
+def as_seen_by(event: dict[str, Any], viewer: Mapping[str, Any]) -> dict[str, Any]:
+    """The event as ``viewer`` reads it: who made each correction only for the alliance admin
+    and its organiser (an account name is nobody else's business); what changed and why for all."""
+    if viewer.get("admin") or (viewer.get("org") and viewer.get("org") == event.get("organiser_id")):
+        return event
+    return {**event, "history": [{**line, "by": None} for line in event.get("history") or []]}
+
+
 # events and their time zone
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"

@@ -122,7 +122,7 @@ def visible_event(repository: EventsRepository, event_id: str, viewer: Mapping[s
     """The event with its counts, if ``viewer`` sees it; NotFound, as for an unknown id, if not."""
     event = repository.get_event(event_id)
     domain.check_visible(event, viewer)
-    return _with_seats(repository, [event])[0]
+    return domain.as_seen_by(_with_seats(repository, [event])[0], viewer)
 
 
 def list_events(
@@ -133,7 +133,7 @@ def list_events(
     items, next_cursor = repository.list_events(
         {**filters, "period_from": period_from, "period_to": period_to}, domain.visibility(viewer), limit, cursor
     )
-    return _with_seats(repository, items), next_cursor
+    return [domain.as_seen_by(event, viewer) for event in _with_seats(repository, items)], next_cursor
 
 
 # registrations

@@ -83,7 +83,11 @@ def test_a_published_event_is_rescheduled_with_history_event_updated_and_a_new_c
         {"field": "ends_at", "from": "2030-05-12T09:00:00.000Z", "to": "2030-05-13T09:00:00.000Z"},
         {"field": "location", "from": "重庆市工业学校", "to": "重庆市工业学校 实训楼"},
     ]
-    assert ok(events_api.get(event_path(event), role=None)) == corrected
+    assert ok(events_api.get(event_path(event), **own)) == corrected
+    # The public reads what changed and why, not who changed it.
+    public = ok(events_api.get(event_path(event), role=None))
+    assert public["history"] == [{**line, "by": None}]
+    assert ok(events_api.get("/api/v1/events", role=None))["items"][0]["history"][0]["by"] is None
 
     data = announced["data"]
     assert data["changed_fields"] == ["starts_at", "ends_at", "location"]
