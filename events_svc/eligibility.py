@@ -49,6 +49,12 @@ def person_record(person: Mapping[str, Any], occurred_at: datetime | None = None
     }
 
 
+def organisation_record(organisation: Mapping[str, Any], occurred_at: datetime) -> dict[str, Any]:
+    """The local record of an organisation from ``organisation_registered`` or ``organisation_updated``:
+    the name results and registrations show."""
+    return {"_id": organisation["organisation_id"], "name": organisation["name"], "as_of": occurred_at}
+
+
 def check_active_member(alliance_id: str, organisation_id: str, membership_statuses: list[str]) -> None:
     """Unprocessable naming ``organisation_id`` unless it holds an active membership of the alliance."""
     if ACTIVE_MEMBERSHIP in membership_statuses:

@@ -33,6 +33,7 @@ REGISTRATIONS = "registrations"
 ENTRIES = "entries"
 MEMBERSHIPS = "memberships"  # read model of members_svc's memberships
 PEOPLE = "people"  # read model of members_svc's people
+ORGANISATIONS = "organisations"  # read model of members_svc's organisations: their names
 
 EVENT_FILTERS = ("alliance_id", "kind", "status")
 REGISTRATION_FILTERS = ("organisation_id", "status")
@@ -307,6 +308,20 @@ class EventsRepository(Repository):
     def save_person(self, session: ClientSession, person: dict[str, Any]) -> None:
         """Record a person, replacing the one recorded."""
         self.db[PEOPLE].replace_one({"_id": person["_id"]}, person, upsert=True, session=session)
+
+    def organisation_as_of(self, session: ClientSession, organisation_id: str) -> datetime | None:
+        """When the recorded state of an organisation happened; None if none is recorded."""
+        recorded = self.db[ORGANISATIONS].find_one({"_id": organisation_id}, {"as_of": 1}, session=session)
+        return None if recorded is None else recorded.get("as_of")
+
+    def save_organisation(self, session: ClientSession, organisation: dict[str, Any]) -> None:
+        """Record an organisation, replacing the one recorded."""
+        self.db[ORGANISATIONS].replace_one({"_id": organisation["_id"]}, organisation, upsert=True, session=session)
+
+    def organisation_names(self, organisation_ids: list[str]) -> dict[str, str]:
+        """The recorded names of those of ``organisation_ids`` known, by id."""
+        found = self.db[ORGANISATIONS].find({"_id": {"$in": list(set(organisation_ids))}}, {"name": 1})
+        return {o["_id"]: o.get("name") for o in found}
 
     def person_names(self, person_ids: list[str]) -> dict[str, str]:
         """The recorded names of those of ``person_ids`` known, by id."""

@@ -215,6 +215,7 @@ class Registration(Schema):
     id = fields.String(attribute="_id")
     event_id = fields.String()
     organisation_id = fields.String()
+    organisation_name = fields.String(allow_none=True, metadata={"description": "as members_svc last announced it"})
     person_ids = fields.List(fields.String())
     people = fields.List(fields.Nested(Registrant), dump_default=list, metadata={"description": "in person_ids order"})
     team_name = fields.String(allow_none=True)
@@ -241,6 +242,7 @@ class ResultsCreate(StrictSchema):
 class ResultRow(Schema):
     registration_id = fields.String()
     organisation_id = fields.String()
+    organisation_name = fields.String(allow_none=True, metadata={"description": "as members_svc last announced it"})
     person_ids = fields.List(
         fields.String(), allow_none=True, metadata={"description": "null for a reader who is not the organiser"}
     )

@@ -108,6 +108,14 @@ class EventsService(DomainService):
     def on_membership_changed(self, event: dict[str, Any]) -> None:
         workflows.record_membership(self.repository, event)
 
+    @event_handler("members", "organisation_registered")
+    def on_organisation_registered(self, event: dict[str, Any]) -> None:
+        workflows.record_organisation(self.repository, event)
+
+    @event_handler("members", "organisation_updated")
+    def on_organisation_updated(self, event: dict[str, Any]) -> None:
+        workflows.record_organisation(self.repository, event)
+
     @event_handler("members", "person_registered")
     def on_person_registered(self, event: dict[str, Any]) -> None:
         workflows.record_person(self.repository, event)

@@ -235,9 +235,18 @@ def registration(repository: EventsRepository, event_id: str, registration_id: s
 
 
 def with_people(repository: EventsRepository, registrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The registrations with each person's id and name, as members_svc last announced it."""
+    """The registrations with each person's id and name and the organisation's name, as
+    members_svc last announced them."""
     names = repository.person_names([p for r in registrations for p in r.get("person_ids", [])])
-    return [{**r, "people": [{"id": p, "name": names.get(p)} for p in r.get("person_ids", [])]} for r in registrations]
+    schools = repository.organisation_names([r["organisation_id"] for r in registrations])
+    return [
+        {
+            **r,
+            "organisation_name": schools.get(r["organisation_id"]),
+            "people": [{"id": p, "name": names.get(p)} for p in r.get("person_ids", [])],
+        }
+        for r in registrations
+    ]
 
 
 # results
@@ -272,7 +281,9 @@ def event_results(repository: EventsRepository, event_id: str, viewer: Mapping[s
 def _readable_results(repository: EventsRepository, event: dict[str, Any], full: bool) -> dict[str, Any]:
     rows = event.get("results") or []
     names = repository.person_names([p for row in rows for p in row["person_ids"]])
-    return {**event, "results": results.readable_rows(rows, names, None if full else mask_name)}
+    schools = repository.organisation_names([row["organisation_id"] for row in rows])
+    readable = results.readable_rows(rows, names, None if full else mask_name)
+    return {**event, "results": [{**row, "organisation_name": schools.get(row["organisation_id"])} for row in readable]}
 
 
 # read models of members_svc's data
@@ -289,6 +300,19 @@ def record_membership(repository: EventsRepository, envelope: dict[str, Any]) ->
         recorded_at = repository.membership_as_of(session, change["membership_id"])
         if eligibility.change_applies(recorded_at, occurred_at):
             repository.save_membership(session, eligibility.membership_record(change, occurred_at))
+
+    return repository.consume(envelope, effect)
+
+
+def record_organisation(repository: EventsRepository, envelope: dict[str, Any]) -> bool:
+    """Keep an organisation's name, from ``organisation_registered`` or ``organisation_updated``;
+    an older change arriving late is ignored. False for a re-delivery."""
+    organisation, occurred_at = envelope["data"], parse_rfc3339(envelope["occurred_at"])
+
+    def effect(session: ClientSession) -> None:
+        recorded_at = repository.organisation_as_of(session, organisation["organisation_id"])
+        if eligibility.change_applies(recorded_at, occurred_at):
+            repository.save_organisation(session, eligibility.organisation_record(organisation, occurred_at))
 
     return repository.consume(envelope, effect)
 

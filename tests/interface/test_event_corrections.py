@@ -207,6 +207,7 @@ def test_registrations_show_names_kept_up_to_date_and_one_can_be_read_alone(even
     person_id = members.person("org-a", name="张三丰")
     members.membership("org-a")
     teammate = members.person("org-a", name="李四")
+    members.organisation("org-a", "重庆市渝中职业教育中心")
     registration = register_when_known(events_api, event, "org-a", [person_id, teammate], "渝中一队")
     assert registration["people"] == [{"id": person_id, "name": "张三丰"}, {"id": teammate, "name": "李四"}]
 
@@ -239,3 +240,10 @@ def test_registrations_show_names_kept_up_to_date_and_one_can_be_read_alone(even
     )
     listed = ok(events_api.get(registrations_path(event)))["items"]
     assert listed[0]["people"][0] == {"id": person_id, "name": "张三峰"}
+
+    # The school's name follows organisation_updated too.
+    members.organisation("org-a", "重庆市渝中区职业教育中心", "organisation_updated")
+    wait_for(
+        lambda: ok(events_api.get(path))["organisation_name"] == "重庆市渝中区职业教育中心",
+        message="the organisation's new name in events_svc",
+    )

@@ -74,6 +74,22 @@ class Members:
         )
         return person_id
 
+    def organisation(self, organisation_id: str, name: str, event_type: str = "organisation_registered") -> None:
+        publish_member_event(
+            self.config,
+            event_type,
+            {
+                "organisation_id": organisation_id,
+                "name": name,
+                "kind": "secondary_vocational_school",
+                "region": None,
+                "district": None,
+                "code": None,
+                "accredited_evaluator": False,
+                "evaluator": None,
+            },
+        )
+
     def school(self, organisation_id: str, people: int = 2) -> list[str]:
         """An active member with ``people`` people."""
         self.membership(organisation_id)
@@ -288,6 +304,7 @@ def test_last_place_race_confirms_exactly_one_across_two_instances(events_api, m
 
 def test_results_publish_with_revisions_and_awards(events_api, members, config):
     event = published_event(events_api, capacity=1)
+    members.organisation("org-a", "重庆市渝中职业教育中心")
     winners = register_when_known(events_api, event, "org-a", members.school("org-a"), "渝中一队")
     waiting = register_when_known(events_api, event, "org-b", members.school("org-b"), "两江队")
     path = f"/api/v1/events/{event['id']}/results"

@@ -8,6 +8,7 @@ from events_svc.eligibility import (
     check_people_belong,
     check_people_not_registered,
     membership_record,
+    organisation_record,
     person_record,
 )
 from services.errors import Conflict, Unprocessable
@@ -104,3 +105,8 @@ def test_a_person_record_keeps_whose_person_it_is():
         "as_of": T0,
     }
     assert person_record({**person, "archived": True}, T0)["archived"] is True
+
+
+def test_an_organisation_record_keeps_its_name_and_when():
+    data = {"organisation_id": "org-a", "name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school"}
+    assert organisation_record(data, T0) == {"_id": "org-a", "name": "重庆市渝中职业教育中心", "as_of": T0}
