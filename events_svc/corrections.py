@@ -76,6 +76,19 @@ def check_capacity(capacity: int | None, confirmed: int) -> None:
         )
 
 
+def check_teams_fit(event: Mapping[str, Any], team_sizes: list[int]) -> None:
+    """Conflict if the (corrected) team sizes leave out teams already registered: they would hold
+    places no new team of their size could take."""
+    size_min, size_max = event.get("team_size_min") or 1, event.get("team_size_max")
+    misfits = [size for size in team_sizes if size < size_min or (size_max is not None and size > size_max)]
+    if misfits:
+        field = "team_size_min" if any(size < size_min for size in misfits) else "team_size_max"
+        raise Conflict(
+            f"{len(misfits)} registered team(s) would not fit the new team size",
+            {field: f"registered teams have {sorted(set(team_sizes))} people", "reason": "cancel those first"},
+        )
+
+
 def correction_entry(changes: list[dict], at: datetime, by: str | None, reason: str | None) -> dict[str, Any]:
     """One line of an event's correction history: what changed (old → new), when, by whom and why."""
     return {"changes": changes, "at": at, "by": by, "reason": reason}

@@ -79,6 +79,9 @@ def correct_event(
             return current
         if "capacity" in changes:
             corrections.check_capacity(changes["capacity"], repository.seats(session, event_id)["confirmed"])
+        if {"team_size_min", "team_size_max"} & set(changes):
+            teams = [len(r["person_ids"]) for r in repository.live_registrations(session, event_id)]
+            corrections.check_teams_fit({**current, **changes}, teams)
         now = utcnow()
         changed = [line["field"] for line in lines]
         reason = requested.get("reason")

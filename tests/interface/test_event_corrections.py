@@ -162,6 +162,11 @@ def test_capacity_raised_confirms_those_waiting_and_lowered_below_confirmed_is_r
     assert "at least 2" in lowered.json()["errors"]["capacity"]
     assert ok(events_api.get(event_path(event)))["capacity"] == 2
 
+    # Registered teams have one person each: a team size of two would leave them out.
+    refused = correct(events_api, event, {"team_size_min": 2, "team_size_max": 2, "reason": "改为双人赛"})
+    assert refused.status_code == 409, refused.text
+    assert "team_size_min" in refused.json()["errors"]
+
     unlimited = ok(correct(events_api, event, {"capacity": None, "reason": "不限名额"}))
     assert (unlimited["confirmed_count"], unlimited["waitlisted_count"], unlimited["places_left"]) == (3, 0, None)
 

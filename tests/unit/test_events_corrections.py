@@ -7,6 +7,7 @@ import pytest
 from events_svc.corrections import (
     calendar_visible,
     check_capacity,
+    check_teams_fit,
     correction_entry,
     event_corrections,
 )
@@ -114,3 +115,14 @@ def test_places_left_never_below_zero_and_none_without_a_limit():
     assert places_left({"capacity": 10}, 3) == 7
     assert places_left({"capacity": 2}, 3) == 0
     assert places_left({"capacity": None}, 3) is None
+
+
+def test_team_sizes_may_not_leave_out_teams_already_registered():
+    check_teams_fit({"team_size_min": 2, "team_size_max": 3}, [2, 3, 3])
+    check_teams_fit({"team_size_min": 1, "team_size_max": None}, [])
+    with pytest.raises(Conflict) as caught:
+        check_teams_fit({"team_size_min": 1, "team_size_max": 2}, [2, 3])
+    assert "team_size_max" in caught.value.details
+    with pytest.raises(Conflict) as caught:
+        check_teams_fit({"team_size_min": 3, "team_size_max": None}, [2, 3])
+    assert "team_size_min" in caught.value.details
