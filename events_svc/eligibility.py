@@ -76,16 +76,21 @@ def check_people_belong(
     person_ids: list[str],
     people_by_id: Mapping[str, Mapping[str, Any]],
 ) -> None:
-    """Unprocessable naming ``person_ids`` unless every person is known and belongs to the organisation."""
+    """Unprocessable naming ``person_ids`` unless every person is known, belongs to the organisation
+    and is not archived."""
     unknown = [p for p in person_ids if p not in people_by_id]
     elsewhere = [
         p for p in person_ids if p in people_by_id and people_by_id[p].get("organisation_id") != organisation_id
     ]
+    # An archived person has left the organisation: kept for their history, not registered again.
+    archived = [p for p in person_ids if p in people_by_id and people_by_id[p].get("archived")]
     problems = []
     if unknown:
         problems.append(f"unknown people: {', '.join(unknown)}")
     if elsewhere:
         problems.append(f"not people of organisation {organisation_id}: {', '.join(elsewhere)}")
+    if archived:
+        problems.append(f"archived people: {', '.join(archived)}")
     if problems:
         raise Unprocessable(
             "some people cannot be registered by this organisation",

@@ -223,28 +223,46 @@ def test_registrations_show_names_kept_up_to_date_and_one_can_be_read_alone(even
     assert events_api.get(path, role=None).status_code == 401
     assert events_api.get(f"{registrations_path(event)}/000000000000000000000000").status_code == 404
 
-    def corrected(occurred_name: str) -> dict:
+    def corrected(who: str, name: str, archived: bool = False) -> dict:
         return publish_member_event(
             config,
             "person_updated",
             {
-                "person_id": person_id,
+                "person_id": who,
                 "organisation_id": "org-a",
-                "name": occurred_name,
+                "name": name,
                 "kind": "student",
                 "student_number": None,
                 "subject_id": f"urn:uuid:{uuid.uuid4()}",
-                "changed_fields": ["name"],
-                "archived": False,
+                "changed_fields": ["archived"] if archived else ["name"],
+                "archived": archived,
             },
         )
 
-    corrected("张三峰")
+    corrected(person_id, "张三峰")
     wait_for(
         lambda: ok(events_api.get(path))["people"][0]["name"] == "张三峰", message="the corrected name in events_svc"
     )
     listed = ok(events_api.get(registrations_path(event)))["items"]
     assert listed[0]["people"][0] == {"id": person_id, "name": "张三峰"}
+
+    # Someone who left the school (archived) is not registered again.
+    leaver = members.person("org-a", name="王五")
+    corrected(leaver, "王五", archived=True)
+
+    other_events: list[dict] = []
+
+    def fresh_event() -> dict:
+        # A registration that got in before the archiving arrived must not block the next try.
+        other_events.append(published_event(events_api, title=f"开放日 {len(other_events) + 1}"))
+        return other_events[-1]
+
+    def refused_as_archived() -> bool:
+        response = register(events_api, fresh_event(), "org-a", [leaver])
+        assert response.status_code in (201, 422), response.text
+        return response.status_code == 422 and "archived people" in response.json()["errors"]["person_ids"]
+
+    wait_for(refused_as_archived, message="the archiving to reach events_svc")
 
     # The school's name follows organisation_updated too.
     members.organisation("org-a", "重庆市渝中区职业教育中心", "organisation_updated")

@@ -58,6 +58,13 @@ def test_unknown_people_and_people_of_another_organisation_are_named():
     assert "not people of organisation org-a: p2" in message
 
 
+def test_archived_people_are_not_registered():
+    people = {"p1": {"organisation_id": "org-a"}, "p2": {"organisation_id": "org-a", "archived": True}}
+    with pytest.raises(Unprocessable) as caught:
+        check_people_belong("org-a", ["p1", "p2"], people)
+    assert caught.value.details["person_ids"] == "archived people: p2"
+
+
 def test_nobody_registered_yet_passes():
     check_people_not_registered([])
 
