@@ -8,7 +8,7 @@ from typing import Any
 
 from icalendar import Calendar, Event
 
-from events_svc.domain import EventStatus, to_utc
+from events_svc.domain import EventStatus, event_zone, to_utc
 from services.clock import utcnow
 
 PRODID = "-//Vocational Alliance Platform//Events//EN"
@@ -23,8 +23,13 @@ def _vevent(event: Mapping[str, Any], base_url: str, stamp: datetime) -> Event:
     vevent.add("uid", f"{event['_id']}@alliance")
     # DTSTAMP follows the event's last change so an unchanged event exports identically.
     vevent.add("dtstamp", to_utc(event.get("updated_at") or stamp, "updated_at"))
-    vevent.add("dtstart", to_utc(event["starts_at"], "starts_at"))
-    vevent.add("dtend", to_utc(event["ends_at"], "ends_at"))
+    # SEQUENCE grows with each correction a calendar shows, so subscribed calendars replace
+    # their copy of a rescheduled event instead of keeping the old one.
+    vevent.add("sequence", event.get("sequence", 0))
+    # In the event's own zone (TZID, with its VTIMEZONE), as people there read the times.
+    zone = event_zone(event)
+    vevent.add("dtstart", to_utc(event["starts_at"], "starts_at").astimezone(zone))
+    vevent.add("dtend", to_utc(event["ends_at"], "ends_at").astimezone(zone))
     vevent.add("summary", event["title"])
     if event.get("location"):
         vevent.add("location", event["location"])
@@ -46,6 +51,7 @@ def _calendar(events: Iterable[Mapping[str, Any]], base_url: str) -> bytes:
     stamp = utcnow()
     for event in events:
         calendar.add_component(_vevent(event, base_url, stamp))
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.errors import Conflict, InvalidInput, NotFound
 from services.lifecycle import Lifecycle
@@ -85,7 +86,8 @@ PUBLIC_STATUSES = frozenset({EventStatus.PUBLISHED, EventStatus.CLOSED, EventSta
 
 @dataclass(frozen=True)
 class Visibility:
-    """The events a viewer sees: every one (``statuses`` None), or those in ``statuses`` and its own."""
+    """The events a viewer sees: every one (``statuses`` None), or those in ``statuses``, the
+    cancelled ones that were once published (the public was told of them), and its own."""
 
     statuses: frozenset[EventStatus] | None
     organiser_id: str | None = None
@@ -94,7 +96,8 @@ class Visibility:
         """Whether an event is among those this viewer sees."""
         if self.statuses is None:
             return True
-        if EVENT_LIFECYCLE.state(event["status"]) in self.statuses:
+        status = EVENT_LIFECYCLE.state(event["status"])
+        if status in self.statuses or (status is EventStatus.CANCELLED and event.get("was_published")):
             return True
         return self.organiser_id is not None and event.get("organiser_id") == self.organiser_id
 
@@ -102,8 +105,9 @@ class Visibility:
 def visibility(viewer: Mapping[str, Any]) -> Visibility:
     """What a viewer ``{"admin": bool, "org": organisation id or None}`` sees.
 
-    The public sees published, closed and completed events; a draft or cancelled
-    event only the alliance admin and the org_admin of its organiser.
+    The public sees published, closed and completed events, and a cancelled one that had been
+    published; a draft, or an event cancelled as a draft, only the alliance admin and the
+    org_admin of its organiser.
     """
     if viewer.get("admin"):
         return Visibility(statuses=None)
@@ -116,7 +120,40 @@ def check_visible(event: Mapping[str, Any], viewer: Mapping[str, Any]) -> None:
         raise NotFound(f"event {event['_id']} not found")
 
 
-# events
+def as_seen_by(event: dict[str, Any], viewer: Mapping[str, Any]) -> dict[str, Any]:
+    """The event as ``viewer`` reads it: who made each correction only for the alliance admin
+    and its organiser (an account name is nobody else's business); what changed and why for all."""
+    if viewer.get("admin") or (viewer.get("org") and viewer.get("org") == event.get("organiser_id")):
+        return event
+    return {**event, "history": [{**line, "by": None} for line in event.get("history") or []]}
+
+
+# events and their time zone
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def is_time_zone(name: Any) -> bool:
+    """Whether ``name`` is an IANA time zone the system's zone database knows (``Asia/Shanghai``)."""
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def event_zone(event: Mapping[str, Any]) -> ZoneInfo:
+    """The event's own time zone; events stored before it was kept are in the default one."""
+    return ZoneInfo(event.get("time_zone") or DEFAULT_TIME_ZONE)
+
+
+def local_time(moment: datetime | None, event: Mapping[str, Any]) -> str | None:
+    """``moment`` as a wall-clock time of the event's zone with its offset (``2026-05-12T09:00:00+08:00``)."""
+    if moment is None:
+        return None
+    return to_utc(moment).astimezone(event_zone(event)).isoformat(timespec="seconds")
 
 
 def to_utc(dt: datetime, field: str = "datetime") -> datetime:
@@ -189,15 +226,25 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def new_event(event_id: str, fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """A new event: a draft, with no results yet."""
+    """A new event: a draft, with no results, corrections or calendar revisions yet."""
     return {
         "_id": event_id,
+        "time_zone": DEFAULT_TIME_ZONE,
         **fields,
         "status": EventStatus.DRAFT.value,
+        "was_published": False,
         "results_revision": 0,
+        "sequence": 0,
+        "history": [],
         "created_at": now,
         "updated_at": now,
     }
+
+
+def places_left(event: Mapping[str, Any], confirmed: int) -> int | None:
+    """Places still free with ``confirmed`` registrations taken; None for an event without a limit."""
+    capacity = event.get("capacity")
+    return None if capacity is None else max(capacity - confirmed, 0)
 
 
 # registrations
@@ -292,10 +339,19 @@ def check_registration_cancellable(event: Mapping[str, Any], registration: Mappi
         )
 
 
-def cancellation(registration: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+EVENT_CANCELLED_REASON = "the event was cancelled"
+
+
+def cancellation(registration: Mapping[str, Any], now: datetime, reason: str | None = None) -> dict[str, Any]:
     """The fields a cancellation changes: the registration also leaves any waitlist."""
     status = REGISTRATION_LIFECYCLE.next(registration["status"], "cancel")
-    return {"status": status.value, "waitlist_position": None, "updated_at": now, "cancelled_at": now}
+    return {
+        "status": status.value,
+        "waitlist_position": None,
+        "updated_at": now,
+        "cancelled_at": now,
+        "cancel_reason": reason,
+    }
 
 
 def promotion(registration: Mapping[str, Any], now: datetime) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from services.errors import Conflict, Unprocessable
 ACTIVE_MEMBERSHIP = "active"
 
 
-def membership_change_applies(recorded_at: datetime | None, occurred_at: datetime) -> bool:
-    """Whether a membership change updates the local record.
+def change_applies(recorded_at: datetime | None, occurred_at: datetime) -> bool:
+    """Whether a change of a membership or person updates the local record.
 
     Events may arrive out of order, so a change older than the one recorded is
     ignored; on a tie the later arrival wins.
@@ -36,14 +36,23 @@ def membership_record(change: Mapping[str, Any], occurred_at: datetime) -> dict[
     }
 
 
-def person_record(person: Mapping[str, Any]) -> dict[str, Any]:
-    """The local record of a person from a ``person_registered`` event: whose person it is."""
+def person_record(person: Mapping[str, Any], occurred_at: datetime | None = None) -> dict[str, Any]:
+    """The local record of a person from a ``person_registered`` or ``person_updated`` event:
+    whose person it is, and the name registrations show."""
     return {
         "_id": person["person_id"],
         "organisation_id": person["organisation_id"],
         "name": person["name"],
         "kind": person["kind"],
+        "archived": bool(person.get("archived")),
+        "as_of": occurred_at,
     }
+
+
+def organisation_record(organisation: Mapping[str, Any], occurred_at: datetime) -> dict[str, Any]:
+    """The local record of an organisation from ``organisation_registered`` or ``organisation_updated``:
+    the name results and registrations show."""
+    return {"_id": organisation["organisation_id"], "name": organisation["name"], "as_of": occurred_at}
 
 
 def check_active_member(alliance_id: str, organisation_id: str, membership_statuses: list[str]) -> None:
@@ -67,16 +76,21 @@ def check_people_belong(
     person_ids: list[str],
     people_by_id: Mapping[str, Mapping[str, Any]],
 ) -> None:
-    """Unprocessable naming ``person_ids`` unless every person is known and belongs to the organisation."""
+    """Unprocessable naming ``person_ids`` unless every person is known, belongs to the organisation
+    and is not archived."""
     unknown = [p for p in person_ids if p not in people_by_id]
     elsewhere = [
         p for p in person_ids if p in people_by_id and people_by_id[p].get("organisation_id") != organisation_id
     ]
+    # An archived person has left the organisation: kept for their history, not registered again.
+    archived = [p for p in person_ids if p in people_by_id and people_by_id[p].get("archived")]
     problems = []
     if unknown:
         problems.append(f"unknown people: {', '.join(unknown)}")
     if elsewhere:
         problems.append(f"not people of organisation {organisation_id}: {', '.join(elsewhere)}")
+    if archived:
+        problems.append(f"archived people: {', '.join(archived)}")
     if problems:
         raise Unprocessable(
             "some people cannot be registered by this organisation",

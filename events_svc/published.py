@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from events_svc.domain import to_utc
+from events_svc.domain import DEFAULT_TIME_ZONE, to_utc
 from services.clock import rfc3339
 
 
@@ -27,8 +27,31 @@ def event_published(event: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def event_updated(event: Mapping[str, Any], changed_fields: list[str], reason: str | None) -> dict[str, Any]:
+    """The event as it is now after a correction or cancellation; ``sequence`` orders its versions."""
+    closes_at = event.get("registration_closes_at")
+    return {
+        "event_id": event["_id"],
+        "alliance_id": event["alliance_id"],
+        "organiser_id": event["organiser_id"],
+        "kind": event["kind"],
+        "title": event["title"],
+        "status": event["status"],
+        "starts_at": _time(event["starts_at"], "starts_at"),
+        "ends_at": _time(event["ends_at"], "ends_at"),
+        "time_zone": event.get("time_zone") or DEFAULT_TIME_ZONE,
+        "location": event.get("location"),
+        "capacity": event.get("capacity"),
+        "registration_closes_at": None if closes_at is None else _time(closes_at, "registration_closes_at"),
+        "skill": event.get("skill"),
+        "sequence": event.get("sequence", 0),
+        "changed_fields": list(changed_fields),
+        "reason": reason,
+    }
+
+
 def registration_changed(registration: Mapping[str, Any], change: str) -> dict[str, Any]:
-    """``change`` is confirmed, waitlisted, cancelled or promoted."""
+    """``change`` is confirmed, waitlisted, cancelled or promoted; a cancellation may say why."""
     return {
         "registration_id": registration["_id"],
         "event_id": registration["event_id"],
@@ -38,6 +61,7 @@ def registration_changed(registration: Mapping[str, Any], change: str) -> dict[s
         "change": change,
         "status": registration["status"],
         "waitlist_position": registration.get("waitlist_position"),
+        "reason": registration.get("cancel_reason"),
     }
 
 

@@ -22,7 +22,7 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 
-from events_svc.domain import RegistrationStatus, Visibility
+from events_svc.domain import EventStatus, RegistrationStatus, Visibility
 from services.errors import NotFound
 from services.mongo import Repository
 from services.pagination import paginate
@@ -33,6 +33,7 @@ REGISTRATIONS = "registrations"
 ENTRIES = "entries"
 MEMBERSHIPS = "memberships"  # read model of members_svc's memberships
 PEOPLE = "people"  # read model of members_svc's people
+ORGANISATIONS = "organisations"  # read model of members_svc's organisations: their names
 
 EVENT_FILTERS = ("alliance_id", "kind", "status")
 REGISTRATION_FILTERS = ("organisation_id", "status")
@@ -58,9 +59,13 @@ def _event_query(filters: Mapping[str, Any], visibility: Visibility) -> dict[str
     if filters.get("period_to") is not None:
         clauses.append({"starts_at": {"$lt": filters["period_to"]}})
     if visibility.statuses is not None:
-        public = {"status": {"$in": [status.value for status in visibility.statuses]}}
-        organiser = visibility.organiser_id
-        clauses.append({"$or": [public, {"organiser_id": organiser}]} if organiser else public)
+        seen = [
+            {"status": {"$in": [status.value for status in visibility.statuses]}},
+            {"status": EventStatus.CANCELLED.value, "was_published": True},
+        ]
+        if visibility.organiser_id:
+            seen.append({"organiser_id": visibility.organiser_id})
+        clauses.append({"$or": seen})
     return {"$and": clauses} if clauses else {}
 
 
@@ -100,21 +105,56 @@ class EventsRepository(Repository):
         """One page of the events matching ``filters`` that ``visibility`` admits."""
         return paginate(self.db[EVENTS], _event_query(filters, visibility), limit, cursor)
 
-    def set_event_status(self, session: ClientSession, event_id: str, status: str, now: datetime) -> dict[str, Any]:
-        """Store an event's new status; the updated event.
+    def set_event_status(
+        self, session: ClientSession, event_id: str, status: str, now: datetime, new_version: bool = False
+    ) -> dict[str, Any]:
+        """Store an event's new status (a published one is marked as such for good); the updated event.
 
-        The seat counter gets the status too, so a registration racing the change
-        conflicts with it instead of reading the old status.
+        ``new_version`` counts a new calendar version (SEQUENCE). The seat counter gets the
+        status too, so a registration racing the change conflicts with it instead of reading
+        the old status.
         """
         self.db[SEATS].update_one({"_id": event_id}, {"$set": {"status": status}}, session=session)
+        changes: dict[str, Any] = {"status": status, "updated_at": now}
+        if status == EventStatus.PUBLISHED.value:
+            changes["was_published"] = True
+        update: dict[str, Any] = {"$set": changes}
+        if new_version:
+            update["$inc"] = {"sequence": 1}
         return self.db[EVENTS].find_one_and_update(
-            {"_id": event_id},
-            {"$set": {"status": status, "updated_at": now}},
-            session=session,
-            return_document=ReturnDocument.AFTER,
+            {"_id": event_id}, update, session=session, return_document=ReturnDocument.AFTER
+        )
+
+    def correct_event(
+        self,
+        session: ClientSession,
+        event_id: str,
+        changes: dict[str, Any],
+        history_line: dict[str, Any],
+        new_version: bool,
+    ) -> dict[str, Any]:
+        """Set ``changes``, append the history line, count a new calendar version if asked; the event now."""
+        update: dict[str, Any] = {"$set": changes, "$push": {"history": history_line}}
+        if new_version:
+            update["$inc"] = {"sequence": 1}
+        return self.db[EVENTS].find_one_and_update(
+            {"_id": event_id}, update, session=session, return_document=ReturnDocument.AFTER
         )
 
     # places
+
+    def seats(self, session: ClientSession, event_id: str) -> dict[str, Any]:
+        """The event's counters: ``confirmed`` and ``waitlisted``, read inside the transaction."""
+        return self.db[SEATS].find_one({"_id": event_id}, session=session) or {"confirmed": 0, "waitlisted": 0}
+
+    def seat_counts(self, event_ids: list[str]) -> dict[str, dict[str, int]]:
+        """The ``confirmed`` and ``waitlisted`` counts of each of ``event_ids``, by id."""
+        found = self.db[SEATS].find({"_id": {"$in": event_ids}}, {"confirmed": 1, "waitlisted": 1})
+        return {s["_id"]: {"confirmed": s.get("confirmed", 0), "waitlisted": s.get("waitlisted", 0)} for s in found}
+
+    def empty_seats(self, session: ClientSession, event_id: str) -> None:
+        """Nobody holds a place or waits any more: every registration of the event was cancelled."""
+        self.db[SEATS].update_one({"_id": event_id}, {"$set": {"confirmed": 0, "waitlisted": 0}}, session=session)
 
     def take_place(self, session: ClientSession, event_id: str, capacity: int | None) -> bool:
         """Count one more confirmed registration, unless ``capacity`` are (None: no limit).
@@ -201,6 +241,13 @@ class EventsRepository(Repository):
         found = self.db[REGISTRATIONS].find({"_id": {"$in": registration_ids}, "event_id": event_id}, session=session)
         return {registration["_id"]: registration for registration in found}
 
+    def live_registrations(self, session: ClientSession, event_id: str) -> list[dict[str, Any]]:
+        """The event's confirmed and waitlisted registrations, oldest first."""
+        live = [RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITLISTED.value]
+        return list(
+            self.db[REGISTRATIONS].find({"event_id": event_id, "status": {"$in": live}}, session=session).sort("_id", 1)
+        )
+
     def waitlisted(self, session: ClientSession, event_id: str) -> list[dict[str, Any]]:
         """The event's registrations waiting for a place."""
         return list(
@@ -253,9 +300,33 @@ class EventsRepository(Repository):
             )
         ]
 
+    def person_as_of(self, session: ClientSession, person_id: str) -> datetime | None:
+        """When the recorded state of a person happened; None if none is recorded (or it has no time)."""
+        recorded = self.db[PEOPLE].find_one({"_id": person_id}, {"as_of": 1}, session=session)
+        return None if recorded is None else recorded.get("as_of")
+
     def save_person(self, session: ClientSession, person: dict[str, Any]) -> None:
         """Record a person, replacing the one recorded."""
         self.db[PEOPLE].replace_one({"_id": person["_id"]}, person, upsert=True, session=session)
+
+    def organisation_as_of(self, session: ClientSession, organisation_id: str) -> datetime | None:
+        """When the recorded state of an organisation happened; None if none is recorded."""
+        recorded = self.db[ORGANISATIONS].find_one({"_id": organisation_id}, {"as_of": 1}, session=session)
+        return None if recorded is None else recorded.get("as_of")
+
+    def save_organisation(self, session: ClientSession, organisation: dict[str, Any]) -> None:
+        """Record an organisation, replacing the one recorded."""
+        self.db[ORGANISATIONS].replace_one({"_id": organisation["_id"]}, organisation, upsert=True, session=session)
+
+    def organisation_names(self, organisation_ids: list[str]) -> dict[str, str]:
+        """The recorded names of those of ``organisation_ids`` known, by id."""
+        found = self.db[ORGANISATIONS].find({"_id": {"$in": list(set(organisation_ids))}}, {"name": 1})
+        return {o["_id"]: o.get("name") for o in found}
+
+    def person_names(self, person_ids: list[str]) -> dict[str, str]:
+        """The recorded names of those of ``person_ids`` known, by id."""
+        found = self.db[PEOPLE].find({"_id": {"$in": list(set(person_ids))}}, {"name": 1})
+        return {p["_id"]: p.get("name") for p in found}
 
     def people(self, person_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The recorded people among ``person_ids``, by id."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
@@ -108,3 +108,19 @@ def award_changes(old_rows: list[dict], new_rows: list[dict]) -> dict[str, dict[
         if before != after:
             changes[registration_id] = {"from": before, "to": after}
     return changes
+
+
+def readable_rows(
+    rows: list[dict], names: Mapping[str, str], mask: Callable[[str], str] | None
+) -> list[dict[str, Any]]:
+    """Result rows with the team's names; with ``mask`` (for the public) the names masked and no
+    person ids, so nothing read there names a student, many of whom are minors."""
+    readable = []
+    for row in rows:
+        team = [names.get(person_id) for person_id in row["person_ids"]]
+        if mask is None:
+            readable.append({**row, "names": team})
+        else:
+            masked = [mask(name) if name else None for name in team]
+            readable.append({**row, "person_ids": None, "names": masked})
+    return readable

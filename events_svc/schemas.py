@@ -1,12 +1,37 @@
 """What events_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
-from events_svc.domain import EventKind, EventStatus, RegistrationStatus
+from events_svc import domain
+from events_svc.domain import DEFAULT_TIME_ZONE, EventKind, EventStatus, RegistrationStatus
 from events_svc.results import Award
 from services.fields import ResponseSchema, Timestamp
 from services.pagination import MAX_LIMIT, PageQuery
 from services.validation import StrictSchema, free_text, one_of
+
+
+def _time_zone(name: str) -> None:
+    if not domain.is_time_zone(name):
+        raise ValidationError("must be an IANA time zone, e.g. Asia/Shanghai")
+
+
+TIME_ZONE_FIELD = {
+    "validate": _time_zone,
+    "metadata": {"description": f"IANA time zone the event takes place in; default {DEFAULT_TIME_ZONE}"},
+}
+
+
+def _local(field: str) -> fields.Method:
+    """A stored time as the wall-clock time of the event's zone, for people to read."""
+    return fields.Method(
+        f"_{field}_local",
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "nullable": field == "registration_closes_at",
+            "description": f"{field} in the event's time zone, with its offset",
+        },
+    )
 
 
 class EventFilter(StrictSchema):
@@ -72,6 +97,40 @@ class EventCreate(StrictSchema):
         metadata={"description": "none: no upper limit"},
     )
     skill = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    time_zone = fields.String(load_default=DEFAULT_TIME_ZONE, **TIME_ZONE_FIELD)
+
+
+class EventUpdate(StrictSchema):
+    """A correction: only the fields given change, checked as a new event is; ``reason`` goes
+    into the event's history and is required once the event has been published."""
+
+    title = fields.String(validate=free_text(200, min_length=1))
+    description = fields.String(allow_none=True, validate=free_text(5000))
+    starts_at = Timestamp(metadata={"description": "RFC 3339 with offset"})
+    ends_at = Timestamp(metadata={"description": "RFC 3339 with offset"})
+    location = fields.String(allow_none=True, validate=free_text(300))
+    capacity = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(1, MAX_CAPACITY),
+        metadata={"description": "raising it confirms waitlisted registrations; not below those confirmed"},
+    )
+    registration_closes_at = Timestamp(allow_none=True, metadata={"description": "RFC 3339 with offset"})
+    team_size_min = fields.Integer(strict=True, validate=validate.Range(1, MAX_TEAM_SIZE))
+    team_size_max = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1, MAX_TEAM_SIZE))
+    skill = fields.String(allow_none=True, validate=validate.Length(max=200))
+    time_zone = fields.String(**TIME_ZONE_FIELD)
+    reason = fields.String(allow_none=True, validate=free_text(1000), metadata={"description": "why, for the history"})
+
+
+class EventHistoryEntry(ResponseSchema):
+    changes = fields.Method("_changes", metadata={"type": "array", "items": {"type": "object"}})
+    at = Timestamp()
+    by = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+    def _changes(self, entry: dict) -> list[dict]:
+        return [{"field": c["field"], "from": c["from"], "to": c["to"]} for c in entry["changes"]]
 
 
 class Event(ResponseSchema):
@@ -83,16 +142,44 @@ class Event(ResponseSchema):
     description = fields.String(allow_none=True)
     starts_at = Timestamp()
     ends_at = Timestamp()
+    time_zone = fields.String(dump_default=DEFAULT_TIME_ZONE)
+    starts_at_local = _local("starts_at")
+    ends_at_local = _local("ends_at")
     location = fields.String(allow_none=True)
     capacity = fields.Integer(allow_none=True)
+    confirmed_count = fields.Integer(metadata={"description": "registrations holding a place"})
+    waitlisted_count = fields.Integer()
+    places_left = fields.Method(
+        "_places_left", metadata={"type": "integer", "nullable": True, "description": "null: no limit"}
+    )
     registration_closes_at = Timestamp(allow_none=True)
+    registration_closes_at_local = _local("registration_closes_at")
     team_size_min = fields.Integer()
     team_size_max = fields.Integer(allow_none=True)
     skill = fields.String(allow_none=True)
     status = fields.String()
+    was_published = fields.Boolean(
+        dump_default=False, metadata={"description": "once published: the public still sees it if cancelled"}
+    )
+    sequence = fields.Integer(dump_default=0, metadata={"description": "its calendar revision (iCalendar SEQUENCE)"})
     results_revision = fields.Integer(dump_default=0)
+    history = fields.List(
+        fields.Nested(EventHistoryEntry), dump_default=list, metadata={"description": "corrections, oldest first"}
+    )
     created_at = Timestamp()
     updated_at = Timestamp()
+
+    def _starts_at_local(self, event: dict) -> str | None:
+        return domain.local_time(event.get("starts_at"), event)
+
+    def _ends_at_local(self, event: dict) -> str | None:
+        return domain.local_time(event.get("ends_at"), event)
+
+    def _registration_closes_at_local(self, event: dict) -> str | None:
+        return domain.local_time(event.get("registration_closes_at"), event)
+
+    def _places_left(self, event: dict) -> int | None:
+        return domain.places_left(event, event.get("confirmed_count", 0))
 
 
 class RegistrationCreate(StrictSchema):
@@ -110,16 +197,24 @@ class RegistrationQuery(PageQuery):
     status = fields.String(load_default=None, validate=one_of(RegistrationStatus))
 
 
+class Registrant(ResponseSchema):
+    id = fields.String()
+    name = fields.String(allow_none=True, metadata={"description": "as members_svc last announced it"})
+
+
 class Registration(ResponseSchema):
     id = fields.String(attribute="_id")
     event_id = fields.String()
     organisation_id = fields.String()
+    organisation_name = fields.String(allow_none=True, metadata={"description": "as members_svc last announced it"})
     person_ids = fields.List(fields.String())
+    people = fields.List(fields.Nested(Registrant), dump_default=list, metadata={"description": "in person_ids order"})
     team_name = fields.String(allow_none=True)
     status = fields.String()
     waitlist_position = fields.Integer(
         allow_none=True, metadata={"description": "1 is next in line; only while waitlisted"}
     )
+    cancel_reason = fields.String(allow_none=True, metadata={"description": "why it was cancelled, if said"})
     created_at = Timestamp()
     updated_at = Timestamp()
 
@@ -138,7 +233,15 @@ class ResultsCreate(StrictSchema):
 class ResultRow(ResponseSchema):
     registration_id = fields.String()
     organisation_id = fields.String()
-    person_ids = fields.List(fields.String())
+    organisation_name = fields.String(allow_none=True, metadata={"description": "as members_svc last announced it"})
+    person_ids = fields.List(
+        fields.String(), allow_none=True, metadata={"description": "null for a reader who is not the organiser"}
+    )
+    names = fields.List(
+        fields.String(allow_none=True),
+        dump_default=list,
+        metadata={"description": "the team's names; masked (张*丰) for a reader who is not the organiser"},
+    )
     team_name = fields.String(allow_none=True)
     score = fields.Float(allow_none=True)
     rank = fields.Integer(allow_none=True)
@@ -146,6 +249,8 @@ class ResultRow(ResponseSchema):
 
 
 class Results(ResponseSchema):
+    """An event's results; the public reads them once published, without ids and with masked names."""
+
     event_id = fields.String(attribute="_id")
     revision = fields.Integer(attribute="results_revision", dump_default=0)
     published_at = Timestamp(attribute="results_published_at", allow_none=True)

@@ -44,6 +44,12 @@ class EventsService(DomainService):
         return schemas.Event().dump(workflows.visible_event(self.repository, event_id, viewer))
 
     @rpc
+    def correct_event(self, event_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Correct an event, recorded in its history and, once published, announced as ``event_updated``."""
+        requested = load(schemas.EventUpdate, payload)
+        return schemas.Event().dump(workflows.correct_event(self.repository, event_id, requested, by))
+
+    @rpc
     def change_event_status(self, event_id: str, action: str) -> dict[str, Any]:
         return schemas.Event().dump(workflows.change_event_status(self.repository, event_id, action))
 
@@ -63,9 +69,9 @@ class EventsService(DomainService):
     # registrations
 
     @rpc
-    def register(self, event_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def register(self, event_id: str, payload: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
         fields = load(schemas.RegistrationCreate, payload)
-        return schemas.Registration().dump(workflows.register(self.repository, event_id, fields))
+        return schemas.Registration().dump(workflows.register(self.repository, event_id, fields, viewer))
 
     @rpc
     def list_registrations(self, event_id: str, query: dict[str, Any], viewer: dict[str, Any]) -> dict[str, Any]:
@@ -78,7 +84,7 @@ class EventsService(DomainService):
 
     @rpc
     def get_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
-        return schemas.Registration().dump(self.repository.get_registration(event_id, registration_id))
+        return schemas.Registration().dump(workflows.registration(self.repository, event_id, registration_id))
 
     @rpc
     def cancel_registration(self, event_id: str, registration_id: str) -> dict[str, Any]:
@@ -92,8 +98,9 @@ class EventsService(DomainService):
         return schemas.Results().dump(workflows.publish_results(self.repository, event_id, rows))
 
     @rpc
-    def get_results(self, event_id: str, viewer: dict[str, Any]) -> dict[str, Any]:
-        return schemas.Results().dump(workflows.visible_event(self.repository, event_id, viewer))
+    def get_results(self, event_id: str, viewer: dict[str, Any], full: bool = False) -> dict[str, Any]:
+        """``full``: the organiser's view, with person ids and names; otherwise masked names only."""
+        return schemas.Results().dump(workflows.event_results(self.repository, event_id, viewer, full))
 
     # read models of members_svc's data
 
@@ -101,6 +108,18 @@ class EventsService(DomainService):
     def on_membership_changed(self, event: dict[str, Any]) -> None:
         workflows.record_membership(self.repository, event)
 
+    @event_handler("members", "organisation_registered")
+    def on_organisation_registered(self, event: dict[str, Any]) -> None:
+        workflows.record_organisation(self.repository, event)
+
+    @event_handler("members", "organisation_updated")
+    def on_organisation_updated(self, event: dict[str, Any]) -> None:
+        workflows.record_organisation(self.repository, event)
+
     @event_handler("members", "person_registered")
     def on_person_registered(self, event: dict[str, Any]) -> None:
+        workflows.record_person(self.repository, event)
+
+    @event_handler("members", "person_updated")
+    def on_person_updated(self, event: dict[str, Any]) -> None:
         workflows.record_person(self.repository, event)

@@ -15,11 +15,12 @@ from typing import Any
 from pymongo.client_session import ClientSession
 from pymongo.errors import DuplicateKeyError
 
-from events_svc import domain, eligibility, published, results
+from events_svc import corrections, domain, eligibility, published, results
 from events_svc.domain import EventStatus, RegistrationStatus
 from events_svc.repository import EventsRepository, Page, new_id
 from services.clock import parse_rfc3339, utcnow
-from services.errors import Conflict
+from services.errors import Conflict, NotFound
+from services.identity import mask_name
 
 # events
 
@@ -32,49 +33,133 @@ def create_event(repository: EventsRepository, fields: Mapping[str, Any]) -> dic
 
 
 def change_event_status(repository: EventsRepository, event_id: str, action: str) -> dict[str, Any]:
-    """Apply a lifecycle action; publishing announces the event."""
+    """Apply a lifecycle action; publishing announces the event, cancelling cancels its registrations."""
 
     def work(session: ClientSession) -> dict[str, Any]:
         event = repository.get_event(event_id, session)
         target = domain.next_event_status(event["status"], action)
-        updated = repository.set_event_status(session, event_id, target.value, utcnow())
+        now = utcnow()
+        cancelled = target is EventStatus.CANCELLED
+        updated = repository.set_event_status(session, event_id, target.value, now, new_version=cancelled)
         if target is EventStatus.PUBLISHED:
             repository.emit(session, "event_published", published.event_published(updated))
+        if cancelled:
+            _cancel_registrations(repository, session, event_id, now)
+            if updated.get("was_published"):
+                repository.emit(session, "event_updated", published.event_updated(updated, ["status"], None))
         return updated
 
-    return repository.transaction(work)
+    return _with_seats(repository, [repository.transaction(work)])[0]
+
+
+def _cancel_registrations(repository: EventsRepository, session: ClientSession, event_id: str, now: datetime) -> None:
+    """Every live registration of a cancelled event is cancelled too, each announced with the reason."""
+    for registration in repository.live_registrations(session, event_id):
+        changes = domain.cancellation(registration, now, domain.EVENT_CANCELLED_REASON)
+        cancelled = repository.update_registration(session, registration["_id"], changes)
+        repository.release_entries(session, registration["_id"])
+        repository.emit(
+            session,
+            "registration_changed",
+            published.registration_changed(cancelled, RegistrationStatus.CANCELLED.value),
+        )
+    repository.empty_seats(session, event_id)
+
+
+def correct_event(
+    repository: EventsRepository, event_id: str, requested: Mapping[str, Any], by: str | None
+) -> dict[str, Any]:
+    """Apply the fields that differ, with a history line and, once published, ``event_updated``;
+    a raised capacity confirms those waiting, a capacity below those confirmed is a Conflict."""
+
+    def work(session: ClientSession) -> dict[str, Any]:
+        current = repository.get_event(event_id, session)
+        changes, lines = corrections.event_corrections(current, requested)
+        if not lines:
+            return current
+        if "capacity" in changes:
+            corrections.check_capacity(changes["capacity"], repository.seats(session, event_id)["confirmed"])
+        if {"team_size_min", "team_size_max"} & set(changes):
+            teams = [len(r["person_ids"]) for r in repository.live_registrations(session, event_id)]
+            corrections.check_teams_fit({**current, **changes}, teams)
+        now = utcnow()
+        changed = [line["field"] for line in lines]
+        reason = requested.get("reason")
+        entry = corrections.correction_entry(lines, now, by, reason)
+        updated = repository.correct_event(
+            session, event_id, {**changes, "updated_at": now}, entry, corrections.calendar_visible(changed)
+        )
+        if "capacity" in changes:
+            _fill_places(repository, session, updated, now)
+        if updated.get("was_published"):
+            repository.emit(session, "event_updated", published.event_updated(updated, changed, reason))
+        return updated
+
+    return _with_seats(repository, [repository.transaction(work)])[0]
+
+
+def _fill_places(repository: EventsRepository, session: ClientSession, event: Mapping[str, Any], now: datetime) -> None:
+    """Those waiting take the places a larger capacity opened, first in line first."""
+    while (promoted := domain.pick_promotion(repository.waitlisted(session, event["_id"]))) is not None:
+        if not repository.take_place(session, event["_id"], event.get("capacity")):
+            return
+        confirmed = repository.update_registration(session, promoted["_id"], domain.promotion(promoted, now))
+        repository.close_waitlist_gap(session, event["_id"], promoted["waitlist_position"])
+        repository.emit(session, "registration_changed", published.registration_changed(confirmed, "promoted"))
+
+
+def _with_seats(repository: EventsRepository, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events with how many registrations hold a place and how many wait."""
+    counts = repository.seat_counts([event["_id"] for event in events])
+    return [
+        {
+            **event,
+            "confirmed_count": counts.get(event["_id"], {}).get("confirmed", 0),
+            "waitlisted_count": counts.get(event["_id"], {}).get("waitlisted", 0),
+        }
+        for event in events
+    ]
 
 
 def visible_event(repository: EventsRepository, event_id: str, viewer: Mapping[str, Any]) -> dict[str, Any]:
-    """The event, if ``viewer`` sees it; NotFound, as for an unknown id, if not."""
+    """The event with its counts, if ``viewer`` sees it; NotFound, as for an unknown id, if not."""
     event = repository.get_event(event_id)
     domain.check_visible(event, viewer)
-    return event
+    return domain.as_seen_by(_with_seats(repository, [event])[0], viewer)
 
 
 def list_events(
     repository: EventsRepository, filters: Mapping[str, Any], viewer: Mapping[str, Any], limit: int, cursor: str | None
 ) -> Page:
-    """One page of the events ``viewer`` sees that match ``filters`` (an EventFilter)."""
+    """One page of the events ``viewer`` sees that match ``filters`` (an EventFilter), with their counts."""
     period_from, period_to = domain.check_period(filters["period_from"], filters["period_to"])
-    return repository.list_events(
+    items, next_cursor = repository.list_events(
         {**filters, "period_from": period_from, "period_to": period_to}, domain.visibility(viewer), limit, cursor
     )
+    return [domain.as_seen_by(event, viewer) for event in _with_seats(repository, items)], next_cursor
 
 
 # registrations
 
 
-def register(repository: EventsRepository, event_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Take a place, or a place in the waitlist, for a team of an active member; announces which."""
+def register(
+    repository: EventsRepository, event_id: str, fields: Mapping[str, Any], viewer: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Take a place, or a place in the waitlist, for a team of an active member; announces which.
+
+    An event the viewer does not see exists only for the alliance's active members, who are
+    told that its registration is not open (a draft) rather than that it does not exist.
+    """
     event = repository.get_event(event_id)
     person_ids, organisation_id = fields["person_ids"], fields["organisation_id"]
+    statuses = repository.membership_statuses(event["alliance_id"], organisation_id)
+    if not domain.visibility(viewer).admits(event) and eligibility.ACTIVE_MEMBERSHIP not in statuses:
+        raise NotFound(f"event {event_id} not found")
     domain.check_team_size(event, person_ids)
-    eligibility.check_active_member(
-        event["alliance_id"], organisation_id, repository.membership_statuses(event["alliance_id"], organisation_id)
-    )
-    eligibility.check_people_belong(organisation_id, person_ids, repository.people(person_ids))
+    eligibility.check_active_member(event["alliance_id"], organisation_id, statuses)
     now = utcnow()
+    domain.check_registration_open(event, now)
+    eligibility.check_people_belong(organisation_id, person_ids, repository.people(person_ids))
 
     def work(session: ClientSession) -> dict[str, Any]:
         event = repository.get_event(event_id, session)
@@ -90,7 +175,7 @@ def register(repository: EventsRepository, event_id: str, fields: Mapping[str, A
         return registration
 
     try:
-        return repository.transaction(work)
+        return with_people(repository, [repository.transaction(work)])[0]
     except DuplicateKeyError:
         raise Conflict(
             "a person is already registered for this event",
@@ -119,7 +204,7 @@ def cancel_registration(repository: EventsRepository, event_id: str, registratio
             _give_freed_place(repository, session, event_id, now)
         return cancelled
 
-    return repository.transaction(work)
+    return with_people(repository, [repository.transaction(work)])[0]
 
 
 def _give_freed_place(repository: EventsRepository, session: ClientSession, event_id: str, now: datetime) -> None:
@@ -141,9 +226,30 @@ def list_registrations(
     limit: int,
     cursor: str | None,
 ) -> Page:
-    """One page of the registrations of an event ``viewer`` sees, matching ``filters``."""
+    """One page of the registrations of an event ``viewer`` sees, matching ``filters``, with names."""
     visible_event(repository, event_id, viewer)
-    return repository.list_registrations(event_id, filters, limit, cursor)
+    items, next_cursor = repository.list_registrations(event_id, filters, limit, cursor)
+    return with_people(repository, items), next_cursor
+
+
+def registration(repository: EventsRepository, event_id: str, registration_id: str) -> dict[str, Any]:
+    """One registration of the event, with its people's names."""
+    return with_people(repository, [repository.get_registration(event_id, registration_id)])[0]
+
+
+def with_people(repository: EventsRepository, registrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The registrations with each person's id and name and the organisation's name, as
+    members_svc last announced them."""
+    names = repository.person_names([p for r in registrations for p in r.get("person_ids", [])])
+    schools = repository.organisation_names([r["organisation_id"] for r in registrations])
+    return [
+        {
+            **r,
+            "organisation_name": schools.get(r["organisation_id"]),
+            "people": [{"id": p, "name": names.get(p)} for p in r.get("person_ids", [])],
+        }
+        for r in registrations
+    ]
 
 
 # results
@@ -166,7 +272,21 @@ def publish_results(repository: EventsRepository, event_id: str, rows: list[dict
         )
         return updated
 
-    return repository.transaction(work)
+    return _readable_results(repository, repository.transaction(work), full=True)
+
+
+def event_results(repository: EventsRepository, event_id: str, viewer: Mapping[str, Any], full: bool) -> dict[str, Any]:
+    """The results of an event ``viewer`` sees; ``full`` (its organiser) with ids and names,
+    anyone else without ids and with masked names."""
+    return _readable_results(repository, visible_event(repository, event_id, viewer), full)
+
+
+def _readable_results(repository: EventsRepository, event: dict[str, Any], full: bool) -> dict[str, Any]:
+    rows = event.get("results") or []
+    names = repository.person_names([p for row in rows for p in row["person_ids"]])
+    schools = repository.organisation_names([row["organisation_id"] for row in rows])
+    readable = results.readable_rows(rows, names, None if full else mask_name)
+    return {**event, "results": [{**row, "organisation_name": schools.get(row["organisation_id"])} for row in readable]}
 
 
 # read models of members_svc's data
@@ -181,14 +301,32 @@ def record_membership(repository: EventsRepository, envelope: dict[str, Any]) ->
 
     def effect(session: ClientSession) -> None:
         recorded_at = repository.membership_as_of(session, change["membership_id"])
-        if eligibility.membership_change_applies(recorded_at, occurred_at):
+        if eligibility.change_applies(recorded_at, occurred_at):
             repository.save_membership(session, eligibility.membership_record(change, occurred_at))
 
     return repository.consume(envelope, effect)
 
 
+def record_organisation(repository: EventsRepository, envelope: dict[str, Any]) -> bool:
+    """Keep an organisation's name, from ``organisation_registered`` or ``organisation_updated``;
+    an older change arriving late is ignored. False for a re-delivery."""
+    organisation, occurred_at = envelope["data"], parse_rfc3339(envelope["occurred_at"])
+
+    def effect(session: ClientSession) -> None:
+        recorded_at = repository.organisation_as_of(session, organisation["organisation_id"])
+        if eligibility.change_applies(recorded_at, occurred_at):
+            repository.save_organisation(session, eligibility.organisation_record(organisation, occurred_at))
+
+    return repository.consume(envelope, effect)
+
+
 def record_person(repository: EventsRepository, envelope: dict[str, Any]) -> bool:
-    """Keep which organisation a person belongs to; False for a re-delivery."""
-    return repository.consume(
-        envelope, lambda session: repository.save_person(session, eligibility.person_record(envelope["data"]))
-    )
+    """Keep which organisation a person belongs to and their name, from ``person_registered`` or
+    ``person_updated``; an older change arriving late is ignored. False for a re-delivery."""
+    person, occurred_at = envelope["data"], parse_rfc3339(envelope["occurred_at"])
+
+    def effect(session: ClientSession) -> None:
+        if eligibility.change_applies(repository.person_as_of(session, person["person_id"]), occurred_at):
+            repository.save_person(session, eligibility.person_record(person, occurred_at))
+
+    return repository.consume(envelope, effect)

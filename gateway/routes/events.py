@@ -109,6 +109,21 @@ class EventsRoutes:
         return _calendar_response(self.events_rpc.event_calendar(event_id, _viewer(call)))
 
     @route(
+        "PATCH",
+        "/api/v1/events/<string:event_id>",
+        summary="Correct an event (times, place, capacity, sizes...): recorded in its history; "
+        "once published announced as event_updated, with a reason",
+        access=AUTHENTICATED,
+        tags=("events",),
+        body=schemas.EventUpdate,
+        response=schemas.Event,
+        errors=(400, 403, 404, 409, 415),
+    )
+    def correct_event(self, call: Call, event_id: str) -> dict[str, Any]:
+        self._organised_event(call, event_id)
+        return self.events_rpc.correct_event(event_id, call.body, call.caller.subject)
+
+    @route(
         "POST",
         "/api/v1/events/<string:event_id>/<string:action>",
         summary="Publish, close, complete or cancel an event",
@@ -136,8 +151,7 @@ class EventsRoutes:
     )
     def register(self, call: Call, event_id: str) -> dict[str, Any]:
         call.caller.require_org(call.body["organisation_id"])
-        self._visible_event(call, event_id)
-        return self.events_rpc.register(event_id, call.body)
+        return self.events_rpc.register(event_id, call.body, _viewer(call))
 
     @route(
         "GET",
@@ -156,6 +170,22 @@ class EventsRoutes:
         if not call.caller.can_act_for(event["organiser_id"]):
             call.caller.require_org(filters.setdefault("organisation_id", call.caller.org))
         return self.events_rpc.list_registrations(event_id, filters, _viewer(call))
+
+    @route(
+        "GET",
+        "/api/v1/events/<string:event_id>/registrations/<string:registration_id>",
+        summary="A registration, with its people's names (the organiser, the registrant's org_admin)",
+        access=AUTHENTICATED,
+        tags=("registrations",),
+        response=schemas.Registration,
+        errors=(403, 404),
+    )
+    def get_registration(self, call: Call, event_id: str, registration_id: str) -> dict[str, Any]:
+        event = self._visible_event(call, event_id)
+        registration = self.events_rpc.get_registration(event_id, registration_id)
+        if not call.caller.can_act_for(event["organiser_id"]):
+            call.caller.require_org(registration["organisation_id"])
+        return registration
 
     @route(
         "DELETE",
@@ -191,12 +221,14 @@ class EventsRoutes:
     @route(
         "GET",
         "/api/v1/events/<string:event_id>/results",
-        summary="An event's results",
-        access=AUTHENTICATED,
+        summary="An event's results (anyone, of a public event: masked names, no person ids; "
+        "the organiser: ids and names)",
+        access=PUBLIC,
         tags=("results",),
         response=schemas.Results,
-        errors=(403, 404),
+        errors=(404,),
     )
     def get_results(self, call: Call, event_id: str) -> dict[str, Any]:
-        self._organised_event(call, event_id)
-        return self.events_rpc.get_results(event_id, _viewer(call))
+        event = self._visible_event(call, event_id)
+        organiser = call.principal is not None and call.principal.can_act_for(event["organiser_id"])
+        return self.events_rpc.get_results(event_id, _viewer(call), organiser)

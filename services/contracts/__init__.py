@@ -65,10 +65,17 @@ _ALL = [
     EventContract("events", "event_published", "1.0", events.EventPublished, "An alliance event was published."),
     EventContract(
         "events",
-        "registration_changed",
+        "event_updated",
         "1.0",
+        events.EventUpdated,
+        "A published event was corrected (rescheduled, moved, resized...) or cancelled; the event as it is now.",
+    ),
+    EventContract(
+        "events",
+        "registration_changed",
+        "1.1",
         events.RegistrationChanged,
-        "A registration was confirmed, waitlisted, promoted or cancelled.",
+        "A registration was confirmed, waitlisted, promoted or cancelled (with the reason, 1.1).",
     ),
     EventContract(
         "events",

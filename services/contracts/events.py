@@ -23,6 +23,33 @@ class RegistrationChanged(Schema):
     change = fields.String(required=True)  # confirmed / waitlisted / cancelled / promoted
     status = fields.String(required=True)
     waitlist_position = fields.Integer(allow_none=True)
+    # 1.1: why a registration was cancelled, e.g. because its event was cancelled.
+    reason = fields.String(allow_none=True)
+
+
+class EventUpdated(Schema):
+    """A published event was corrected or cancelled: the event as it is now.
+
+    ``sequence`` grows with every version a calendar shows, so a subscriber keeps the highest;
+    ``changed_fields`` names what changed (``status`` on a cancellation).
+    """
+
+    event_id = fields.String(required=True)
+    alliance_id = fields.String(required=True)
+    organiser_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    starts_at = fields.String(required=True)
+    ends_at = fields.String(required=True)
+    time_zone = fields.String(required=True)  # IANA, e.g. Asia/Shanghai
+    location = fields.String(allow_none=True)
+    capacity = fields.Integer(allow_none=True)
+    registration_closes_at = fields.String(allow_none=True)
+    skill = fields.String(allow_none=True)
+    sequence = fields.Integer(required=True)
+    changed_fields = fields.List(fields.String(), required=True)
+    reason = fields.String(allow_none=True)
 
 
 class ResultRow(Schema):

@@ -132,6 +132,8 @@ INVALID_EVENTS = [
     ({"kind": "party"}, "kind"),
     ({"title": ""}, "title"),
     ({"colour": "red"}, "colour"),
+    ({"time_zone": "Mars/Olympus"}, "time_zone"),
+    ({"time_zone": "+08:00"}, "time_zone"),
 ]
 
 
@@ -148,7 +150,7 @@ def test_every_invalid_event_is_a_400_naming_the_field(events_api):
     assert events_api.get("/api/v1/events").json()["items"] == []
 
 
-def test_times_are_stored_and_returned_in_utc(events_api):
+def test_times_are_stored_and_returned_in_utc_with_local_times_of_the_events_zone(events_api):
     event = create_event(
         events_api,
         starts_at="2030-05-10T09:00:00+08:00",
@@ -156,9 +158,25 @@ def test_times_are_stored_and_returned_in_utc(events_api):
         registration_closes_at="2030-05-01T00:00:00+08:00",
     )
     fetched = events_api.get(f"/api/v1/events/{event['id']}").json()
-    assert datetime.fromisoformat(fetched["starts_at"]) == datetime(2030, 5, 10, 1, 0, tzinfo=UTC)
-    assert fetched["starts_at"].endswith(".000Z")
-    assert fetched["registration_closes_at"].startswith("2030-04-30T16:00:00")
+    assert fetched["starts_at"] == "2030-05-10T01:00:00.000Z"
+    assert fetched["registration_closes_at"] == "2030-04-30T16:00:00.000Z"
+    assert fetched["created_at"].endswith("Z")
+    assert fetched["time_zone"] == "Asia/Shanghai"
+    assert fetched["starts_at_local"] == "2030-05-10T09:00:00+08:00"
+    assert fetched["ends_at_local"] == "2030-05-10T17:30:00+08:00"
+    assert fetched["registration_closes_at_local"] == "2030-05-01T00:00:00+08:00"
+
+    # Times may be entered with any offset; the event's own zone says how people read them.
+    urumqi = create_event(
+        events_api,
+        time_zone="Asia/Urumqi",
+        starts_at="2030-05-10T01:00:00Z",
+        ends_at="2030-05-10T09:00:00Z",
+        registration_closes_at=None,
+    )
+    assert urumqi["time_zone"] == "Asia/Urumqi"
+    assert urumqi["starts_at_local"] == "2030-05-10T07:00:00+06:00"
+    assert urumqi["registration_closes_at"] is None and urumqi["registration_closes_at_local"] is None
 
 
 def test_only_the_organiser_or_admin_creates_and_changes_events(events_api):
@@ -173,7 +191,7 @@ def test_only_the_organiser_or_admin_creates_and_changes_events(events_api):
     assert act(events_api, event_id, "close", role="org_admin", org="org-other").status_code == 403
 
 
-def test_the_public_sees_published_closed_and_completed_events_only(events_api):
+def test_the_public_sees_published_closed_completed_and_once_published_cancelled_events(events_api):
     draft = create_event(events_api, title="草稿")
     published = published_event(events_api, title="已发布")
     closed = published_event(events_api, title="已截止")
@@ -184,19 +202,30 @@ def test_the_public_sees_published_closed_and_completed_events_only(events_api):
     cancelled = published_event(events_api, title="已取消")
     act(events_api, cancelled["id"], "cancel")
 
+    cancelled_draft = create_event(events_api, title="取消的草稿")
+    act(events_api, cancelled_draft["id"], "cancel")
+
+    # A cancelled event the public was told of stays visible, as cancelled; one that was never
+    # published stays as hidden as a draft.
     public = events_api.get("/api/v1/events", role=None).json()["items"]
-    assert [e["id"] for e in public] == [published["id"], closed["id"], completed["id"]]
+    assert [e["id"] for e in public] == [published["id"], closed["id"], completed["id"], cancelled["id"]]
     assert events_api.get(f"/api/v1/events/{draft['id']}", role=None).status_code == 404
-    assert events_api.get(f"/api/v1/events/{cancelled['id']}", role=None).status_code == 404
+    seen_cancelled = events_api.get(f"/api/v1/events/{cancelled['id']}", role=None)
+    assert seen_cancelled.status_code == 200
+    assert (seen_cancelled.json()["status"], seen_cancelled.json()["was_published"]) == ("cancelled", True)
+    assert events_api.get(f"/api/v1/events/{cancelled_draft['id']}", role=None).status_code == 404
     assert events_api.get(f"/api/v1/events/{closed['id']}", role=None).status_code == 200
     assert events_api.get("/api/v1/events?status=draft", role=None).json()["items"] == []
+    assert [e["id"] for e in events_api.get("/api/v1/events?status=cancelled", role=None).json()["items"]] == [
+        cancelled["id"]
+    ]
 
     admin = events_api.get("/api/v1/events").json()["items"]
-    assert len(admin) == 5
+    assert len(admin) == 6
     organiser = events_api.get("/api/v1/events", role="org_admin", org=ORGANISER).json()["items"]
-    assert len(organiser) == 5
+    assert len(organiser) == 6
     stranger = events_api.get("/api/v1/events", role="org_admin", org="org-other").json()["items"]
-    assert len(stranger) == 3
+    assert len(stranger) == 4
     assert events_api.get(f"/api/v1/events/{draft['id']}", role="org_admin", org=ORGANISER).status_code == 200
 
 

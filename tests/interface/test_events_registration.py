@@ -12,6 +12,7 @@ from events_svc.service import EventsService
 from tests.interface.test_events import (
     ALLIANCE,
     act,
+    create_event,
     in_days,
     publish_member_event,
     published_event,
@@ -72,6 +73,22 @@ class Members:
             },
         )
         return person_id
+
+    def organisation(self, organisation_id: str, name: str, event_type: str = "organisation_registered") -> None:
+        publish_member_event(
+            self.config,
+            event_type,
+            {
+                "organisation_id": organisation_id,
+                "name": name,
+                "kind": "secondary_vocational_school",
+                "region": None,
+                "district": None,
+                "code": None,
+                "accredited_evaluator": False,
+                "evaluator": None,
+            },
+        )
 
     def school(self, organisation_id: str, people: int = 2) -> list[str]:
         """An active member with ``people`` people."""
@@ -196,16 +213,27 @@ def test_registration_rules_are_4xx_naming_the_field(events_api, members):
 
 def test_registration_is_open_only_while_published_and_before_closing(events_api, members):
     people = members.school("org-a", people=1)
+    outsiders = members.person("org-outside")
     closing_passed = published_event(events_api, registration_closes_at=in_days(-1).isoformat())
     closed = published_event(events_api)
     act(events_api, closed["id"], "close")
+    draft = create_event(events_api)
     open_event = published_event(events_api)
     register_when_known(events_api, open_event, "org-a", people)
 
-    for event in (closing_passed, closed):
+    for event, says in ((closing_passed, "registration has closed"), (closed, "registration is not open")):
         response = register(events_api, event, "org-a", people)
         assert response.status_code == 409, response.text
         assert "reason" in response.json()
+        assert says in response.json()["detail"]
+
+    # An active member of the alliance is told a draft is not open yet; to anyone else it does not exist.
+    not_open = register(events_api, draft, "org-a", people, role="org_admin", org="org-a")
+    assert not_open.status_code == 409, not_open.text
+    assert not_open.json()["detail"] == "registration is not open: the event is draft"
+    assert not_open.json()["current_state"] == "draft"
+    stranger = register(events_api, draft, "org-outside", [outsiders], role="org_admin", org="org-outside")
+    assert stranger.status_code == 404, stranger.text
 
 
 def test_a_suspended_member_can_no_longer_register_but_keeps_its_registrations(events_api, members):
@@ -276,6 +304,7 @@ def test_last_place_race_confirms_exactly_one_across_two_instances(events_api, m
 
 def test_results_publish_with_revisions_and_awards(events_api, members, config):
     event = published_event(events_api, capacity=1)
+    members.organisation("org-a", "重庆市渝中职业教育中心")
     winners = register_when_known(events_api, event, "org-a", members.school("org-a"), "渝中一队")
     waiting = register_when_known(events_api, event, "org-b", members.school("org-b"), "两江队")
     path = f"/api/v1/events/{event['id']}/results"
@@ -284,7 +313,6 @@ def test_results_publish_with_revisions_and_awards(events_api, members, config):
     too_early = events_api.post(path, json={"results": rows})
     assert too_early.status_code == 409
     act(events_api, event["id"], "close")
-
     not_confirmed = events_api.post(path, json={"results": [{"registration_id": waiting["id"]}]})
     assert not_confirmed.status_code == 400
     assert "/results/0/registration_id" in not_confirmed.json()["errors"]
@@ -317,3 +345,22 @@ def test_results_publish_with_revisions_and_awards(events_api, members, config):
     assert [(r["registration_id"], r["award"], r["rank"]) for r in results["results"]] == [
         (winners["id"], "second_prize", 2)
     ]
+    assert results["results"][0]["person_ids"] == winners["person_ids"]
+    assert results["results"][0]["names"] == ["张三", "张三"]
+
+    # Anyone reads the results of a public event: team, organisation, award and rank, with
+    # masked names (most competitors are minors) and no person ids.
+    public = events_api.get(path, role=None)
+    assert public.status_code == 200, public.text
+    (row,) = public.json()["results"]
+    assert (row["team_name"], row["organisation_id"], row["award"], row["rank"]) == (
+        "渝中一队",
+        "org-a",
+        "second_prize",
+        2,
+    )
+    assert row["names"] == ["张*", "张*"] and row["person_ids"] is None
+    assert "张三" not in public.text and winners["person_ids"][0] not in public.text
+    assert events_api.get(path, role="org_admin", org="org-b").json()["results"][0]["person_ids"] is None
+    draft_results = events_api.get(f"/api/v1/events/{create_event(events_api)['id']}/results", role=None)
+    assert draft_results.status_code == 404

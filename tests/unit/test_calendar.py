@@ -40,20 +40,33 @@ def test_calendar_header_identifies_the_producer():
     assert "Vocational Alliance" in str(calendar["PRODID"])
 
 
-def test_event_round_trips_uid_summary_and_utc_times():
+def test_event_round_trips_uid_summary_and_times():
     vevent = only_event(event_to_ics(competition(), "https://alliance.example"))
 
     assert str(vevent["UID"]) == "ev-42@alliance"
     assert str(vevent["SUMMARY"]) == "网络搭建与应用技能竞赛, 决赛; 团体"
     assert vevent.decoded("DTSTART") == datetime(2025, 5, 10, 1, 0, tzinfo=UTC)
     assert vevent.decoded("DTEND") == datetime(2025, 5, 10, 9, 30, tzinfo=UTC)
-    assert vevent.decoded("DTSTART").utcoffset() == timedelta(0)
 
 
-def test_times_are_written_in_utc_form():
-    ics = event_to_ics(competition(), "https://alliance.example")
-    assert b"DTSTART:20250510T010000Z" in ics
-    assert b"DTEND:20250510T093000Z" in ics
+def test_times_are_written_in_the_events_zone_with_its_definition():
+    ics = event_to_ics(competition(starts_at=datetime(2025, 5, 10, 1, 0, tzinfo=UTC)), "https://alliance.example")
+    assert b"DTSTART;TZID=Asia/Shanghai:20250510T090000" in ics
+    assert b"DTEND;TZID=Asia/Shanghai:20250510T173000" in ics
+    (zone,) = parse(ics).walk("VTIMEZONE")
+    assert str(zone["TZID"]) == "Asia/Shanghai"
+
+
+def test_an_event_in_another_zone_is_written_in_it():
+    ics = event_to_ics(competition(time_zone="Asia/Urumqi"), "https://alliance.example")
+    assert b"DTSTART;TZID=Asia/Urumqi:20250510T070000" in ics
+    assert only_event(ics).decoded("DTSTART") == datetime(2025, 5, 10, 1, 0, tzinfo=UTC)
+
+
+def test_sequence_follows_the_events_calendar_revisions():
+    assert only_event(event_to_ics(competition(), "https://alliance.example"))["SEQUENCE"] == 0
+    rescheduled = only_event(event_to_ics(competition(sequence=2), "https://alliance.example"))
+    assert rescheduled["SEQUENCE"] == 2
 
 
 def test_event_carries_location_description_link_and_kind():

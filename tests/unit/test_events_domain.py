@@ -7,6 +7,7 @@ from events_svc.domain import (
     RegistrationStatus,
     Visibility,
     allowed_event_actions,
+    as_seen_by,
     cancellation,
     check_period,
     check_registration_cancellable,
@@ -389,7 +390,16 @@ def test_a_new_registration_waits_at_its_position_or_holds_a_place():
 @pytest.mark.parametrize("status", ["confirmed", "waitlisted"])
 def test_a_cancellation_also_leaves_the_waitlist(status):
     changes = cancellation({"status": status, "waitlist_position": 2}, STARTS)
-    assert changes == {"status": "cancelled", "waitlist_position": None, "updated_at": STARTS, "cancelled_at": STARTS}
+    assert changes == {
+        "status": "cancelled",
+        "waitlist_position": None,
+        "updated_at": STARTS,
+        "cancelled_at": STARTS,
+        "cancel_reason": None,
+    }
+    assert cancellation({"status": status}, STARTS, "the event was cancelled")["cancel_reason"] == (
+        "the event was cancelled"
+    )
 
 
 def test_only_a_waiting_registration_is_promoted():
@@ -400,3 +410,17 @@ def test_only_a_waiting_registration_is_promoted():
     }
     with pytest.raises(Conflict):
         promotion({"status": "confirmed"}, STARTS)
+
+
+def test_who_corrected_an_event_is_shown_to_its_organiser_and_the_admin_only():
+    line = {
+        "changes": [{"field": "title", "from": "a", "to": "b"}],
+        "at": STARTS,
+        "by": "org_admin:org-a",
+        "reason": "错字",
+    }
+    event = {"organiser_id": "org-a", "history": [line]}
+    assert as_seen_by(event, {"admin": True})["history"] == [line]
+    assert as_seen_by(event, {"admin": False, "org": "org-a"})["history"] == [line]
+    for stranger in ({"admin": False, "org": "org-b"}, {"admin": False, "org": None}):
+        assert as_seen_by(event, stranger)["history"] == [{**line, "by": None}]

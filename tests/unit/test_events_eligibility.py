@@ -3,11 +3,12 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from events_svc.eligibility import (
+    change_applies,
     check_active_member,
     check_people_belong,
     check_people_not_registered,
-    membership_change_applies,
     membership_record,
+    organisation_record,
     person_record,
 )
 from services.errors import Conflict, Unprocessable
@@ -15,18 +16,18 @@ from services.errors import Conflict, Unprocessable
 T0 = datetime(2025, 4, 1, 8, 0, tzinfo=UTC)
 
 
-def test_first_membership_change_applies():
-    assert membership_change_applies(None, T0)
+def test_first_change_applies():
+    assert change_applies(None, T0)
 
 
 def test_later_change_applies_and_older_one_arriving_late_does_not():
-    assert membership_change_applies(T0, T0 + timedelta(milliseconds=1))
-    assert not membership_change_applies(T0, T0 - timedelta(seconds=1))
+    assert change_applies(T0, T0 + timedelta(milliseconds=1))
+    assert not change_applies(T0, T0 - timedelta(seconds=1))
 
 
 def test_change_at_the_same_instant_applies_in_arrival_order():
     same_instant = T0.astimezone(timezone(timedelta(hours=8)))
-    assert membership_change_applies(T0, same_instant)
+    assert change_applies(T0, same_instant)
 
 
 def test_an_active_membership_may_register():
@@ -55,6 +56,13 @@ def test_unknown_people_and_people_of_another_organisation_are_named():
     message = caught.value.details["person_ids"]
     assert "unknown people: p3" in message
     assert "not people of organisation org-a: p2" in message
+
+
+def test_archived_people_are_not_registered():
+    people = {"p1": {"organisation_id": "org-a"}, "p2": {"organisation_id": "org-a", "archived": True}}
+    with pytest.raises(Unprocessable) as caught:
+        check_people_belong("org-a", ["p1", "p2"], people)
+    assert caught.value.details["person_ids"] == "archived people: p2"
 
 
 def test_nobody_registered_yet_passes():
@@ -95,4 +103,17 @@ def test_a_person_record_keeps_whose_person_it_is():
         "kind": "student",
         "student_number": "2025001",
     }
-    assert person_record(person) == {"_id": "p1", "organisation_id": "org-a", "name": "张三", "kind": "student"}
+    assert person_record(person, T0) == {
+        "_id": "p1",
+        "organisation_id": "org-a",
+        "name": "张三",
+        "kind": "student",
+        "archived": False,
+        "as_of": T0,
+    }
+    assert person_record({**person, "archived": True}, T0)["archived"] is True
+
+
+def test_an_organisation_record_keeps_its_name_and_when():
+    data = {"organisation_id": "org-a", "name": "重庆市渝中职业教育中心", "kind": "secondary_vocational_school"}
+    assert organisation_record(data, T0) == {"_id": "org-a", "name": "重庆市渝中职业教育中心", "as_of": T0}

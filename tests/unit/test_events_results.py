@@ -1,7 +1,8 @@
 import pytest
 
-from events_svc.results import award_changes, result_rows, validate_results
+from events_svc.results import award_changes, readable_rows, result_rows, validate_results
 from services.errors import Conflict, InvalidInput
+from services.identity import mask_name
 
 
 def closed_event(status="closed"):
@@ -127,3 +128,15 @@ def test_result_rows_carry_their_registrations_organisation_people_and_team():
         },
         {"registration_id": "r2", "award": "none", "organisation_id": "org-b", "person_ids": ["p3"], "team_name": None},
     ]
+
+
+def test_the_public_reads_masked_names_and_no_person_ids():
+    rows = [{"registration_id": "r1", "organisation_id": "org-a", "person_ids": ["p1", "p2"], "award": "first_prize"}]
+    names = {"p1": "张三丰", "p2": "欧阳娜娜"}
+    (public,) = readable_rows(rows, names, mask_name)
+    assert public["person_ids"] is None
+    assert public["names"] == ["张*丰", "欧**娜"]
+    (full,) = readable_rows(rows, names, None)
+    assert (full["person_ids"], full["names"]) == (["p1", "p2"], ["张三丰", "欧阳娜娜"])
+    (unknown,) = readable_rows([{**rows[0], "person_ids": ["p9"]}], names, mask_name)
+    assert unknown["names"] == [None]
