@@ -70,7 +70,10 @@ def paginate(
     """One page of documents and the cursor of the next page (None on the last)."""
     size = check_limit(limit)
     if cursor:
-        query = {"$and": [query, {"_id": {"$gt": decode_cursor(cursor)}}]}
+        after = {"$gt": decode_cursor(cursor)}
+        # Beside the filter's own fields rather than under $and, so that an index on (field, _id)
+        # serves both; the embedded server scans the whole collection for a top-level $and.
+        query = {**query, "_id": after} if "_id" not in query else {"$and": [query, {"_id": after}]}
     docs = list(collection.find(query, projection, session=session).sort("_id", 1).limit(size + 1))
     next_cursor = encode_cursor(docs[size - 1]["_id"]) if len(docs) > size else None
     return docs[:size], next_cursor
