@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
-from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
 from certificates_svc.assessments import ItemState
@@ -17,7 +16,7 @@ from certificates_svc.lifecycle import CertificateStatus
 from services.clock import utcnow
 from services.errors import NotFound
 from services.mongo import Repository
-from services.pagination import check_limit, encode_cursor, paginate
+from services.pagination import paginate, paginate_any
 
 CERTIFICATES = "certificates"
 COUNTERS = "counters"
@@ -65,27 +64,6 @@ def issued_in(year: int) -> dict[str, datetime]:
     start = datetime(year, 1, 1, tzinfo=ISSUE_YEAR_ZONE).astimezone(timezone.utc)
     end = datetime(year + 1, 1, 1, tzinfo=ISSUE_YEAR_ZONE).astimezone(timezone.utc)
     return {"$gte": start, "$lt": end}
-
-
-def paginate_any(
-    collection: Collection,
-    selectors: list[dict[str, Any]],
-    limit: int | None,
-    cursor: str | None,
-    projection: dict[str, Any] | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the documents matching any of ``selectors``, in ``_id`` order, as :func:`paginate` pages."""
-    size = check_limit(limit)
-    found: dict[str, dict[str, Any]] = {}
-    more = False
-    for selector in selectors:
-        docs, next_cursor = paginate(collection, selector, size, cursor, projection)
-        found.update((doc["_id"], doc) for doc in docs)
-        more = more or next_cursor is not None
-    ordered = [found[key] for key in sorted(found)]
-    # Each selector gave its first ``size`` after the cursor, so the first ``size`` of the union are among them.
-    more = more or len(ordered) > size
-    return ordered[:size], encode_cursor(ordered[size - 1]["_id"]) if more else None
 
 
 class CertificatesRepository(Repository):

@@ -86,6 +86,18 @@ def test_a_schools_org_admin_lists_its_students_certificates_issued_by_another_o
         c["number"] for c in issued[b] if c["issuer_id"] == evaluator
     }
 
+    # Page by page, the two ways a certificate concerns the school make one ordered listing without repeats.
+    paged, cursor = [], None
+    while True:
+        page = ok(
+            api.get("/api/v1/certificates", params={"limit": 1, **({"cursor": cursor} if cursor else {})}, **as_org(a))
+        )
+        paged += [c["number"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert paged == sorted(numbers(issued[a]) | by_a_to_b)
+
     # Another school's people's certificates: only those the school issued itself, and no wider scope.
     assert numbers(listed(api, as_org(a), holder_organisation_id=b)) == by_a_to_b
     assert not listed(api, as_org(a), issuer_id=b)
