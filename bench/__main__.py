@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from bench import scenarios
+from bench import list_pages, scenarios
 from bench.stack import MANAGEMENT_URI, Stack, Vhost
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -87,6 +87,8 @@ def run(seconds: float) -> dict:
         finally:
             stack.stop()
             vhost.delete()
+        print("list pages ...", flush=True)
+        figures["list_pages"] = list_pages.run(Path(tmp) / "lists")
     return figures
 
 
@@ -129,6 +131,7 @@ def table(figures: dict) -> list[tuple[str, str, str, str, str]]:
             f"CPU split {' / '.join(f'{s:.1f} s' for s in split)}",
         ),
         ("memory", f"max RSS {rss:.0f} MB", "—", "—", f"≤ 250 MB each: {rss <= 250}"),
+        *list_pages.rows(figures["list_pages"]),
     ]
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
@@ -15,7 +16,7 @@ from certificates_svc.lifecycle import CertificateStatus
 from services.clock import utcnow
 from services.errors import NotFound
 from services.mongo import Repository
-from services.pagination import paginate
+from services.pagination import paginate, paginate_any
 
 CERTIFICATES = "certificates"
 COUNTERS = "counters"
@@ -32,8 +33,37 @@ REGISTRATIONS = "registrations"  # read model of events_svc's registrations: who
 SHARE_LINKS = "share_links"
 
 STATUS_INDEX_COUNTER = "status-list-index"
-# The CertificateQuery fields that narrow a listing, each matched as stored.
-CERTIFICATE_FILTERS = ("holder_id", "issuer_id", "kind", "status")
+# The CertificateQuery fields that narrow a listing, each matched as stored (query field → stored field).
+CERTIFICATE_FILTERS = {
+    "holder_id": "holder_id",
+    "issuer_id": "issuer_id",
+    "holder_organisation_id": "holder_organisation_id",
+    "kind": "kind",
+    "status": "status",
+    "event_id": "source.event_id",
+    "occupation": "occupation",
+    "level": "level",
+}
+# The two ways a certificate concerns an organisation: it issued it, or the holder is one of its people.
+ORGANISATION_PARTIES = ("issuer_id", "holder_organisation_id")
+# What a list item carries: the certificate as answered, with its credential's id but not the credential.
+LIST_PROJECTION = dict.fromkeys(
+    (
+        "number", "kind", "title", "description", "holder_id", "holder_organisation_id", "issuer_id",
+        "issuer_name", "issuer_did", "occupation", "work_type", "level", "evidence", "issued_at",
+        "valid_until", "status", "status_reason", "status_changed_at", "credential.id",
+    ),
+    1,
+)  # fmt: skip
+# Years of issue are counted in the alliance's time zone.
+ISSUE_YEAR_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def issued_in(year: int) -> dict[str, datetime]:
+    """The ``issued_at`` range of a year of issue (stored in UTC, counted in the alliance's time zone)."""
+    start = datetime(year, 1, 1, tzinfo=ISSUE_YEAR_ZONE).astimezone(timezone.utc)
+    end = datetime(year + 1, 1, 1, tzinfo=ISSUE_YEAR_ZONE).astimezone(timezone.utc)
+    return {"$gte": start, "$lt": end}
 
 
 class CertificatesRepository(Repository):
@@ -41,7 +71,15 @@ class CertificatesRepository(Repository):
 
     INDEXES = [
         (CERTIFICATES, [("number", 1)], {"unique": True}),
-        (CERTIFICATES, [("holder_id", 1)], {}),
+        # Each list filter with the number after it: one filter and the page cursor are one index range.
+        (CERTIFICATES, [("holder_id", 1), ("_id", 1)], {}),
+        (CERTIFICATES, [("issuer_id", 1), ("_id", 1)], {}),
+        (CERTIFICATES, [("holder_organisation_id", 1), ("_id", 1)], {}),
+        (CERTIFICATES, [("kind", 1), ("_id", 1)], {}),
+        (CERTIFICATES, [("status", 1), ("_id", 1)], {}),
+        (CERTIFICATES, [("occupation", 1), ("_id", 1)], {}),
+        (CERTIFICATES, [("level", 1), ("_id", 1)], {}),
+        (CERTIFICATES, [("issued_at", 1)], {}),
         (CERTIFICATES, [("issuer_id", 1), ("issued_at", 1)], {}),
         (CERTIFICATES, [("status_index", 1)], {"unique": True}),
         # One certificate per (job key, person), per award revision: resends issue nothing twice.
@@ -50,7 +88,10 @@ class CertificatesRepository(Repository):
             [("issuance_key", 1)],
             {"unique": True, "partialFilterExpression": {"issuance_key": {"$type": "string"}}},
         ),
-        (CERTIFICATES, [("source.event_id", 1)], {}),
+        (CERTIFICATES, [("source.event_id", 1), ("_id", 1)], {}),
+        (JOBS, [("issuer_id", 1), ("_id", 1)], {}),
+        (JOBS, [("kind", 1), ("_id", 1)], {}),
+        (JOBS, [("status", 1), ("_id", 1)], {}),
         (JOB_ITEMS, [("state", 1), ("job_id", 1), ("index", 1)], {}),
         (JOB_ITEMS, [("claim", 1)], {}),
         (JOB_ITEMS, [("state", 1), ("lease_until", 1)], {}),
@@ -153,8 +194,25 @@ class CertificatesRepository(Repository):
 
     def list_certificates(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         """One page of certificates (without their credentials) matching a loaded CertificateQuery."""
-        filters = {name: query[name] for name in CERTIFICATE_FILTERS if name in query}
-        return paginate(self.db[CERTIFICATES], filters, query["limit"], query["cursor"], projection={"credential": 0})
+        selector: dict[str, Any] = {
+            CERTIFICATE_FILTERS[name]: query[name] for name in CERTIFICATE_FILTERS if name in query
+        }
+        if "year" in query:
+            selector["issued_at"] = issued_in(query["year"])
+        if "q" in query:
+            # A prefix as a range of the unique number index, not a regular expression over every number.
+            selector["number"] = {"$gte": query["q"], "$lt": query["q"] + "\U0010ffff"}
+        if "organisation_id" not in query:
+            return paginate(self.db[CERTIFICATES], selector, query["limit"], query["cursor"], LIST_PROJECTION)
+        # Either party, as two index lookups merged by number rather than one $or, which the
+        # embedded server answers by scanning every certificate.
+        organisation_id = query["organisation_id"]
+        selectors = [
+            {**selector, party: organisation_id}
+            for party in ORGANISATION_PARTIES
+            if selector.get(party, organisation_id) == organisation_id
+        ]
+        return paginate_any(self.db[CERTIFICATES], selectors, query["limit"], query["cursor"], LIST_PROJECTION)
 
     def issued_keys(self, keys: list[str]) -> set[str]:
         """Those of ``keys`` a stored certificate was already issued under."""
@@ -201,6 +259,11 @@ class CertificatesRepository(Repository):
         if job is None:
             raise NotFound(f"job {job_id} not found")
         return job
+
+    def list_jobs(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of jobs (without their per-item errors) matching a loaded JobQuery."""
+        selector = {name: query[name] for name in ("issuer_id", "kind", "status") if name in query}
+        return paginate(self.db[JOBS], selector, query["limit"], query["cursor"], {"errors": 0, "spec": 0, "key": 0})
 
     def claim_items(self, chunk: int, lease_seconds: float) -> tuple[str, list[dict[str, Any]]] | None:
         """Claim up to ``chunk`` items of the oldest job with work left, with a lease."""
@@ -300,7 +363,9 @@ class CertificatesRepository(Repository):
         selector: dict[str, Any] = {"year": year}
         if organisation_id is not None:
             selector["organisation_id"] = organisation_id
-        return list(self.db[OUTCOMES].find(selector, {"occupation": 1, "level": 1, "certified": 1}))
+        return list(
+            self.db[OUTCOMES].find(selector, {"organisation_id": 1, "occupation": 1, "level": 1, "certified": 1})
+        )
 
     # awards from event results
 

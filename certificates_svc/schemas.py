@@ -93,14 +93,39 @@ class Certificate(ResponseSchema):
 
 
 class CertificateQuery(PageQuery):
-    """A page of certificates; a filter left out matches every certificate."""
+    """A page of certificates, ordered by number; a filter left out matches every certificate."""
 
-    holder_id = fields.String(validate=validate.Length(min=1, max=64))
-    issuer_id = fields.String(validate=validate.Length(min=1, max=64))
+    holder_id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "the holder (person)"})
+    issuer_id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "the issuer"})
+    holder_organisation_id = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the organisation the holder belonged to when the certificate was issued"},
+    )
+    organisation_id = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "issued by this organisation or held by its people; an org_admin's listing "
+            "is this scope of its own organisation unless it names its own issuer_id or holder_organisation_id"
+        },
+    )
     kind = fields.String(validate=validate.OneOf(CERTIFICATE_KINDS))
     status = fields.String(
         validate=validate.OneOf([s.value for s in CertificateStatus if s is not CertificateStatus.EXPIRED]),
         metadata={"description": "the stored status; expiry is worked out when answering, not stored"},
+    )
+    event_id = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "awarded for the results of this event"}
+    )
+    occupation = fields.String(validate=validate.Length(min=1, max=100), metadata={"description": "exactly as issued"})
+    level = fields.Integer(
+        validate=validate.Range(1, 5), metadata={"description": "skill level, 5 = 五级/初级工 … 1 = 一级/高级技师"}
+    )
+    year = fields.Integer(
+        validate=validate.Range(2000, 2099),
+        metadata={"description": "year of issue, in the alliance's time zone (Asia/Shanghai)"},
+    )
+    q = fields.String(
+        validate=validate.Length(min=1, max=40), metadata={"description": "the start of the certificate number"}
     )
 
 
@@ -179,6 +204,24 @@ class Job(ResponseSchema):
     finished_at = Timestamp(allow_none=True)
 
 
+class JobSummary(Job):
+    """A job in a list: its progress without the per-item errors (``GET /api/v1/jobs/{id}`` has them)."""
+
+    class Meta:
+        exclude = ("errors",)
+
+
+class JobQuery(PageQuery):
+    """A page of jobs, oldest first; a filter left out matches every job."""
+
+    issuer_id = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the organisation the job issues for (an org_admin: only its own)"},
+    )
+    kind = fields.String(validate=validate.OneOf([kind.value for kind in JobKind]))
+    status = fields.String(validate=validate.OneOf([status.value for status in JobStatus]))
+
+
 class VerifyQuery(StrictSchema):
     name = fields.String(
         required=True, validate=validate.Length(min=1, max=100), metadata={"description": "the holder's full name"}
@@ -240,6 +283,13 @@ class AttainmentGroup(ResponseSchema):
     attainment_rate = fields.Float(allow_none=True)
 
 
+class OrganisationAttainment(ResponseSchema):
+    organisation_id = fields.String(allow_none=True, metadata={"description": "the holders' organisation"})
+    assessed = fields.Integer()
+    certified = fields.Integer()
+    attainment_rate = fields.Float(allow_none=True)
+
+
 class Attainment(ResponseSchema):
     organisation_id = fields.String(allow_none=True, metadata={"description": "null for alliance-wide figures"})
     year = fields.Integer()
@@ -247,6 +297,10 @@ class Attainment(ResponseSchema):
     certified = fields.Integer()
     attainment_rate = fields.Float(allow_none=True, metadata={"description": "certified ÷ assessed, 3 decimals"})
     by_occupation_and_level = fields.List(fields.Nested(AttainmentGroup))
+    by_organisation = fields.List(
+        fields.Nested(OrganisationAttainment),
+        metadata={"description": "alliance-wide figures only: each organisation's share, by organisation id"},
+    )
 
 
 class ShareLinkCreate(StrictSchema):

@@ -64,7 +64,8 @@ class CertificatesService(DomainService):
 
     @rpc
     def list_certificates(self, query: dict[str, Any]) -> dict[str, Any]:
-        """Certificates by holder, issuer, kind and stored status; ``query`` also carries limit and cursor."""
+        """A page of certificates without their credentials, by the CertificateQuery filters; ``query``
+        also carries limit and cursor."""
         items, next_cursor = self.repository.list_certificates(load(schemas.CertificateQuery, query))
         now = utcnow()
         return page(schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]), next_cursor)
@@ -154,6 +155,12 @@ class CertificatesService(DomainService):
     def get_job(self, job_id: str) -> dict[str, Any]:
         """A job's status, progress and per-item errors."""
         return schemas.Job().dump(self.repository.get_job(job_id))
+
+    @rpc
+    def list_jobs(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of jobs by issuer, kind and status, without their per-item errors."""
+        items, next_cursor = self.repository.list_jobs(load(schemas.JobQuery, query))
+        return page(schemas.JobSummary(many=True).dump(items), next_cursor)
 
     @rpc
     def attainment(self, organisation_id: str | None, year: int) -> dict[str, Any]:

@@ -180,10 +180,25 @@ def known_organisation(directory: Directory, organisation_id: str) -> dict[str, 
 def attainment(
     repository: CertificatesRepository, directory: Directory, organisation_id: str | None, year: int
 ) -> dict[str, Any]:
-    """Assessment figures of an organisation's people in a year, or alliance-wide for None."""
+    """Assessment figures of an organisation's people in a year, or alliance-wide for None with
+    each organisation's share."""
     if organisation_id is not None:
         known_organisation(directory, organisation_id)
-    return assessments.attainment(organisation_id, year, repository.outcomes(organisation_id, year))
+    outcomes = repository.outcomes(organisation_id, year)
+    figures = assessments.attainment(organisation_id, year, outcomes)
+    if organisation_id is None:
+        by_organisation: dict[str, list[dict[str, Any]]] = {}
+        for outcome in outcomes:
+            by_organisation.setdefault(outcome.get("organisation_id") or "", []).append(outcome)
+        figures["by_organisation"] = [
+            {
+                key: value
+                for key, value in assessments.attainment(organisation or None, year, shares).items()
+                if key in ("organisation_id", "assessed", "certified", "attainment_rate")
+            }
+            for organisation, shares in sorted(by_organisation.items())
+        ]
+    return figures
 
 
 def apply_results(

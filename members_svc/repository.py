@@ -13,6 +13,7 @@ from pymongo.database import Database
 
 from members_svc.domain import MembershipStatus, is_open_membership
 from services.errors import NotFound
+from services.identity import normalise_name
 from services.mongo import Repository
 from services.pagination import paginate
 
@@ -25,6 +26,34 @@ Page = tuple[list[dict[str, Any]], str | None]
 
 _SUPERSEDED_MEMBERSHIP_INDEX = "alliance_id_1_organisation_id_1"
 _OPEN_STATUSES = frozenset(s.value for s in MembershipStatus if is_open_membership(s.value))
+
+
+def name_key(name: str) -> str:
+    """A name as people search compares it: normalised as identity compares names, and case-folded."""
+    return normalise_name(name).casefold()
+
+
+def with_name_key(person: dict[str, Any]) -> dict[str, Any]:
+    """A person (or the fields changing) with the search key of its name, when it has a name."""
+    return {**person, "name_key": name_key(person["name"])} if isinstance(person.get("name"), str) else person
+
+
+def people_selector(organisation_id: str, query: dict[str, Any]) -> dict[str, Any]:
+    """What a loaded PeopleQuery selects among an organisation's people."""
+    selector: dict[str, Any] = {
+        "organisation_id": organisation_id,
+        # Stored people carry no ``archived`` until archived once; $in rather than $ne stays on an index.
+        "archived": True if query["status"] == "archived" else {"$in": [False, None]},
+    }
+    for name in ("kind", "student_number"):
+        if name in query:
+            selector[name] = query[name]
+    if "name" in query:
+        key = name_key(query["name"])
+        selector["name_key"] = (
+            {"$gte": key, "$lt": key + "\U0010ffff"} if query["name_match"] == "prefix" else {"$regex": re.escape(key)}
+        )
+    return selector
 
 
 def new_id() -> str:
@@ -63,6 +92,10 @@ class MembersRepository(Repository):
             {"unique": True, "partialFilterExpression": {"identity.digest": {"$type": "string"}}},
         ),
         (PEOPLE, [("certificates.number", 1)], {}),
+        # The people list's filters, each with the id after it for the page cursor.
+        (PEOPLE, [("organisation_id", 1), ("archived", 1), ("_id", 1)], {}),
+        (PEOPLE, [("organisation_id", 1), ("kind", 1), ("_id", 1)], {}),
+        (PEOPLE, [("organisation_id", 1), ("name_key", 1)], {}),
     ]
 
     @classmethod
@@ -78,6 +111,9 @@ class MembersRepository(Repository):
             memberships.update_one(
                 {"_id": membership["_id"]}, {"$set": {"open_organisation_id": membership["organisation_id"]}}
             )
+        people = database[PEOPLE]
+        for person in people.find({"name_key": {"$exists": False}}, {"name": 1}):
+            people.update_one({"_id": person["_id"]}, {"$set": {"name_key": name_key(person["name"])}})
         super().ensure_indexes(database, config)
 
     # alliances
@@ -201,10 +237,10 @@ class MembersRepository(Repository):
     # people
 
     def insert_person(self, session: ClientSession, person: dict[str, Any]) -> None:
-        self.db[PEOPLE].insert_one(person, session=session)
+        self.db[PEOPLE].insert_one(with_name_key(person), session=session)
 
     def insert_people(self, session: ClientSession, people: list[dict[str, Any]]) -> None:
-        self.db[PEOPLE].insert_many(people, ordered=True, session=session)
+        self.db[PEOPLE].insert_many([with_name_key(person) for person in people], ordered=True, session=session)
 
     def get_person(self, person_id: str) -> dict[str, Any]:
         """A person without the hash of their ID number."""
@@ -225,7 +261,7 @@ class MembersRepository(Repository):
         """Set ``fields``, append the history line and return the person as it is now."""
         return self.db[PEOPLE].find_one_and_update(
             {"_id": person_id},
-            {"$set": fields, "$push": {"history": history_line}},
+            {"$set": with_name_key(fields), "$push": {"history": history_line}},
             session=session,
             return_document=ReturnDocument.AFTER,
         )
@@ -243,13 +279,13 @@ class MembersRepository(Repository):
         return set(numbers), set(held)
 
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> Page:
-        """A page of the organisation's people not archived, without the hashes of their ID numbers."""
+        """A page of the organisation's people matching a loaded PeopleQuery, without the hashes of their ID numbers."""
         return paginate(
             self.db[PEOPLE],
-            {"organisation_id": organisation_id, "archived": {"$ne": True}},
+            people_selector(organisation_id, query),
             query["limit"],
             query["cursor"],
-            projection={"identity": 0},
+            projection={"identity": 0, "name_key": 0},
         )
 
     # portfolio

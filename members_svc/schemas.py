@@ -127,7 +127,24 @@ class PersonUpdate(StrictSchema):
 
 
 class PeopleQuery(PageQuery):
-    """A page of an organisation's people; the organisation is the context, not a filter."""
+    """A page of an organisation's people (the organisation is the context, not a filter), oldest first."""
+
+    name = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "part of the name, compared after Unicode NFC, spacing and case are normalised"},
+    )
+    name_match = fields.String(
+        load_default="contains",
+        validate=validate.OneOf(["contains", "prefix"]),
+        metadata={"description": "how ``name`` matches: anywhere in the name (default) or at its start"},
+    )
+    student_number = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "exactly"})
+    kind = fields.String(validate=one_of(PersonKind))
+    status = fields.String(
+        load_default="active",
+        validate=validate.OneOf(["active", "archived"]),
+        metadata={"description": "active people (default) or archived ones"},
+    )
 
 
 class PeopleBatchCreate(StrictSchema):

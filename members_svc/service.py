@@ -129,7 +129,8 @@ class MembersService(DomainService):
 
     @rpc
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> dict[str, Any]:
-        """A page of an organisation's people; ``query`` carries limit and cursor."""
+        """A page of an organisation's people by name, student number, kind and status; ``query``
+        carries limit and cursor."""
         query = load(schemas.PeopleQuery, query)
         self.repository.get_organisation(organisation_id)  # an unknown organisation is NotFound
         items, next_cursor = self.repository.list_people(organisation_id, query)

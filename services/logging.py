@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
 from datetime import datetime, timezone
 from typing import Any
@@ -14,6 +15,15 @@ from services.context import current_event_id, current_request_id
 from services.identity import mask_national_ids
 
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
+#: Query parameters whose values are personal data (a person's name): never written to a log.
+PERSONAL_QUERY_PARAMETERS = ("name",)
+_PERSONAL_QUERY_VALUE = re.compile(rf"([?&](?:{'|'.join(PERSONAL_QUERY_PARAMETERS)})=)[^&#\s\"']*")
+
+
+def mask_personal_data(text: str) -> str:
+    """``text`` with ID numbers masked and the values of personal query parameters (as in an
+    access log's request line) replaced by ``***``."""
+    return _PERSONAL_QUERY_VALUE.sub(r"\1***", mask_national_ids(text))
 
 
 class RequestIdFilter(logging.Filter):
@@ -45,7 +55,7 @@ class JsonFormatter(logging.Formatter):
             "service": getattr(record, "service", ""),
             "instance": getattr(record, "instance", INSTANCE),
             "logger": record.name,
-            "message": mask_national_ids(record.getMessage()),
+            "message": mask_personal_data(record.getMessage()),
             "request_id": getattr(record, "request_id", None),
         }
         for field in self.EXTRA_FIELDS:
@@ -53,15 +63,15 @@ class JsonFormatter(logging.Formatter):
             if value is not None:
                 entry[field] = value
         if record.exc_info:
-            entry["exception"] = mask_national_ids(self.formatException(record.exc_info))
+            entry["exception"] = mask_personal_data(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
-    """The human-readable line, with any ID number that slipped into a message masked."""
+    """The human-readable line, with any ID number or name that slipped into a message masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_national_ids(super().format(record))
+        return mask_personal_data(super().format(record))
 
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(service)s [%(request_id)s] %(name)s: %(message)s"

@@ -70,7 +70,34 @@ def paginate(
     """One page of documents and the cursor of the next page (None on the last)."""
     size = check_limit(limit)
     if cursor:
-        query = {"$and": [query, {"_id": {"$gt": decode_cursor(cursor)}}]}
+        after = {"$gt": decode_cursor(cursor)}
+        # Beside the filter's own fields rather than under $and, so that an index on (field, _id)
+        # serves both; the embedded server scans the whole collection for a top-level $and.
+        query = {**query, "_id": after} if "_id" not in query else {"$and": [query, {"_id": after}]}
     docs = list(collection.find(query, projection, session=session).sort("_id", 1).limit(size + 1))
     next_cursor = encode_cursor(docs[size - 1]["_id"]) if len(docs) > size else None
     return docs[:size], next_cursor
+
+
+def paginate_any(
+    collection: Collection,
+    selectors: list[dict[str, Any]],
+    limit: int | None,
+    cursor: str | None,
+    projection: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the documents matching any of ``selectors``, in ``_id`` order, as :func:`paginate` pages.
+
+    Several selectors stand for one ``$or`` (run as separate, index-served queries).
+    """
+    size = check_limit(limit)
+    found: dict[str, dict[str, Any]] = {}
+    more = False
+    for selector in selectors:
+        docs, next_cursor = paginate(collection, selector, size, cursor, projection)
+        found.update((doc["_id"], doc) for doc in docs)
+        more = more or next_cursor is not None
+    ordered = [found[key] for key in sorted(found)]
+    # Each selector gave its first ``size`` after the cursor, so the first ``size`` of the union are among them.
+    more = more or len(ordered) > size
+    return ordered[:size], encode_cursor(ordered[size - 1]["_id"]) if more else None

@@ -12,13 +12,29 @@ from gateway.auth import Principal
 from gateway.http import json_response
 from gateway.rate_limits import LOOKUP_LIMIT
 from services.config import public_base_url
-from services.pagination import PageQuery
+from services.errors import Forbidden
 
 
 def require_staff_of(caller: Principal, certificate: dict[str, Any]) -> None:
     """Allow the alliance admin and the admins of the issuing and of the holder's organisation."""
     if not caller.can_act_for(certificate.get("holder_organisation_id")):
         caller.require_org(certificate["issuer_id"])
+
+
+def certificates_visible_to(caller: Principal, query: dict[str, Any]) -> dict[str, Any]:
+    """A certificate listing narrowed to what ``caller`` may see: the alliance admin everything,
+    an org_admin what its organisation issued or its people hold (Forbidden for a scope that is
+    neither)."""
+    if caller.is_admin:
+        return query
+    organisation_id = caller.org
+    if organisation_id is None or query.get("organisation_id", organisation_id) != organisation_id:
+        raise Forbidden("this token lists only its own organisation's certificates")
+    if organisation_id in (query.get("issuer_id"), query.get("holder_organisation_id")):
+        return query
+    if "issuer_id" in query and "holder_organisation_id" in query:
+        raise Forbidden("this token lists only its own organisation's certificates")
+    return {**query, "organisation_id": organisation_id}
 
 
 def share_page_url(base_url: str, token: str) -> str:
@@ -48,18 +64,17 @@ class CertificatesRoutes:
     @route(
         "GET",
         "/api/v1/certificates",
-        summary="List certificates",
+        summary="List certificates by holder, issuer, holder's organisation, kind, status, event, occupation, "
+        "level, year of issue and number prefix (an org_admin: those its organisation issued or its people hold)",
         access=AUTHENTICATED,
         tags=("certificates",),
-        query=PageQuery,
+        query=schemas.CertificateQuery,
         response=schemas.Certificate,
         many=True,
+        errors=(400, 403),
     )
     def list_certificates(self, call: Call) -> dict[str, Any]:
-        query = dict(call.query)
-        if not call.caller.is_admin:
-            query["issuer_id"] = call.caller.org
-        return self.certificates_rpc.list_certificates(query)
+        return self.certificates_rpc.list_certificates(certificates_visible_to(call.caller, call.query))
 
     @route(
         "POST",
@@ -194,6 +209,25 @@ class CertificatesRoutes:
 
     @route(
         "GET",
+        "/api/v1/jobs",
+        summary="Jobs (assessments and batches) by kind and status, oldest first "
+        "(an org_admin: its own organisation's; the alliance admin: all, or one issuer's)",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        query=schemas.JobQuery,
+        response=schemas.JobSummary,
+        many=True,
+        errors=(400, 403),
+    )
+    def list_jobs(self, call: Call) -> dict[str, Any]:
+        query = dict(call.query)
+        if not call.caller.is_admin:
+            query["issuer_id"] = query.get("issuer_id", call.caller.org)
+            call.caller.require_org(query["issuer_id"])
+        return self.certificates_rpc.list_jobs(query)
+
+    @route(
+        "GET",
         "/api/v1/jobs/<string:job_id>",
         summary="Progress and per-item errors of a job",
         access=AUTHENTICATED,
@@ -251,7 +285,8 @@ class CertificatesRoutes:
         "GET",
         "/api/v1/stats/attainment",
         summary="Assessed, certified and attainment rate of an organisation's holders in a year "
-        "(an org_admin: its own; the alliance admin: any, or alliance-wide without organisation_id)",
+        "(an org_admin: its own; the alliance admin: any, or alliance-wide without organisation_id, "
+        "then also by organisation)",
         access=AUTHENTICATED,
         tags=("statistics",),
         query=schemas.AttainmentQuery,

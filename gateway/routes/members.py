@@ -218,13 +218,14 @@ class MembersRoutes:
     @route(
         "GET",
         "/api/v1/organisations/<string:organisation_id>/people",
-        summary="An organisation's people",
+        summary="An organisation's people, searched by name (contains or prefix), student number, kind and "
+        "status (its org_admin and the alliance admin only: names are personal data)",
         access=AUTHENTICATED,
         tags=("people",),
         query=schemas.PeopleQuery,
         response=schemas.Person,
         many=True,
-        errors=(403, 404),
+        errors=(400, 403, 404),
     )
     def list_people(self, call: Call, organisation_id: str) -> dict[str, Any]:
         call.caller.require_org(organisation_id)

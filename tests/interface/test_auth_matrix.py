@@ -464,6 +464,7 @@ def matrix(w: dict[str, str]) -> list[Case]:
             override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: HIDDEN},
         ),
         Case("get_job", OWN, {"job_id": w["job"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        Case("list_jobs", READ, secret=w["job"]),
         Case("issue_certificate", OWN, body=certificate, override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
         # A issues to a confirmed participant of its own event, not to B's other student
         Case(
