@@ -13,6 +13,7 @@ from gateway.routes.certificates import CertificatesRoutes
 from gateway.routes.contracts import ContractRoutes
 from gateway.routes.events import EventsRoutes
 from gateway.routes.members import MembersRoutes
+from gateway.routes.spreadsheets import SpreadsheetRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.routes.web import WebRoutes
 from services.context import RequestContext
@@ -41,7 +42,9 @@ class TokenMaxLifetime(DependencyProvider):
         return self.lifetime
 
 
-class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, ContractRoutes, WebRoutes):
+class GatewayService(
+    SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, SpreadsheetRoutes, ContractRoutes, WebRoutes
+):
     name = "gateway"
 
     request_id = RequestContext()

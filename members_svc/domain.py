@@ -306,6 +306,33 @@ def check_unique_student_numbers(numbers: Iterable[str | None]) -> None:
         seen[number] = index
 
 
+def cohort_problems(
+    prepared: dict[int, dict[str, Any]], taken_numbers: set[str], taken_digests: set[str]
+) -> dict[int, dict[str, list[str]]]:
+    """Student numbers and ID numbers (by their digest) that a cohort repeats, or that the
+    organisation's people already hold, by the person's index; messages never repeat the values."""
+    problems: dict[int, dict[str, list[str]]] = {}
+    seen_numbers: set[str] = set()
+    seen_digests: set[str] = set()
+    for index, fields in sorted(prepared.items()):
+        number = fields.get("student_number")
+        digest = (fields.get("identity") or {}).get("digest")
+        found: dict[str, list[str]] = {}
+        if number is not None and number in taken_numbers:
+            found["student_number"] = ["already registered in this organisation"]
+        elif number is not None and number in seen_numbers:
+            found["student_number"] = ["appears more than once in the cohort"]
+        if digest is not None and digest in taken_digests:
+            found["national_id"] = ["a person with this ID number is already registered in this organisation"]
+        elif digest is not None and digest in seen_digests:
+            found["national_id"] = ["appears more than once in the cohort"]
+        seen_numbers.add(number)
+        seen_digests.add(digest)
+        if found:
+            problems[index] = found
+    return problems
+
+
 def stored_identity(national_id: str, identity_key: bytes) -> dict[str, Any]:
     """The keyed digest and masked form that stand in for a national ID number."""
     normalised = identity.normalise_national_id(national_id)

@@ -224,6 +224,25 @@ class MembersRepository(Repository):
             return_document=ReturnDocument.AFTER,
         )
 
+    def people_holding(
+        self, organisation_id: str, student_numbers: list[str], digests: list[str]
+    ) -> tuple[set[str], set[str]]:
+        """Which of ``student_numbers`` and ID number ``digests`` the organisation's people
+        (archived ones too) already hold."""
+        held = self.db[PEOPLE].find(
+            {
+                "organisation_id": organisation_id,
+                "$or": [{"student_number": {"$in": student_numbers}}, {"identity.digest": {"$in": digests}}],
+            },
+            {"student_number": 1, "identity.digest": 1},
+        )
+        numbers: set[str] = set()
+        found_digests: set[str] = set()
+        for person in held:
+            numbers.add(person.get("student_number"))
+            found_digests.add((person.get("identity") or {}).get("digest"))
+        return numbers & set(student_numbers), found_digests & set(digests)
+
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> Page:
         """A page of the organisation's people not archived, without the hashes of their ID numbers."""
         return paginate(

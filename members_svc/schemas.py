@@ -135,6 +135,18 @@ class PeopleBatchCreate(StrictSchema):
     people = fields.List(fields.Nested(PersonCreate), required=True, validate=validate.Length(min=1, max=5000))
 
 
+class PeopleCheck(StrictSchema):
+    """A cohort to check without registering anyone: each person is checked on their own."""
+
+    people = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=5000))
+
+
+class PeopleProblems(Schema):
+    """What registering a cohort would refuse, by the person's index: field → messages."""
+
+    problems = fields.Dict(keys=fields.String(), values=fields.Dict())
+
+
 class PeopleRegistered(Schema):
     """The people of a cohort, as registered."""
 

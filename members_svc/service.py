@@ -8,6 +8,7 @@ from members_svc import domain, portfolio, schemas, workflows
 from members_svc.identity_key import IdentityKey
 from members_svc.repository import MembersRepository
 from services.base import DomainService
+from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
 from services.pagination import page
@@ -126,6 +127,21 @@ class MembersService(DomainService):
         cohort = load(schemas.PeopleBatchCreate, payload)["people"]
         people = workflows.register_people(self.repository, organisation_id, cohort, self.identity_key)
         return {"items": schemas.Person(many=True).dump(people)}
+
+    @rpc
+    def check_people(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Check a cohort as registering it would, person by person, writing nothing: the problems
+        by the person's index (a PeopleProblems), none when every person could be registered."""
+        people = load(schemas.PeopleCheck, payload)["people"]
+        loaded: dict[int, dict[str, Any]] = {}
+        problems: dict[int, dict[str, list[str]]] = {}
+        for index, person in enumerate(people):
+            try:
+                loaded[index] = load(schemas.PersonCreate, person)
+            except InvalidInput as exc:
+                problems[index] = exc.details
+        problems.update(workflows.check_people(self.repository, organisation_id, loaded, self.identity_key))
+        return schemas.PeopleProblems().dump({"problems": {str(index): found for index, found in problems.items()}})
 
     @rpc
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> dict[str, Any]:
