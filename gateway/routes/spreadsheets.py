@@ -188,16 +188,15 @@ def import_outcome(mode: str, rows: list[SheetRow], errors: list[dict[str, Any]]
 
 
 def report(mode: str, rows: list[SheetRow], errors: list[dict[str, Any]], written: int, **more: Any) -> dict:
-    return ImportReport().dump(
-        {
-            "mode": mode,
-            "rows": len(rows),
-            "valid": len(rows) - len({error["row"] for error in errors}),
-            "written": written,
-            "errors": errors,
-            **more,
-        }
-    )
+    """An ImportReport (``more``: the people or the job, already as the services answer them)."""
+    return {
+        "mode": mode,
+        "rows": len(rows),
+        "valid": len(rows) - len({error["row"] for error in errors}),
+        "written": written,
+        "errors": errors,
+        **more,
+    }
 
 
 class SpreadsheetRoutes:
