@@ -12,6 +12,7 @@ from gateway.rate_limits import RateLimits
 from gateway.routes.certificates import CertificatesRoutes
 from gateway.routes.contracts import ContractRoutes
 from gateway.routes.events import EventsRoutes
+from gateway.routes.exports import ExportRoutes
 from gateway.routes.members import MembersRoutes
 from gateway.routes.spreadsheets import SpreadsheetRoutes
 from gateway.routes.system import SystemRoutes
@@ -43,7 +44,14 @@ class TokenMaxLifetime(DependencyProvider):
 
 
 class GatewayService(
-    SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, SpreadsheetRoutes, ContractRoutes, WebRoutes
+    SystemRoutes,
+    MembersRoutes,
+    EventsRoutes,
+    CertificatesRoutes,
+    SpreadsheetRoutes,
+    ExportRoutes,
+    ContractRoutes,
+    WebRoutes,
 ):
     name = "gateway"
 

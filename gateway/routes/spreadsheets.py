@@ -1,15 +1,12 @@
-"""Spreadsheets: rosters and assessment results imported from XLSX or CSV, lists exported as either.
+"""Spreadsheet imports: rosters and assessment results from XLSX or CSV, and their templates.
 
 An import is uploaded as the form field ``file`` of a multipart/form-data body (a browser form,
 ``curl -F file=@roster.xlsx``) or as the raw body with the file's media type (``curl
 --data-binary @roster.csv -H 'Content-Type: text/csv'``); the file's own bytes decide whether it is
 read as XLSX or CSV. ``mode=preview`` checks every row and writes nothing; ``all_or_nothing``
-writes every row or, if any row has an error, none (422); ``row_level`` writes the rows without
-errors and reports the others. Rows are numbered as the spreadsheet numbers them.
-
-An export's format is the suffix of its path: ``.xlsx`` or ``.csv`` (UTF-8 with a byte order
-mark). Access is that of the JSON route listing the same items; the export pages through the same
-list RPC with the same filters.
+queues every row or, if any row has an error, none (422); ``row_level`` queues the rows without
+errors and reports the others. What is queued is written by a job whose progress the answer's
+``job`` links to. Rows are numbered as the spreadsheet numbers them.
 """
 
 from __future__ import annotations
@@ -22,14 +19,12 @@ from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.wrappers import Request, Response
 
 from certificates_svc import schemas as certificates
-from events_svc import schemas as events
 from gateway import tables
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
 from gateway.http import json_response
-from gateway.routes.events import _viewer
-from gateway.spreadsheets import CSV, FORMATS, MEDIA_TYPES, XLSX, Column, SheetRow, read_table, template, write_table
+from gateway.spreadsheets import CSV, FORMATS, MEDIA_TYPES, XLSX, Column, SheetRow, read_table, template
 from members_svc import schemas as members
-from services.errors import InvalidInput, NotFound, Unprocessable
+from services.errors import InvalidInput, Unprocessable
 from services.pagination import MAX_LIMIT
 from services.validation import StrictSchema, load
 
@@ -45,21 +40,6 @@ UPLOAD_MEDIA_TYPES = {
     "application/vnd.ms-excel": None,  # what Windows browsers call a .csv
     "application/octet-stream": None,
 }
-FILE_FORMAT = {
-    "in": "path",
-    "name": "file_format",
-    "required": True,
-    "schema": {"type": "string", "enum": list(FORMATS)},
-    "description": "xlsx, or csv (UTF-8 with a byte order mark)",
-}
-SPREADSHEET_RESPONSE = {
-    "200": {
-        "description": "The table, with bilingual headers; text that could start a formula is prefixed with '",
-        "content": {MEDIA_TYPES[XLSX]: {"schema": {"type": "string", "format": "binary"}}}
-        | {f"{MEDIA_TYPES[CSV]}; charset=utf-8": {"schema": {"type": "string"}}},
-    }
-}
-EXPORT = {"parameters": [FILE_FORMAT], "responses": SPREADSHEET_RESPONSE}
 
 
 def _upload_body(columns: tuple[Column, ...]) -> dict[str, Any]:
@@ -93,9 +73,12 @@ class ImportReport(Schema):
     valid = fields.Integer(metadata={"description": "rows without errors"})
     written = fields.Integer(metadata={"description": "rows registered or queued; 0 in a preview"})
     errors = fields.List(fields.Nested(ImportRowError))
-    people = fields.List(fields.Nested(members.Person), metadata={"description": "roster imports: who was registered"})
-    job = fields.Nested(
-        certificates.Job, allow_none=True, metadata={"description": "results imports: the queued assessment"}
+    job = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "the queued work, none in a preview: a roster's PeopleImport "
+            "(GET /api/v1/people-imports/{import_id}), an assessment's Job (GET /api/v1/jobs/{job_id})"
+        },
     )
 
 
@@ -132,23 +115,6 @@ def uploaded_file(request: Request) -> tuple[bytes, str | None]:
     if request.mimetype not in UPLOAD_MEDIA_TYPES:
         raise UnsupportedMediaType("send an .xlsx or .csv file, as multipart/form-data or as the raw body")
     return request.get_data(cache=True), UPLOAD_MEDIA_TYPES[request.mimetype]
-
-
-def spreadsheet_response(
-    columns: tuple[Column, ...], rows: list[dict[str, Any]], file_format: str, name: str
-) -> Response:
-    """An attachment of ``rows`` as ``file_format``; NotFound for a format there is none of."""
-    body = write_table(columns, rows, file_format, name)
-    media_type = MEDIA_TYPES[file_format] + ("; charset=utf-8" if file_format == CSV else "")
-    response = Response(body, status=200, content_type=media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{file_format}"'
-    return response
-
-
-def check_format(file_format: str) -> str:
-    if file_format not in FORMATS:
-        raise NotFound(f"there is no .{file_format} export; use .xlsx or .csv")
-    return file_format
 
 
 def every_item(fetch_page: Callable[[dict[str, Any]], dict[str, Any]], filters: dict[str, Any]) -> list[dict]:
@@ -188,7 +154,7 @@ def import_outcome(mode: str, rows: list[SheetRow], errors: list[dict[str, Any]]
 
 
 def report(mode: str, rows: list[SheetRow], errors: list[dict[str, Any]], written: int, **more: Any) -> dict:
-    """An ImportReport (``more``: the people or the job, already as the services answer them)."""
+    """An ImportReport (``more``: the queued job, as its service answers it)."""
     return {
         "mode": mode,
         "rows": len(rows),
@@ -230,12 +196,13 @@ class SpreadsheetRoutes:
     @route(
         "POST",
         "/api/v1/organisations/<string:organisation_id>/people/import",
-        summary="Import a roster (.xlsx or .csv): preview, or register all rows or none, or the rows without errors",
+        summary="Import a roster (.xlsx or .csv): preview, or queue (202 with the import) all rows or none, "
+        "or the rows without errors",
         access=AUTHENTICATED,
         tags=("spreadsheets", "people"),
         query=RosterImportQuery,
         response=ImportReport,
-        status=201,
+        status=202,
         errors=(400, 403, 404, 409, 413, 415, 422),
         openapi={**_upload_body(tables.ROSTER), "responses": {"200": {"description": "mode=preview: the report"}}},
     )
@@ -250,8 +217,23 @@ class SpreadsheetRoutes:
         good = import_outcome(mode, rows, errors)
         if mode == PREVIEW:
             return json_response(report(mode, rows, errors, 0))
-        registered = self.members_rpc.register_people(organisation_id, {"people": [people[i] for i in good]})
-        return report(mode, rows, errors, len(registered["items"]), people=registered["items"])
+        submitted = {"mode": mode, "people": [people[i] for i in good], "rows": [rows[i].number for i in good]}
+        job = self.members_rpc.submit_people_import(organisation_id, submitted, call.caller.subject)
+        return report(mode, rows, errors, len(good), job=job)
+
+    @route(
+        "GET",
+        "/api/v1/people-imports/<string:import_id>",
+        summary="Progress and per-row errors of a roster import",
+        access=AUTHENTICATED,
+        tags=("spreadsheets", "people"),
+        response=members.PeopleImport,
+        errors=(403, 404),
+    )
+    def get_people_import(self, call: Call, import_id: str) -> dict[str, Any]:
+        job = self.members_rpc.get_people_import(import_id)
+        call.caller.require_org(job["organisation_id"])
+        return job
 
     @route(
         "POST",
@@ -335,101 +317,6 @@ class SpreadsheetRoutes:
             except InvalidInput as exc:
                 problems[index] = exc.details
         return results, problems
-
-    # exports
-
-    @route(
-        "GET",
-        "/api/v1/organisations/<string:organisation_id>/people.<string:file_format>",
-        summary="An organisation's people as a spreadsheet (national IDs masked)",
-        access=AUTHENTICATED,
-        tags=("spreadsheets", "people"),
-        query=members.PeopleQuery,
-        errors=(400, 403, 404, 422),
-        content_type=MEDIA_TYPES[XLSX],
-        openapi=EXPORT,
-    )
-    def export_people(self, call: Call, organisation_id: str, file_format: str) -> Response:
-        check_format(file_format)
-        call.caller.require_org(organisation_id)
-        people = every_item(lambda q: self.members_rpc.list_people(organisation_id, q), call.request.args.to_dict())
-        return spreadsheet_response(tables.PEOPLE, tables.listed(people), file_format, "people")
-
-    @route(
-        "GET",
-        "/api/v1/events/<string:event_id>/registrations.<string:file_format>",
-        summary="An event's registrations as a spreadsheet (an org_admin: its own organisation's)",
-        access=AUTHENTICATED,
-        tags=("spreadsheets", "registrations"),
-        query=events.RegistrationQuery,
-        errors=(400, 403, 404, 422),
-        content_type=MEDIA_TYPES[XLSX],
-        openapi=EXPORT,
-    )
-    def export_registrations(self, call: Call, event_id: str, file_format: str) -> Response:
-        check_format(file_format)
-        event = self._visible_event(call, event_id)
-        filters = call.request.args.to_dict()
-        if not call.caller.can_act_for(event["organiser_id"]):
-            call.caller.require_org(filters.setdefault("organisation_id", call.caller.org))
-        viewer = _viewer(call)
-        registrations = every_item(lambda q: self.events_rpc.list_registrations(event_id, q, viewer), filters)
-        return spreadsheet_response(tables.REGISTRATIONS, tables.listed(registrations), file_format, "registrations")
-
-    @route(
-        "GET",
-        "/api/v1/events/<string:event_id>/results.<string:file_format>",
-        summary="An event's results as a spreadsheet",
-        access=AUTHENTICATED,
-        tags=("spreadsheets", "results"),
-        errors=(403, 404),
-        content_type=MEDIA_TYPES[XLSX],
-        openapi=EXPORT,
-    )
-    def export_results(self, call: Call, event_id: str, file_format: str) -> Response:
-        check_format(file_format)
-        self._organised_event(call, event_id)
-        results = self.events_rpc.get_results(event_id, _viewer(call))["results"]
-        return spreadsheet_response(tables.RESULTS, tables.listed(results), file_format, "results")
-
-    @route(
-        "GET",
-        "/api/v1/certificates.<string:file_format>",
-        summary="The certificates the caller may list, with the list's filters, as a spreadsheet",
-        access=AUTHENTICATED,
-        tags=("spreadsheets", "certificates"),
-        query=certificates.CertificateQuery,
-        errors=(400, 422),
-        content_type=MEDIA_TYPES[XLSX],
-        openapi=EXPORT,
-    )
-    def export_certificates(self, call: Call, file_format: str) -> Response:
-        check_format(file_format)
-        filters = call.request.args.to_dict()
-        if not call.caller.is_admin:
-            filters["issuer_id"] = call.caller.org
-        items = every_item(self.certificates_rpc.list_certificates, filters)
-        return spreadsheet_response(tables.CERTIFICATES, tables.listed(items), file_format, "certificates")
-
-    @route(
-        "GET",
-        "/api/v1/stats/attainment.<string:file_format>",
-        summary="Attainment statistics by occupation and level, with the total, as a spreadsheet",
-        access=AUTHENTICATED,
-        tags=("spreadsheets", "statistics"),
-        query=certificates.AttainmentQuery,
-        errors=(400, 403, 404),
-        content_type=MEDIA_TYPES[XLSX],
-        openapi=EXPORT,
-    )
-    def export_attainment(self, call: Call, file_format: str) -> Response:
-        check_format(file_format)
-        organisation_id = call.query.get("organisation_id")
-        if not call.caller.is_admin:
-            organisation_id = organisation_id or call.caller.org
-            call.caller.require_org(organisation_id)
-        figures = self.certificates_rpc.attainment(organisation_id, call.query["year"])
-        return spreadsheet_response(tables.ATTAINMENT, tables.attainment_rows(figures), file_format, "attainment")
 
 
 def _attachment(body: bytes, name: str) -> Response:

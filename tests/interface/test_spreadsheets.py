@@ -9,10 +9,13 @@ import logging
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from gateway.service import GatewayService
 from gateway.spreadsheets import MEDIA_TYPES
+from members_svc.service import MembersService
 from services.identity import check_character
 from tests.interface.test_members_memberships import school, serve_members
 from tests.support.api import Api, all_items, create
+from tests.support.waiting import wait_for
 
 XLSX_TYPE = MEDIA_TYPES["xlsx"]
 ROSTER_HEADER = ["姓名 Name", "类别 Kind", "学号 Student number", "身份证号 National ID"]
@@ -53,6 +56,18 @@ def import_path(organisation_id: str) -> str:
 def upload(api: Api, organisation_id: str, data: bytes, mode: str, **caller):
     files = {"file": ("roster.xlsx", data, XLSX_TYPE)}
     return api.post(import_path(organisation_id), params={"mode": mode}, files=files, **caller)
+
+
+def finished_import(api: Api, submitted) -> dict:
+    """The roster import a 202 answer queued, once its worker has finished it."""
+    assert submitted.status_code == 202, submitted.text
+    path = f"/api/v1/people-imports/{submitted.json()['job']['id']}"
+
+    def finished():
+        job = api.get(path).json()
+        return job if job["status"] in ("done", "failed") else None
+
+    return wait_for(finished, timeout=60, interval=0.2, message="the roster import to finish")
 
 
 def people_of(api: Api, organisation_id: str) -> list[dict]:
@@ -110,8 +125,10 @@ def test_all_or_nothing_with_one_bad_row_writes_nothing(api):
 
     good = xlsx(ROSTER_HEADER, ["李明", "student", "2025001", national_id(1)], ["王芳", "教师", None, None])
     accepted = upload(api, wanzhou["id"], good, "all_or_nothing", role="org_admin", org=wanzhou["id"])
-    assert accepted.status_code == 201, accepted.text
+    assert accepted.status_code == 202, accepted.text
     assert accepted.json()["written"] == 2
+    job = finished_import(api, accepted)
+    assert (job["status"], job["total"], job["registered"], job["failed"]) == ("done", 2, 2, 0)
     listed = people_of(api, wanzhou["id"])
     assert [(p["name"], p["kind"]) for p in listed] == [("李明", "student"), ("王芳", "teacher")]
     assert listed[0]["national_id_masked"] == national_id(1)[:4] + "*" * 10 + national_id(1)[-4:]
@@ -122,11 +139,11 @@ def test_row_level_writes_the_good_rows_and_then_refuses_them_as_already_registe
 
     imported = upload(api, fuling["id"], roster_with_errors(), "row_level")
 
-    assert imported.status_code == 201, imported.text
+    assert imported.status_code == 202, imported.text
     report = imported.json()
     assert (report["rows"], report["valid"], report["written"]) == (6, 2, 2)
-    assert [p["name"] for p in report["people"]] == ["李明", "刘洋"]
     assert {e["row"] for e in report["errors"]} == {3, 4, 5, 6}
+    assert finished_import(api, imported)["registered"] == 2
     assert sorted(p["name"] for p in people_of(api, fuling["id"])) == ["刘洋", "李明"]
 
     again = xlsx(ROSTER_HEADER, ["李明", "student", "2025001", None], ["李明", "student", "2025099", national_id(1)])
@@ -151,8 +168,8 @@ def test_a_csv_roster_is_taken_as_the_raw_body_and_other_bodies_are_refused(api)
         role="org_admin",
         org=nanchuan["id"],
     )
-    assert raw.status_code == 201, raw.text
-    assert [p["student_number"] for p in raw.json()["people"]] == ["001", None]
+    assert finished_import(api, raw)["status"] == "done"
+    assert [p["student_number"] for p in people_of(api, nanchuan["id"])] == ["001", None]
 
     assert api.post(import_path(nanchuan["id"]), json={"people": []}).status_code == 415
     no_file = api.post(import_path(nanchuan["id"]), files={"roster": ("r.csv", body, "text/csv")})
@@ -222,3 +239,22 @@ def test_people_export_as_xlsx_and_csv_masks_ids_and_neutralises_formulas(api):
     assert api.get(f"{path}.pdf", **own).status_code == 404
     assert api.get(f"{path}.csv", role="org_admin", org="another-school").status_code == 403
     assert api.get(f"{path}.csv", role=None).status_code == 401
+
+
+def test_a_roster_larger_than_a_chunk_is_registered_in_steps_and_its_progress_is_private(start_services, config):
+    start_services(MembersService, GatewayService, overrides={"IMPORT_CHUNK_SIZE": 7})
+    api = Api.for_config(config)
+    dazu = school(api, "大足职业教育中心")
+    rows = [[f"学生{i:03d}", "student", f"2025{i:03d}", national_id(i)] for i in range(40)]
+
+    imported = upload(api, dazu["id"], xlsx(ROSTER_HEADER, *rows), "row_level", role="org_admin", org=dazu["id"])
+
+    job = finished_import(api, imported)
+    assert (job["status"], job["total"], job["registered"], job["failed"], job["errors"]) == ("done", 40, 40, 0, [])
+    listed = people_of(api, dazu["id"])
+    assert [p["student_number"] for p in listed] == [f"2025{i:03d}" for i in range(40)]
+    assert len({p["id"] for p in listed}) == 40
+    path = f"/api/v1/people-imports/{job['id']}"
+    assert api.get(path, role="org_admin", org=dazu["id"]).status_code == 200
+    assert api.get(path, role="org_admin", org="another-school").status_code == 403
+    assert api.get("/api/v1/people-imports/000000000000000000000000").status_code == 404
