@@ -34,6 +34,25 @@ def submit_assessment(
     repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
 ) -> dict[str, Any]:
     """Queue a validated AssessmentCreate: skill-level certificates for those who passed."""
+    _admit_assessment(directory, request, by_admin)
+    return _queue_job(repository, JobKind.ASSESSMENT, request, by_admin)
+
+
+def check_assessment(
+    directory: Directory, request: dict[str, Any], by_admin: bool = False
+) -> dict[int, dict[str, list[str]]]:
+    """What submitting a validated AssessmentCreate would refuse (raised, as submitting raises it),
+    and the candidates who are not registered people, by their index; queues nothing."""
+    _admit_assessment(directory, request, by_admin)
+    holders = directory.holders([result["person_id"] for result in request["results"]])
+    return {
+        index: {"person_id": ["not a registered person"]}
+        for index, result in enumerate(request["results"])
+        if result["person_id"] not in holders
+    }
+
+
+def _admit_assessment(directory: Directory, request: dict[str, Any], by_admin: bool) -> None:
     assessments.check_assessment(request)
     issuer = directory.issuer(request["issuer_id"])
     domain.check_may_issue(authority.SKILL_LEVEL, issuer)
@@ -47,7 +66,6 @@ def submit_assessment(
     )
     for result in request["results"]:
         authority.check_may_issue_to(authority.SKILL_LEVEL, result["person_id"], facts)
-    return _queue_job(repository, JobKind.ASSESSMENT, request, by_admin)
 
 
 def submit_batch(

@@ -172,6 +172,12 @@ class AssessmentCreate(StrictSchema):
     )
 
 
+class AssessmentProblems(ResponseSchema):
+    """What submitting an assessment would refuse, by the result's index: field → messages."""
+
+    problems = fields.Dict(keys=fields.String(), values=fields.Dict())
+
+
 class BatchCreate(StrictSchema):
     issuer_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
     external_ref = fields.String(load_default=None, validate=validate.Length(min=1, max=200))

@@ -145,6 +145,14 @@ class CertificatesService(DomainService):
         return schemas.Job().dump(job)
 
     @rpc
+    def check_assessment(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
+        """Check an assessment as submitting it would, queueing nothing: the candidates who are not
+        registered people by their index (an AssessmentProblems)."""
+        request = load(schemas.AssessmentCreate, payload)
+        problems = jobs.check_assessment(self._directory(), request, by_admin is True)
+        return schemas.AssessmentProblems().dump({"problems": {str(index): found for index, found in problems.items()}})
+
+    @rpc
     def submit_batch(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
         """Queue a batch of certificates as a job, if an issuing rule allows each item."""
         request = load(schemas.BatchCreate, payload)

@@ -111,10 +111,13 @@ def route(
     errors: tuple[int, ...] = (),
     content_type: str = "application/json",
     rate_limit: str | None = None,
+    openapi: dict[str, Any] | None = None,
 ) -> Callable:
     """Declare an API route; the handler returns a JSON-able payload or a Response.
 
     ``rate_limit`` names a limit of gateway/rate_limits.py that callers from one address share.
+    ``openapi`` adds to the route's OpenAPI operation what no schema describes (a file upload,
+    a choice of response media types, a path parameter's values).
     """
 
     def decorator(handler: Callable) -> Callable:
@@ -132,6 +135,7 @@ def route(
             status,
             (*errors, 429) if rate_limit else errors,
             content_type,
+            extra=openapi or {},
             rate_limit=rate_limit,
         )
         ROUTES.append(spec)

@@ -104,7 +104,22 @@ def operation(route: Route) -> dict[str, Any]:
             "description": ERROR_TEXT.get(status, "Error"),
             "content": {"application/problem+json": {"schema": Problem}},
         }
+    _add_extra(op, route.extra)
     return op
+
+
+def _add_extra(op: dict[str, Any], extra: dict[str, Any]) -> None:
+    """Merge a route's own additions: a parameter replaces the one of the same name, a response
+    the one of the same status, anything else is set as given."""
+    for key, value in extra.items():
+        if key == "parameters":
+            names = {(parameter["in"], parameter["name"]) for parameter in value}
+            kept = [p for p in op["parameters"] if (p.get("in"), p.get("name")) not in names]
+            op["parameters"] = kept + list(value)
+        elif key == "responses":
+            op["responses"].update(value)
+        else:
+            op[key] = value
 
 
 @functools.lru_cache(maxsize=1)

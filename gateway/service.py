@@ -12,7 +12,9 @@ from gateway.rate_limits import RateLimits
 from gateway.routes.certificates import CertificatesRoutes
 from gateway.routes.contracts import ContractRoutes
 from gateway.routes.events import EventsRoutes
+from gateway.routes.exports import ExportRoutes
 from gateway.routes.members import MembersRoutes
+from gateway.routes.spreadsheets import SpreadsheetRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.routes.web import WebRoutes
 from services.context import RequestContext
@@ -41,7 +43,16 @@ class TokenMaxLifetime(DependencyProvider):
         return self.lifetime
 
 
-class GatewayService(SystemRoutes, MembersRoutes, EventsRoutes, CertificatesRoutes, ContractRoutes, WebRoutes):
+class GatewayService(
+    SystemRoutes,
+    MembersRoutes,
+    EventsRoutes,
+    CertificatesRoutes,
+    SpreadsheetRoutes,
+    ExportRoutes,
+    ContractRoutes,
+    WebRoutes,
+):
     name = "gateway"
 
     request_id = RequestContext()

@@ -318,16 +318,44 @@ def identity_digest(person: dict[str, Any]) -> str | None:
 
 
 def cohort_taken(people: list[dict[str, Any]], numbers: set[str], digests: set[str]) -> Conflict | None:
-    """The Conflict naming each person of a cohort whose student or ID number the organisation already holds."""
-    errors = {}
-    for index, person in enumerate(people):
-        if person.get("student_number") in numbers:
-            errors[error_key("people", index, "student_number")] = ["already registered in this organisation"]
-        if identity_digest(person) in digests:
-            errors[error_key("people", index, "national_id")] = ["already registered in this organisation"]
-    if not errors:
+    """The Conflict naming each person of a cohort whose student or ID number the organisation
+    already holds or the cohort repeats."""
+    problems = cohort_problems(dict(enumerate(people)), numbers, digests)
+    if not problems:
         return None
+    errors = {
+        error_key("people", index, field): messages
+        for index, found in problems.items()
+        for field, messages in found.items()
+    }
     return Conflict("people of the cohort are already registered in the organisation", errors)
+
+
+def cohort_problems(
+    prepared: dict[int, dict[str, Any]], taken_numbers: set[str], taken_digests: set[str]
+) -> dict[int, dict[str, list[str]]]:
+    """Student numbers and ID numbers (by their digest) that a cohort repeats, or that the
+    organisation's people already hold, by the person's index; messages never repeat the values."""
+    problems: dict[int, dict[str, list[str]]] = {}
+    seen_numbers: set[str] = set()
+    seen_digests: set[str] = set()
+    for index, fields in sorted(prepared.items()):
+        number = fields.get("student_number")
+        digest = (fields.get("identity") or {}).get("digest")
+        found: dict[str, list[str]] = {}
+        if number is not None and number in taken_numbers:
+            found["student_number"] = ["already registered in this organisation"]
+        elif number is not None and number in seen_numbers:
+            found["student_number"] = ["appears more than once in the cohort"]
+        if digest is not None and digest in taken_digests:
+            found["national_id"] = ["a person with this ID number is already registered in this organisation"]
+        elif digest is not None and digest in seen_digests:
+            found["national_id"] = ["appears more than once in the cohort"]
+        seen_numbers.add(number)
+        seen_digests.add(digest)
+        if found:
+            problems[index] = found
+    return problems
 
 
 def stored_identity(national_id: str, identity_key: bytes) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -12,6 +12,7 @@ from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
 from members_svc.domain import MembershipStatus, is_open_membership
+from services.clock import utcnow
 from services.errors import NotFound
 from services.identity import normalise_name
 from services.mongo import Repository
@@ -21,6 +22,7 @@ ALLIANCES = "alliances"
 MEMBERSHIPS = "memberships"
 ORGANISATIONS = "organisations"
 PEOPLE = "people"
+PEOPLE_IMPORTS = "people_imports"
 
 Page = tuple[list[dict[str, Any]], str | None]
 
@@ -266,17 +268,24 @@ class MembersRepository(Repository):
             return_document=ReturnDocument.AFTER,
         )
 
-    def registered_keys(
+    def people_holding(
         self, organisation_id: str, student_numbers: list[str], digests: list[str]
     ) -> tuple[set[str], set[str]]:
-        """Which of these student numbers and ID-number digests the organisation's people already hold."""
-        numbers = self.db[PEOPLE].distinct(
-            "student_number", {"organisation_id": organisation_id, "student_number": {"$in": student_numbers}}
+        """Which of ``student_numbers`` and ID number ``digests`` the organisation's people
+        (archived ones too) already hold."""
+        held = self.db[PEOPLE].find(
+            {
+                "organisation_id": organisation_id,
+                "$or": [{"student_number": {"$in": student_numbers}}, {"identity.digest": {"$in": digests}}],
+            },
+            {"student_number": 1, "identity.digest": 1},
         )
-        held = self.db[PEOPLE].distinct(
-            "identity.digest", {"organisation_id": organisation_id, "identity.digest": {"$in": digests}}
-        )
-        return set(numbers), set(held)
+        numbers: set[str] = set()
+        found_digests: set[str] = set()
+        for person in held:
+            numbers.add(person.get("student_number"))
+            found_digests.add((person.get("identity") or {}).get("digest"))
+        return numbers & set(student_numbers), found_digests & set(digests)
 
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> Page:
         """A page of the organisation's people matching a loaded PeopleQuery, without the hashes of their ID numbers."""
@@ -286,6 +295,51 @@ class MembersRepository(Repository):
             query["limit"],
             query["cursor"],
             projection={"identity": 0, "name_key": 0},
+        )
+
+    # roster imports
+
+    def insert_people_import(self, job: dict[str, Any]) -> None:
+        self.db[PEOPLE_IMPORTS].insert_one(job)
+
+    def get_people_import(self, import_id: str) -> dict[str, Any]:
+        """A roster import without the people it still has to register."""
+        job = self.db[PEOPLE_IMPORTS].find_one({"_id": import_id}, {"people": 0})
+        if job is None:
+            raise NotFound(f"roster import {import_id} not found")
+        return job
+
+    def claim_people_import(self, lease_seconds: float) -> dict[str, Any] | None:
+        """The oldest import waiting for a worker, or one whose worker's lease ran out, leased to this one."""
+        now = utcnow()
+        return self.db[PEOPLE_IMPORTS].find_one_and_update(
+            {"$or": [{"status": "queued"}, {"status": "running", "lease_until": {"$lt": now}}]},
+            {"$set": {"status": "running", "lease_until": now + timedelta(seconds=lease_seconds)}},
+            sort=[("_id", 1)],
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def advance_people_import(
+        self, session: ClientSession | None, import_id: str, start: int, end: int, changes: dict[str, Any]
+    ) -> bool:
+        """Record people ``start``..``end`` as worked through, if no other worker did; whether it did."""
+        update: dict[str, Any] = {"$set": {"next": end, **changes.get("set", {})}}
+        if changes.get("inc"):
+            update["$inc"] = changes["inc"]
+        if changes.get("errors"):
+            update["$push"] = {"errors": {"$each": changes["errors"]}}
+        done = self.db[PEOPLE_IMPORTS].update_one({"_id": import_id, "next": start}, update, session=session)
+        return done.modified_count == 1
+
+    def release_people_import(self, import_id: str) -> None:
+        """Let the next worker tick resume the import at once."""
+        self.db[PEOPLE_IMPORTS].update_one({"_id": import_id}, {"$set": {"lease_until": utcnow()}})
+
+    def finish_people_import(self, import_id: str, status: str, now: datetime) -> None:
+        """Close an import and drop the people it carried (their ID numbers' digests with them)."""
+        self.db[PEOPLE_IMPORTS].update_one(
+            {"_id": import_id},
+            {"$set": {"status": status, "finished_at": now}, "$unset": {"people": "", "lease_until": ""}},
         )
 
     # portfolio

@@ -1,6 +1,6 @@
 """What members_svc accepts and returns; the gateway validates with the same schemas."""
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from members_svc.domain import (
     MembershipRole,
@@ -151,6 +151,56 @@ class PeopleBatchCreate(StrictSchema):
     """A whole cohort at once: every person is registered, or none is."""
 
     people = fields.List(fields.Nested(PersonCreate), required=True, validate=validate.Length(min=1, max=5000))
+
+
+class PeopleCheck(StrictSchema):
+    """A cohort to check without registering anyone: each person is checked on their own."""
+
+    people = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=5000))
+
+
+class PeopleProblems(ResponseSchema):
+    """What registering a cohort would refuse, by the person's index: field → messages."""
+
+    problems = fields.Dict(keys=fields.String(), values=fields.Dict())
+
+
+class PeopleImportCreate(StrictSchema):
+    """A checked roster to register in the background: all or none, or row by row."""
+
+    mode = fields.String(required=True, validate=validate.OneOf(["all_or_nothing", "row_level"]))
+    people = fields.List(fields.Nested(PersonCreate), required=True, validate=validate.Length(min=1, max=5000))
+    rows = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        load_default=None,
+        metadata={"description": "each person's row in the spreadsheet, for the errors (default 1, 2, …)"},
+    )
+
+    @validates_schema
+    def a_row_for_each_person(self, data: dict, **kwargs) -> None:
+        if data.get("rows") is not None and len(data["rows"]) != len(data.get("people") or []):
+            raise ValidationError({"rows": ["give one row number for each person"]})
+
+
+class PeopleImportError(ResponseSchema):
+    row = fields.Integer(allow_none=True, metadata={"description": "null: the whole import"})
+    field = fields.String(allow_none=True)
+    messages = fields.List(fields.String())
+
+
+class PeopleImport(ResponseSchema):
+    """A roster import and its progress."""
+
+    id = fields.String(attribute="_id")
+    organisation_id = fields.String()
+    mode = fields.String(metadata={"enum": ["all_or_nothing", "row_level"]})
+    status = fields.String(metadata={"enum": ["queued", "running", "done", "failed"]})
+    total = fields.Integer()
+    registered = fields.Integer()
+    failed = fields.Integer()
+    errors = fields.List(fields.Nested(PeopleImportError))
+    created_at = Timestamp()
+    finished_at = Timestamp(allow_none=True)
 
 
 class PeopleRegistered(ResponseSchema):

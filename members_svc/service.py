@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from members_svc import domain, portfolio, schemas, workflows
+from nameko.timer import timer
+
+from members_svc import domain, imports, portfolio, schemas, workflows
 from members_svc.identity_key import IdentityKey
 from members_svc.repository import MembersRepository
 from services.base import DomainService
+from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
 from services.pagination import page
 from services.rpc import rpc
 from services.validation import load
+
+IMPORT_POLL_SECONDS = 0.5
+# One timer tick works at most this long (plus one chunk), so stopping an instance never waits on a roster.
+IMPORT_TICK_BUDGET_SECONDS = 2.0
 
 
 class MembersService(DomainService):
@@ -126,6 +133,42 @@ class MembersService(DomainService):
         cohort = load(schemas.PeopleBatchCreate, payload)["people"]
         people = workflows.register_people(self.repository, organisation_id, cohort, self.identity_key)
         return {"items": schemas.Person(many=True).dump(people)}
+
+    @rpc
+    def check_people(self, organisation_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Check a cohort as registering it would, person by person, writing nothing: the problems
+        by the person's index (a PeopleProblems), none when every person could be registered."""
+        people = load(schemas.PeopleCheck, payload)["people"]
+        loaded: dict[int, dict[str, Any]] = {}
+        problems: dict[int, dict[str, list[str]]] = {}
+        for index, person in enumerate(people):
+            try:
+                loaded[index] = load(schemas.PersonCreate, person)
+            except InvalidInput as exc:
+                problems[index] = exc.details
+        problems.update(workflows.check_people(self.repository, organisation_id, loaded, self.identity_key))
+        return schemas.PeopleProblems().dump({"problems": {str(index): found for index, found in problems.items()}})
+
+    @rpc
+    def submit_people_import(self, organisation_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Queue a roster import (a PeopleImportCreate); a worker registers its people in the background."""
+        request = load(schemas.PeopleImportCreate, payload)
+        job = imports.submit_people_import(self.repository, organisation_id, request, self.identity_key, by)
+        return schemas.PeopleImport().dump(job)
+
+    @rpc
+    def get_people_import(self, import_id: str) -> dict[str, Any]:
+        """A roster import's progress and per-row errors."""
+        return schemas.PeopleImport().dump(self.repository.get_people_import(import_id))
+
+    @timer(interval=IMPORT_POLL_SECONDS)
+    def work_on_people_imports(self) -> None:
+        """Register the people of queued roster imports for one tick's budget."""
+        imports.PeopleImportWorker(
+            self.repository,
+            chunk_size=int(self.config.get("IMPORT_CHUNK_SIZE", 200)),
+            lease_seconds=float(self.config.get("JOB_LEASE_SECONDS", 60)),
+        ).run(IMPORT_TICK_BUDGET_SECONDS)
 
     @rpc
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> dict[str, Any]:

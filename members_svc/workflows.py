@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from members_svc import corrections, domain, portfolio
 from members_svc.repository import MembersRepository, new_id
 from services.clock import utcnow
-from services.errors import Conflict
+from services.errors import Conflict, InvalidInput
 
 
 def _organisation_taken(exc: DuplicateKeyError) -> Conflict:
@@ -217,9 +217,34 @@ def register_people(
     except DuplicateKeyError as exc:
         numbers = [n for n in (person.get("student_number") for person in people) if n]
         digests = [d for d in (domain.identity_digest(person) for person in people) if d]
-        taken = repository.registered_keys(organisation_id, numbers, digests)
+        taken = repository.people_holding(organisation_id, numbers, digests)
         raise domain.cohort_taken(people, *taken) or _person_taken(exc) from None
     return people
+
+
+def check_people(
+    repository: MembersRepository, organisation_id: str, cohort: dict[int, dict[str, Any]], identity_key: bytes
+) -> dict[int, dict[str, list[str]]]:
+    """What registering the loaded people of a cohort (by index) would refuse, person by person,
+    and the student and ID numbers they repeat or the organisation already holds; writes nothing."""
+    repository.get_organisation(organisation_id)
+    problems: dict[int, dict[str, list[str]]] = {}
+    prepared: dict[int, dict[str, Any]] = {}
+    for index, fields in cohort.items():
+        try:
+            prepared[index] = domain.person_fields(fields, identity_key)
+        except InvalidInput as exc:
+            problems[index] = {field: _messages(message) for field, message in exc.details.items()}
+    numbers = [fields["student_number"] for fields in prepared.values() if fields.get("student_number")]
+    digests = [fields["identity"]["digest"] for fields in prepared.values() if fields.get("identity")]
+    taken_numbers, taken_digests = repository.people_holding(organisation_id, numbers, digests)
+    for index, found in domain.cohort_problems(prepared, taken_numbers, taken_digests).items():
+        problems.setdefault(index, {}).update(found)
+    return problems
+
+
+def _messages(message: Any) -> list[str]:
+    return [str(item) for item in message] if isinstance(message, list) else [str(message)]
 
 
 def correct_person(
