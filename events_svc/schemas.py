@@ -25,10 +25,10 @@ def _local(field: str) -> fields.Method:
     """A stored time as the wall-clock time of the event's zone, for people to read."""
     return fields.Method(
         f"_{field}_local",
+        allow_none=field == "registration_closes_at",
         metadata={
             "type": "string",
             "format": "date-time",
-            "nullable": field == "registration_closes_at",
             "description": f"{field} in the event's time zone, with its offset",
         },
     )
@@ -150,7 +150,7 @@ class Event(ResponseSchema):
     confirmed_count = fields.Integer(metadata={"description": "registrations holding a place"})
     waitlisted_count = fields.Integer()
     places_left = fields.Method(
-        "_places_left", metadata={"type": "integer", "nullable": True, "description": "null: no limit"}
+        "_places_left", allow_none=True, metadata={"type": "integer", "description": "null: no limit"}
     )
     registration_closes_at = Timestamp(allow_none=True)
     registration_closes_at_local = _local("registration_closes_at")

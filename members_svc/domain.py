@@ -348,7 +348,7 @@ def cohort_problems(
         elif number is not None and number in seen_numbers:
             found["student_number"] = ["appears more than once in the cohort"]
         if digest is not None and digest in taken_digests:
-            found["national_id"] = ["a person with this ID number is already registered in this organisation"]
+            found["national_id"] = ["already registered in this organisation"]
         elif digest is not None and digest in seen_digests:
             found["national_id"] = ["appears more than once in the cohort"]
         seen_numbers.add(number)

@@ -25,6 +25,7 @@ from gateway.http import json_response
 from gateway.spreadsheets import CSV, FORMATS, MEDIA_TYPES, XLSX, Column, SheetRow, read_table, template
 from members_svc import schemas as members
 from services.errors import InvalidInput, Unprocessable
+from services.fields import ResponseSchema
 from services.pagination import MAX_LIMIT
 from services.validation import StrictSchema, load
 
@@ -67,7 +68,7 @@ class ImportRowError(Schema):
     messages = fields.List(fields.String())
 
 
-class ImportReport(Schema):
+class ImportReport(ResponseSchema):
     mode = fields.String(metadata={"enum": list(MODES)})
     rows = fields.Integer(metadata={"description": "data rows read"})
     valid = fields.Integer(metadata={"description": "rows without errors"})

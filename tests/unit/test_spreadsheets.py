@@ -225,5 +225,5 @@ def test_a_roster_repeating_or_reusing_student_and_id_numbers_is_refused_by_row(
         1: {"student_number": ["appears more than once in the cohort"]},
         2: {"national_id": ["appears more than once in the cohort"]},
         3: {"student_number": ["already registered in this organisation"]},
-        4: {"national_id": ["a person with this ID number is already registered in this organisation"]},
+        4: {"national_id": ["already registered in this organisation"]},
     }
