@@ -59,6 +59,8 @@ class MembersRepository(Repository):
             {"unique": True, "partialFilterExpression": {"student_number": {"$type": "string"}}},
         ),
         (PEOPLE, [("certificates.number", 1)], {}),
+        # Workers look for imports waiting or left by a dead worker; finished ones are many.
+        (PEOPLE_IMPORTS, [("status", 1), ("lease_until", 1)], {}),
     ]
 
     @classmethod
