@@ -98,6 +98,8 @@ class MembersRepository(Repository):
         (PEOPLE, [("organisation_id", 1), ("archived", 1), ("_id", 1)], {}),
         (PEOPLE, [("organisation_id", 1), ("kind", 1), ("_id", 1)], {}),
         (PEOPLE, [("organisation_id", 1), ("name_key", 1)], {}),
+        # Workers look for imports waiting or left by a dead worker; finished ones are many.
+        (PEOPLE_IMPORTS, [("status", 1), ("lease_until", 1)], {}),
     ]
 
     @classmethod
