@@ -156,8 +156,8 @@ class Event(Schema):
     ends_at_local = _local("ends_at")
     location = fields.String(allow_none=True)
     capacity = fields.Integer(allow_none=True)
-    confirmed_count = fields.Integer(metadata={"description": "registrations holding a place"})
-    waitlisted_count = fields.Integer()
+    confirmed_count = fields.Integer(dump_default=0, metadata={"description": "registrations holding a place"})
+    waitlisted_count = fields.Integer(dump_default=0)
     places_left = fields.Method(
         "_places_left", metadata={"type": "integer", "nullable": True, "description": "null: no limit"}
     )
