@@ -147,8 +147,8 @@ class Event(ResponseSchema):
     ends_at_local = _local("ends_at")
     location = fields.String(allow_none=True)
     capacity = fields.Integer(allow_none=True)
-    confirmed_count = fields.Integer(metadata={"description": "registrations holding a place"})
-    waitlisted_count = fields.Integer()
+    confirmed_count = fields.Integer(dump_default=0, metadata={"description": "registrations holding a place"})
+    waitlisted_count = fields.Integer(dump_default=0)
     places_left = fields.Method(
         "_places_left", allow_none=True, metadata={"type": "integer", "description": "null: no limit"}
     )

@@ -83,6 +83,7 @@ def test_event_lifecycle_with_conflicts_naming_allowed_actions(events_api, confi
     with EventTap(config, "events", "event_published") as tap:
         event = create_event(events_api)
         assert event["status"] == "draft"
+        assert (event["confirmed_count"], event["waitlisted_count"], event["places_left"]) == (0, 0, 10)
 
         published = act(events_api, event["id"], "publish")
         assert published.status_code == 200
