@@ -28,6 +28,8 @@ REGISTER_CHUNK = 250  # people per registration call, well inside the RPC timeou
 PAGE = 200
 INSERT_CHUNK = 1_000
 SAMPLES = 40
+# The unfiltered listing reads every stored certificate on the embedded server: fewer samples of it.
+ALL_SAMPLES = 10
 TARGET_P95_MS = 150
 
 
@@ -153,10 +155,10 @@ def measure(stack: Stack, client: Client) -> dict[str, Any]:
             "certificates_school_floor", bare_page(certificates, held, LIST_PROJECTION), SAMPLES
         ),
         "certificates_admin_all": timed(
-            "certificates_admin_all", api_page(client.session, "/api/v1/certificates"), SAMPLES
+            "certificates_admin_all", api_page(client.session, "/api/v1/certificates"), ALL_SAMPLES
         ),
         "certificates_admin_all_floor": timed(
-            "certificates_admin_all_floor", bare_page(certificates, {}, LIST_PROJECTION), SAMPLES
+            "certificates_admin_all_floor", bare_page(certificates, {}, LIST_PROJECTION), ALL_SAMPLES
         ),
         "people": timed("people", api_page(school_admin, f"/api/v1/organisations/{school}/people"), SAMPLES),
         "people_floor": timed("people_floor", bare_page(people, {"organisation_id": school}, {"identity": 0}), SAMPLES),
