@@ -30,7 +30,7 @@ class Lifecycle(Generic[S]):
         except ValueError:
             raise InvalidInput(
                 f"unknown {self.noun} status {value!r}",
-                {"status": f"must be one of {[s.value for s in self.states]}"},
+                {"status": [f"must be one of {[s.value for s in self.states]}"]},
             ) from None
 
     def allowed(self, status: str) -> list[str]:
@@ -44,7 +44,7 @@ class Lifecycle(Generic[S]):
         if action not in self.actions:
             raise InvalidInput(
                 f"unknown {self.noun} action {action!r}",
-                {"action": f"must be one of {list(self.actions)}"},
+                {"action": [f"must be one of {list(self.actions)}"]},
             )
         sources, target = self.actions[action]
         if current not in sources:

@@ -7,6 +7,7 @@ every nullable property of a resource is present. The OpenAPI side is tests/cont
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 
 import requests
@@ -14,7 +15,9 @@ import requests
 from tests.interface.test_certificates import register_evaluator
 from tests.interface.test_certificates_jobs import finished_job
 from tests.support.api import Api, create, ok
-from tests.support.conventions import problem_violations, timestamp_violations, timestamps
+from tests.support.conventions import TIMESTAMP, problem_violations, timestamp_violations, timestamps
+from tests.support.events import EventTap
+from tests.support.waiting import wait_for
 
 NATIONAL_ID = "11010519491231002X"
 CST = timezone(timedelta(hours=8))
@@ -73,7 +76,7 @@ def sample_resources(api: Api) -> dict[str, tuple[str, list[dict]]]:
         "organisation": ("MembersOrganisation", [school, evaluator]),
         "membership": ("Membership", [membership, approved]),
         "person": ("MembersPerson", [student, bare, *people, ok(api.get(f"/api/v1/people/{student['id']}"))]),
-        "event": ("EventsEvent", [event, ok(api.get(f"/api/v1/events/{event['id']}"))]),
+        "event": ("EventsEvent", [event, ok(api.post(f"/api/v1/events/{event['id']}/publish", json={}))]),
         "certificate": ("CertificatesCertificate", [certificate, suspended]),
         "job": ("CertificatesJob", [job]),
         "verification": ("CertificatesVerification", [verified]),
@@ -81,11 +84,29 @@ def sample_resources(api: Api) -> dict[str, tuple[str, list[dict]]]:
 
 
 BATCH_ITEM = {"kind": "training_completion", "title": "双师型教师培训"}
+# What publishing the sampled resources announces, one event type of each producer at least.
+PUBLISHED = {
+    "organisation_registered",
+    "membership_changed",
+    "person_registered",
+    "event_published",
+    "certificate_issued",
+    "certificate_status_changed",
+    "batch_completed",
+}
 
 
-def test_sampled_answers_keep_the_conventions(api):
+def test_sampled_answers_keep_the_conventions(api, config):
     openapi = ok(api.get("/openapi.json", role=None))
-    resources = sample_resources(api)
+    with ExitStack() as taps:
+        producers = [taps.enter_context(EventTap(config, name)) for name in ("members", "events", "certificates")]
+        resources = sample_resources(api)
+
+        def every_kind_published() -> list[dict] | None:
+            found = [event for tap in producers for event in tap.drain()]
+            return found if PUBLISHED <= {event["event_type"] for event in found} else None
+
+        published = wait_for(every_kind_published, message="the sampled resources' events")
 
     for name, (component, bodies) in resources.items():
         nullable = nullable_properties(openapi, component)
@@ -97,6 +118,10 @@ def test_sampled_answers_keep_the_conventions(api):
     assert event["starts_at"].endswith(".123Z"), event["starts_at"]  # microseconds cut to milliseconds, in UTC
     assert event["description"] is None and event["capacity"] is None
     assert resources["person"][1][1]["updated_at"] is None  # never corrected, yet present
+
+    for envelope in published:
+        assert timestamp_violations(envelope) == [], envelope
+        assert TIMESTAMP.match(envelope["occurred_at"]), envelope
 
 
 def error_samples(api: Api) -> dict[str, requests.Response]:
