@@ -16,6 +16,7 @@ from certificates_svc import schemas as certificates
 from events_svc import schemas as events
 from gateway import tables
 from gateway.api import AUTHENTICATED, Call, route
+from gateway.routes.certificates import certificates_visible_to
 from gateway.routes.events import _viewer
 from gateway.routes.spreadsheets import every_item
 from gateway.spreadsheets import CSV, FORMATS, MEDIA_TYPES, XLSX, Column, write_table
@@ -118,16 +119,13 @@ class ExportRoutes:
         access=AUTHENTICATED,
         tags=("spreadsheets", "certificates"),
         query=certificates.CertificateQuery,
-        errors=(400, 404, 422),
+        errors=(400, 403, 404, 422),
         content_type=MEDIA_TYPES[XLSX],
         openapi=EXPORT,
     )
     def export_certificates(self, call: Call, file_format: str) -> Response:
         check_format(file_format)
-        filters = call.request.args.to_dict()
-        if not call.caller.is_admin:
-            filters["issuer_id"] = call.caller.org
-        items = every_item(self.certificates_rpc.list_certificates, filters)
+        items = every_item(self.certificates_rpc.list_certificates, certificates_visible_to(call.caller, call.query))
         return spreadsheet_response(tables.CERTIFICATES, tables.listed(items), file_format, "certificates")
 
     @route(
