@@ -47,6 +47,13 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class Unauthorized(DomainError):
+    """No usable credentials: a missing, expired or refused token, or a sign-in that failed."""
+
+    status = 401
+    title = "Unauthorized"
+
+
 class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
@@ -80,6 +87,7 @@ for _exc in (
     InvalidInput,
     NotFound,
     Conflict,
+    Unauthorized,
     Forbidden,
     Unprocessable,
     ServiceUnavailable,
