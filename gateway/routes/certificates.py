@@ -8,7 +8,7 @@ from nameko.dependency_providers import Config
 
 from certificates_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
-from gateway.auth import Principal
+from gateway.auth import ASSESS, Principal
 from gateway.http import json_response
 from gateway.rate_limits import LOOKUP_LIMIT
 from services.config import public_base_url
@@ -16,9 +16,17 @@ from services.pagination import PageQuery
 
 
 def require_staff_of(caller: Principal, certificate: dict[str, Any]) -> None:
-    """Allow the alliance admin and the admins of the issuing and of the holder's organisation."""
+    """Allow the alliance admin, the admins of the issuing and of the holder's organisation, and the holder."""
+    if caller.is_person(certificate.get("holder_id")):
+        return
     if not caller.can_act_for(certificate.get("holder_organisation_id")):
         caller.require_org(certificate["issuer_id"])
+
+
+def require_holder_or_their_org(caller: Principal, certificate: dict[str, Any]) -> None:
+    """Allow the holder, the admin of the holder's organisation and the alliance admin (share links)."""
+    if not caller.is_person(certificate.get("holder_id")):
+        caller.require_org(certificate.get("holder_organisation_id"))
 
 
 def share_page_url(base_url: str, token: str) -> str:
@@ -58,7 +66,7 @@ class CertificatesRoutes:
     def list_certificates(self, call: Call) -> dict[str, Any]:
         query = dict(call.query)
         if not call.caller.is_admin:
-            query["issuer_id"] = call.caller.org
+            query["issuer_id"] = call.caller.staff_org()
         return self.certificates_rpc.list_certificates(query)
 
     @route(
@@ -116,7 +124,7 @@ class CertificatesRoutes:
     )
     def create_share_link(self, call: Call, number: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
-        call.caller.require_org(certificate.get("holder_organisation_id"))
+        require_holder_or_their_org(call.caller, certificate)
         link = self.certificates_rpc.create_share_link(number, call.body, call.caller.subject)
         return {**link, "url": share_page_url(public_base_url(self.share_config), link["token"])}
 
@@ -132,7 +140,7 @@ class CertificatesRoutes:
     )
     def list_share_links(self, call: Call, number: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
-        call.caller.require_org(certificate.get("holder_organisation_id"))
+        require_holder_or_their_org(call.caller, certificate)
         return self.certificates_rpc.list_share_links(number)
 
     @route(
@@ -146,7 +154,7 @@ class CertificatesRoutes:
     )
     def revoke_share_link(self, call: Call, number: str, link_id: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
-        call.caller.require_org(certificate.get("holder_organisation_id"))
+        require_holder_or_their_org(call.caller, certificate)
         return self.certificates_rpc.revoke_share_link(number, link_id)
 
     @route(
@@ -189,7 +197,7 @@ class CertificatesRoutes:
         errors=(400, 403, 404, 415, 422),
     )
     def submit_assessment(self, call: Call) -> dict[str, Any]:
-        call.caller.require_org(call.body.get("issuer_id"))
+        call.caller.require(ASSESS, call.body.get("issuer_id"))
         return self.certificates_rpc.submit_assessment(call.body, call.caller.is_admin)
 
     @route(
@@ -203,7 +211,7 @@ class CertificatesRoutes:
     )
     def get_job(self, call: Call, job_id: str) -> dict[str, Any]:
         job = self.certificates_rpc.get_job(job_id)
-        call.caller.require_org(job["issuer_id"])
+        call.caller.require(ASSESS, job["issuer_id"])
         return job
 
     @route(

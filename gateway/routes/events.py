@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from events_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
+from gateway.auth import REGISTER
 
 CALENDAR = "text/calendar"
 
@@ -135,7 +136,7 @@ class EventsRoutes:
         errors=(400, 403, 404, 409, 415, 422),
     )
     def register(self, call: Call, event_id: str) -> dict[str, Any]:
-        call.caller.require_org(call.body["organisation_id"])
+        call.caller.require(REGISTER, call.body["organisation_id"])
         self._visible_event(call, event_id)
         return self.events_rpc.register(event_id, call.body)
 
@@ -154,7 +155,7 @@ class EventsRoutes:
         event = self._visible_event(call, event_id)
         filters = call.request.args.to_dict()
         if not call.caller.can_act_for(event["organiser_id"]):
-            call.caller.require_org(filters.setdefault("organisation_id", call.caller.org))
+            call.caller.require(REGISTER, filters.setdefault("organisation_id", call.caller.org))
         return self.events_rpc.list_registrations(event_id, filters, _viewer(call))
 
     @route(
@@ -168,7 +169,7 @@ class EventsRoutes:
     )
     def cancel_registration(self, call: Call, event_id: str, registration_id: str) -> dict[str, Any]:
         registration = self.events_rpc.get_registration(event_id, registration_id)
-        call.caller.require_org(registration["organisation_id"])
+        call.caller.require(REGISTER, registration["organisation_id"])
         return self.events_rpc.cancel_registration(event_id, registration_id)
 
     # results
