@@ -31,7 +31,11 @@ class LeaseLost(RuntimeError):
 
 
 def submit_assessment(
-    repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
+    repository: CertificatesRepository,
+    directory: Directory,
+    request: dict[str, Any],
+    by_admin: bool = False,
+    by: str | None = None,
 ) -> dict[str, Any]:
     """Queue a validated AssessmentCreate: skill-level certificates for those who passed."""
     assessments.check_assessment(request)
@@ -47,11 +51,15 @@ def submit_assessment(
     )
     for result in request["results"]:
         authority.check_may_issue_to(authority.SKILL_LEVEL, result["person_id"], facts)
-    return _queue_job(repository, JobKind.ASSESSMENT, request)
+    return _queue_job(repository, JobKind.ASSESSMENT, request, by)
 
 
 def submit_batch(
-    repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
+    repository: CertificatesRepository,
+    directory: Directory,
+    request: dict[str, Any],
+    by_admin: bool = False,
+    by: str | None = None,
 ) -> dict[str, Any]:
     """Queue a validated BatchCreate: one certificate per item, each allowed by an issuing rule."""
     assessments.check_batch(request)
@@ -73,14 +81,16 @@ def submit_batch(
             f"items.{next(iter(refused))}: {authority.refusal_message(first['kind'], first['holder_id'])}",
             {"missing_rules": first["missing_rules"], "items": refused},
         )
-    return _queue_job(repository, JobKind.BATCH, request)
+    return _queue_job(repository, JobKind.BATCH, request, by)
 
 
-def _queue_job(repository: CertificatesRepository, kind: JobKind, request: dict[str, Any]) -> dict[str, Any]:
+def _queue_job(
+    repository: CertificatesRepository, kind: JobKind, request: dict[str, Any], by: str | None
+) -> dict[str, Any]:
     job_id = str(ObjectId())
     key = assessments.job_key(kind, request["issuer_id"], request)
     items = assessments.job_items(job_id, kind, key, request)
-    job = assessments.new_job(job_id, kind, key, request, len(items), utcnow())
+    job = {**assessments.new_job(job_id, kind, key, request, len(items), utcnow()), "submitted_by": by}
     repository.create_job(job, items)
     return job
 

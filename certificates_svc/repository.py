@@ -172,6 +172,7 @@ class CertificatesRepository(Repository):
                     "status": change["new_status"],
                     "status_reason": change["reason"],
                     "status_changed_at": change["changed_at"],
+                    "status_changed_by": change.get("by"),
                 }
             },
             session=session,

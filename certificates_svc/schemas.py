@@ -75,6 +75,8 @@ class Certificate(Schema):
     status = fields.String()
     status_reason = fields.String(allow_none=True)
     status_changed_at = fields.DateTime(allow_none=True)
+    issued_by = fields.String(allow_none=True, metadata={"description": "the account (or token) that issued it"})
+    status_changed_by = fields.String(allow_none=True, metadata={"description": "who made the last status change"})
     credential_id = fields.String(attribute="credential.id")
 
     @pre_dump
@@ -157,6 +159,7 @@ class Job(Schema):
     errors = fields.List(fields.Nested(JobError))
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
+    submitted_by = fields.String(allow_none=True, metadata={"description": "the account (or token) that submitted it"})
 
 
 class VerifyQuery(StrictSchema):

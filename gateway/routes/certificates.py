@@ -51,7 +51,7 @@ class CertificatesRoutes:
     )
     def issue_certificate(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
-        return self.certificates_rpc.issue_certificate(call.body, call.caller.is_admin)
+        return self.certificates_rpc.issue_certificate(call.body, call.caller.is_admin, call.caller.subject)
 
     @route(
         "GET",
@@ -82,7 +82,7 @@ class CertificatesRoutes:
     )
     def issue_batch(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
-        return self.certificates_rpc.submit_batch(call.body, call.caller.is_admin)
+        return self.certificates_rpc.submit_batch(call.body, call.caller.is_admin, call.caller.subject)
 
     @route(
         "GET",
@@ -183,7 +183,7 @@ class CertificatesRoutes:
     def change_certificate_status(self, call: Call, number: str, action: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
         call.caller.require_org(certificate["issuer_id"])
-        return self.certificates_rpc.change_status(number, action, call.body)
+        return self.certificates_rpc.change_status(number, action, call.body, call.caller.subject)
 
     @route(
         "POST",
@@ -198,7 +198,7 @@ class CertificatesRoutes:
     )
     def submit_assessment(self, call: Call) -> dict[str, Any]:
         call.caller.require(ASSESS, call.body.get("issuer_id"))
-        return self.certificates_rpc.submit_assessment(call.body, call.caller.is_admin)
+        return self.certificates_rpc.submit_assessment(call.body, call.caller.is_admin, call.caller.subject)
 
     @route(
         "GET",

@@ -187,7 +187,7 @@ class EventsRoutes:
     )
     def publish_results(self, call: Call, event_id: str) -> dict[str, Any]:
         self._organised_event(call, event_id)
-        return self.events_rpc.publish_results(event_id, call.body)
+        return self.events_rpc.publish_results(event_id, call.body, call.caller.subject)
 
     @route(
         "GET",
