@@ -14,6 +14,15 @@ from werkzeug.wrappers import Response
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
 from gateway.auth import ACCESS_TOKEN_LIFETIME, ALLIANCE_ADMIN, Principal, mint_access_token
 from gateway.http import json_response
+from gateway.oidc import (
+    CALLBACK_PATH,
+    PENDING_COOKIE,
+    PENDING_LIFETIME,
+    SingleSignOn,
+    pending_cookie,
+    read_pending_cookie,
+    require_configured,
+)
 from members_svc import schemas
 from services.config import public_base_url
 from services.errors import Forbidden
@@ -41,6 +50,7 @@ def require_account(caller: Principal) -> str:
 
 class AccountsRoutes:
     accounts_config = Config()
+    single_sign_on = SingleSignOn()
 
     def _tokens(self, session: dict[str, Any]) -> dict[str, Any]:
         """A sign-in's answer: a new access token for the account, and its refresh token."""
@@ -133,6 +143,51 @@ class AccountsRoutes:
     )
     def jwks(self, call: Call):
         return json_response(self.token_keys.jwks(), content_type="application/jwk-set+json")
+
+    # single sign-on (OIDC, authorization code with PKCE)
+
+    @route(
+        "GET",
+        "/api/v1/auth/oidc/login",
+        summary="Sign in with the region's identity provider: a redirect to it (404 when not configured)",
+        access=PUBLIC,
+        tags=("auth",),
+        status=302,
+        errors=(404, 503),
+    )
+    def oidc_login(self, call: Call) -> Response:
+        url, pending = require_configured(self.single_sign_on).begin()
+        response = Response(status=302, headers={"Location": url, "Cache-Control": "no-store"})
+        response.set_cookie(
+            PENDING_COOKIE,
+            pending_cookie(self.jwt_secret, pending),
+            max_age=int(PENDING_LIFETIME.total_seconds()),
+            path=CALLBACK_PATH,
+            httponly=True,
+            samesite="Lax",
+            secure=call.request.scheme == "https",
+        )
+        return response
+
+    @route(
+        "GET",
+        CALLBACK_PATH,
+        summary="Where the identity provider sends the browser back: the tokens of the account linked "
+        "to the provider's subject",
+        access=PUBLIC,
+        tags=("auth",),
+        response=schemas.Tokens,
+        errors=(401, 404, 503),
+    )
+    def oidc_callback(self, call: Call) -> Response:
+        client = require_configured(self.single_sign_on)
+        pending = read_pending_cookie(self.jwt_secret, call.request.cookies.get(PENDING_COOKIE))
+        claims = client.finish(call.request.url, pending)
+        session = self.members_rpc.sign_in_by_oidc(client.settings.issuer, claims["sub"])
+        response = json_response(self._tokens(session))
+        response.headers["Cache-Control"] = "no-store"
+        response.delete_cookie(PENDING_COOKIE, path=CALLBACK_PATH)
+        return response
 
     # the signed-in account
 
