@@ -176,7 +176,8 @@ def _serve(service: Any, handler: Callable, spec: Route, request: Request, path_
         query = load(spec.query, {k: v for k, v in request.args.items()})
     call = Call(request, principal, payload, query)
     key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None or spec.method != "POST":
+    # Public POSTs are the sign-in routes: their answers hold tokens, which must never be stored.
+    if key is None or spec.method != "POST" or spec.access == PUBLIC:
         return _respond(service, handler, spec, call, path_values)
     caller = principal.subject if principal else "anonymous"
     store = service.idempotency

@@ -23,7 +23,7 @@ from jwt.algorithms import OKPAlgorithm
 from services.clock import utcnow
 from services.config import data_dir
 
-KID_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+KID_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"  # microseconds: two keys made in one second still sort by age
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``alliance users``: operators' account commands, such as creating the first alliance admin."""
+"""``alliance users``: operators' account commands: the first alliance admin, rotating the token key."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import sys
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from gateway.auth import ACCESS_TOKEN_LIFETIME
+from gateway.token_keys import load_token_keys, new_key, token_keys_directory
 from services.config import load_config
 from services.errors import DomainError
 
@@ -24,6 +26,10 @@ def register(commands) -> None:
     create.add_argument("--person", help="id of the person behind the account, if any")
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input, not a prompt"
+    )
+    actions.add_parser(
+        "rotate-token-key",
+        help="add a new Ed25519 key that signs access tokens; older keys stay published until their tokens expired",
     )
     parser.set_defaults(run=run)
 
@@ -40,6 +46,29 @@ def read_password(from_stdin: bool) -> str:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config()
+    if args.action == "rotate-token-key":
+        return rotate_token_key(config)
+    return create_admin(args, config)
+
+
+def rotate_token_key(config: dict) -> int:
+    """Add a signing key to the token-keys directory; every gateway picks it up within a minute."""
+    directory = token_keys_directory(config)
+    try:
+        load_token_keys(directory, ACCESS_TOKEN_LIFETIME)  # the first key, if there is none yet
+        key = new_key(directory)
+    except (OSError, ValueError) as exc:
+        print(f"alliance users: cannot use the token keys in {directory}: {exc}", file=sys.stderr)
+        return 1
+    print(f"new token signing key {key.kid} in {directory}")
+    print(
+        "Gateways sign with it within a minute; older keys stay in /.well-known/jwks.json until their tokens expired."
+    )
+    return 0
+
+
+def create_admin(args: argparse.Namespace, config: dict) -> int:
+    """Create an alliance admin account through the running members service."""
     try:
         password = read_password(args.password_stdin)
     except (ValueError, EOFError) as exc:

@@ -11,6 +11,7 @@ from typing import Any
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
+from certificates_svc.schemas import Certificate
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
 from gateway.auth import ACCESS_TOKEN_LIFETIME, ALLIANCE_ADMIN, Principal, mint_access_token
 from gateway.http import json_response
@@ -23,6 +24,7 @@ from gateway.oidc import (
     read_pending_cookie,
     require_configured,
 )
+from gateway.rate_limits import LOOKUP_LIMIT
 from members_svc import schemas
 from services.config import public_base_url
 from services.errors import Forbidden
@@ -73,6 +75,7 @@ class AccountsRoutes:
         tags=("auth",),
         body=schemas.SignIn,
         response=schemas.Tokens,
+        rate_limit=LOOKUP_LIMIT,
         errors=(400, 401, 415),
     )
     def login(self, call: Call) -> dict[str, Any]:
@@ -86,6 +89,7 @@ class AccountsRoutes:
         tags=("auth",),
         body=schemas.RefreshRequest,
         response=schemas.Tokens,
+        rate_limit=LOOKUP_LIMIT,
         errors=(400, 401, 415),
     )
     def refresh(self, call: Call) -> dict[str, Any]:
@@ -127,6 +131,7 @@ class AccountsRoutes:
         tags=("auth",),
         body=schemas.PasswordReset,
         status=204,
+        rate_limit=LOOKUP_LIMIT,
         errors=(400, 401, 415, 422),
     )
     def reset_password(self, call: Call):
@@ -210,6 +215,8 @@ class AccountsRoutes:
         access=AUTHENTICATED,
         tags=("auth",),
         query=PageQuery,
+        response=Certificate,
+        many=True,
         errors=(403,),
     )
     def my_certificates(self, call: Call) -> dict[str, Any]:

@@ -109,3 +109,44 @@ def test_a_disabled_account_cannot_sign_in_or_refresh(api, admin):
     )
     refused = api.post("/api/v1/auth/login", role=None, json={"login": "temp-admin", "password": "temporary pw 1"})
     assert refused.status_code == 401
+
+
+def test_an_assessor_records_an_assessment_for_its_evaluator_and_the_job_names_the_account(api, admin):
+    evaluator = create(
+        api,
+        "/api/v1/organisations",
+        {
+            "name": "重庆市工业学校",
+            "kind": "secondary_vocational_school",
+            "accredited_evaluator": True,
+            "evaluator": {"type": "S", "code": "5002", "province": "50", "site": "000456"},
+        },
+        token=admin["token"],
+    )["id"]
+    candidate = create(api, f"/api/v1/organisations/{evaluator}/people", {"name": "冉涛", "kind": "student"})["id"]
+    assessor = create(
+        api,
+        "/api/v1/accounts",
+        {
+            "login": "assessor@gy.edu.cn",
+            "roles": [{"role": "assessor", "organisation_id": evaluator}],
+            "password": "assessor-2026",
+        },
+        token=admin["token"],
+    )
+    token = api.sign_in("assessor@gy.edu.cn", "assessor-2026")
+    assessment = {
+        "issuer_id": evaluator,
+        "occupation": "电工",
+        "level": 4,
+        "assessed_on": "2026-05-20",
+        "results": [{"person_id": candidate, "passed": True, "score": 81}],
+    }
+    job = ok(api.post("/api/v1/assessments", token=token, json=assessment), 202)
+    assert job["submitted_by"] == f"account:{assessor['id']}"
+    assert ok(api.get(f"/api/v1/jobs/{job['id']}", token=token))["submitted_by"] == f"account:{assessor['id']}"
+    # an assessor registers nobody and issues nothing outside assessments
+    person = api.post(
+        f"/api/v1/organisations/{evaluator}/people", token=token, json={"name": "某人", "kind": "student"}
+    )
+    assert person.status_code == 403

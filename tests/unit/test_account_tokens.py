@@ -21,6 +21,7 @@ from gateway.auth import (
 )
 from gateway.token_keys import TokenKeyStore, load_token_keys, new_key
 from services.errors import Forbidden, Unauthorized
+from tests.support.cli import alliance
 
 LIFETIME = timedelta(minutes=15)
 SECRET = "a shared secret of service tokens, long enough"
@@ -107,3 +108,14 @@ def test_a_student_is_their_own_person_and_staff_of_nothing():
     assert student.org is None and not student.may(MANAGE_PEOPLE, "school")
     with pytest.raises(Forbidden):
         student.staff_org()
+
+
+def test_the_operator_rotates_the_token_key_and_both_keys_are_published(tmp_path):
+    directory = tmp_path / "token-keys"
+    for _ in range(2):
+        result = alliance("users", "rotate-token-key", TOKEN_KEYS_DIR=str(directory), ALLIANCE_DATA_DIR=str(tmp_path))
+        assert result.returncode == 0, result.stderr
+    ring = load_token_keys(directory, LIFETIME)
+    assert len(ring.keys) == 3 and ring.signing.kid in result.stdout
+    assert [key.kid for key in ring.keys] == sorted(key.kid for key in ring.keys)
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in directory.glob("*.pem"))
