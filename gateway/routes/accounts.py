@@ -240,6 +240,9 @@ class AccountsRoutes:
     )
     def create_account(self, call: Call) -> dict[str, Any]:
         require_manager_of(call.caller, {}, call.body.get("roles", []))
+        if call.body.get("person_id") and not call.caller.is_admin:
+            # An account shows its person's record: only the person's own organisation gives one.
+            call.caller.require_org(self.members_rpc.get_person(call.body["person_id"])["organisation_id"])
         return self.members_rpc.create_account(call.body, call.caller.subject)
 
     @route(

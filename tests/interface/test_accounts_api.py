@@ -150,3 +150,31 @@ def test_an_assessor_records_an_assessment_for_its_evaluator_and_the_job_names_t
         f"/api/v1/organisations/{evaluator}/people", token=token, json={"name": "某人", "kind": "student"}
     )
     assert person.status_code == 403
+
+
+def test_an_org_admin_gives_accounts_only_to_its_own_people(api, admin):
+    school, other = (
+        create(api, "/api/v1/organisations", {"name": name, "kind": "secondary_vocational_school"})["id"]
+        for name in ("重庆市两江职业教育中心", "四川邻水职业中学")
+    )
+    theirs = create(api, f"/api/v1/organisations/{other}/people", {"name": "孙丽", "kind": "teacher"})["id"]
+    ours = create(api, f"/api/v1/organisations/{school}/people", {"name": "何老师", "kind": "teacher"})["id"]
+    roles = [{"role": "teacher", "organisation_id": school}]
+    taken = api.post(
+        "/api/v1/accounts", role="org_admin", org=school, json={"login": "sunli", "person_id": theirs, "roles": roles}
+    )
+    assert taken.status_code == 403
+    made = api.post(
+        "/api/v1/accounts",
+        role="org_admin",
+        org=school,
+        json={"login": "he@lj.edu.cn", "person_id": ours, "roles": roles},
+    )
+    assert made.status_code == 201, made.text
+    again = api.post(
+        "/api/v1/accounts",
+        role="org_admin",
+        org=school,
+        json={"login": "he2@lj.edu.cn", "person_id": ours, "roles": roles},
+    )
+    assert again.status_code == 409 and "already has an account" in again.json()["detail"]
