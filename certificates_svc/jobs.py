@@ -31,11 +31,15 @@ class LeaseLost(RuntimeError):
 
 
 def submit_assessment(
-    repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
+    repository: CertificatesRepository,
+    directory: Directory,
+    request: dict[str, Any],
+    by_admin: bool = False,
+    by: str | None = None,
 ) -> dict[str, Any]:
     """Queue a validated AssessmentCreate: skill-level certificates for those who passed."""
     _admit_assessment(directory, request, by_admin)
-    return _queue_job(repository, JobKind.ASSESSMENT, request, by_admin)
+    return _queue_job(repository, JobKind.ASSESSMENT, request, by_admin, by)
 
 
 def check_assessment(
@@ -69,7 +73,11 @@ def _admit_assessment(directory: Directory, request: dict[str, Any], by_admin: b
 
 
 def submit_batch(
-    repository: CertificatesRepository, directory: Directory, request: dict[str, Any], by_admin: bool = False
+    repository: CertificatesRepository,
+    directory: Directory,
+    request: dict[str, Any],
+    by_admin: bool = False,
+    by: str | None = None,
 ) -> dict[str, Any]:
     """Queue a validated BatchCreate: one certificate per item, each allowed by an issuing rule."""
     assessments.check_batch(request)
@@ -91,16 +99,24 @@ def submit_batch(
         for other_where, item in refused[1:]:
             details[other_where] = [authority.refusal_message(item["kind"], item["holder_id"])]
         raise Forbidden(f"{where}: {authority.refusal_message(first['kind'], first['holder_id'])}", details)
-    return _queue_job(repository, JobKind.BATCH, request)
+    return _queue_job(repository, JobKind.BATCH, request, by=by)
 
 
 def _queue_job(
-    repository: CertificatesRepository, kind: JobKind, request: dict[str, Any], by_admin: bool = False
+    repository: CertificatesRepository,
+    kind: JobKind,
+    request: dict[str, Any],
+    by_admin: bool = False,
+    by: str | None = None,
 ) -> dict[str, Any]:
     job_id = str(ObjectId())
     key = assessments.job_key(kind, request["issuer_id"], request)
     items = assessments.job_items(job_id, kind, key, request)
-    job = {**assessments.new_job(job_id, kind, key, request, len(items), utcnow()), "by_admin": by_admin}
+    job = {
+        **assessments.new_job(job_id, kind, key, request, len(items), utcnow()),
+        "by_admin": by_admin,
+        "submitted_by": by,
+    }
     repository.create_job(job, items)
     return job
 

@@ -232,6 +232,7 @@ class CertificatesRepository(Repository):
                     "status_category": change.get("category"),
                     "status_changed_at": change["changed_at"],
                     **({"superseded_by": change["replaced_by"]} if change.get("replaced_by") else {}),
+                    "status_changed_by": change.get("by"),
                 }
             },
             session=session,

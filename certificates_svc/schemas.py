@@ -84,6 +84,8 @@ class Certificate(ResponseSchema):
     status_category = fields.String(allow_none=True, metadata={"enum": list(REVOCATION_CATEGORIES)})
     status_changed_at = Timestamp(allow_none=True)
     superseded_by = fields.String(allow_none=True, metadata={"description": "the corrected certificate's number"})
+    issued_by = fields.String(allow_none=True, metadata={"description": "the account (or token) that issued it"})
+    status_changed_by = fields.String(allow_none=True, metadata={"description": "who made the last status change"})
     credential_id = fields.String(attribute="credential.id")
 
     @pre_dump
@@ -208,6 +210,7 @@ class Job(ResponseSchema):
     errors = fields.List(fields.Nested(JobError))
     created_at = Timestamp()
     finished_at = Timestamp(allow_none=True)
+    submitted_by = fields.String(allow_none=True, metadata={"description": "the account (or token) that submitted it"})
 
 
 class JobSummary(Job):

@@ -41,11 +41,13 @@ class CertificatesService(DomainService):
         return self.signer.did_document(organisation_id)
 
     @rpc
-    def issue_certificate(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
+    def issue_certificate(
+        self, payload: dict[str, Any], by_admin: bool = False, by: str | None = None
+    ) -> dict[str, Any]:
         """Number, sign and store one certificate, if an issuing rule allows it (``by_admin``: the alliance admin's)."""
         request = load(schemas.CertificateCreate, payload)
         certificate = workflows.issue_certificate(
-            self.repository, self._factory(), self._directory(), request, by_admin is True
+            self.repository, self._factory(), self._directory(), request, by_admin is True, by
         )
         return schemas.Certificate().dump(certificate)
 
@@ -71,12 +73,12 @@ class CertificatesService(DomainService):
         return page(schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]), next_cursor)
 
     @rpc
-    def change_status(self, number: str, action: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def change_status(self, number: str, action: str, payload: dict[str, Any], by: str | None = None) -> dict[str, Any]:
         """Revoke, suspend or reinstate a certificate (``payload`` carries the reason)."""
         number = normalise_number(number)
         load(schemas.StatusAction, {"action": action})
         change = load(schemas.StatusChange, payload)
-        certificate = workflows.change_status(self.repository, number, action, change["reason"], change["category"])
+        certificate = workflows.change_status(self.repository, number, action, change["reason"], change["category"], by)
         return schemas.Certificate().dump(domain.current_view(certificate, utcnow()))
 
     @rpc
@@ -138,10 +140,12 @@ class CertificatesService(DomainService):
         return schemas.SharedCertificate().dump(workflows.open_share_link(self.repository, token))
 
     @rpc
-    def submit_assessment(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
+    def submit_assessment(
+        self, payload: dict[str, Any], by_admin: bool = False, by: str | None = None
+    ) -> dict[str, Any]:
         """Queue an assessment as a job issuing skill levels to those who passed."""
         request = load(schemas.AssessmentCreate, payload)
-        job = jobs.submit_assessment(self.repository, self._directory(), request, by_admin is True)
+        job = jobs.submit_assessment(self.repository, self._directory(), request, by_admin is True, by)
         return schemas.Job().dump(job)
 
     @rpc
@@ -153,10 +157,10 @@ class CertificatesService(DomainService):
         return schemas.AssessmentProblems().dump({"problems": {str(index): found for index, found in problems.items()}})
 
     @rpc
-    def submit_batch(self, payload: dict[str, Any], by_admin: bool = False) -> dict[str, Any]:
+    def submit_batch(self, payload: dict[str, Any], by_admin: bool = False, by: str | None = None) -> dict[str, Any]:
         """Queue a batch of certificates as a job, if an issuing rule allows each item."""
         request = load(schemas.BatchCreate, payload)
-        job = jobs.submit_batch(self.repository, self._directory(), request, by_admin is True)
+        job = jobs.submit_batch(self.repository, self._directory(), request, by_admin is True, by)
         return schemas.Job().dump(job)
 
     @rpc

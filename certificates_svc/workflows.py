@@ -117,14 +117,16 @@ def issue_certificate(
     directory: Directory,
     request: dict[str, Any],
     by_admin: bool = False,
+    by: str | None = None,
 ) -> dict[str, Any]:
-    """Number, sign and store the certificate a validated CertificateCreate asks for."""
+    """Number, sign and store the certificate a validated CertificateCreate asks for (``by``: who issues it)."""
     holder = directory.holder(request["holder_id"])
     issuer = directory.issuer(request["issuer_id"])
     domain.check_may_issue(request["kind"], issuer)
     facts = issuing_facts(repository, issuer, {holder["_id"]: holder}, by_admin)[holder["_id"]]
     authority.check_may_issue_to(request["kind"], holder["_id"], facts)
     (certificate,) = factory.build([(request, holder)], issuer, utcnow())
+    certificate["issued_by"] = by
     try:
         repository.transaction(lambda session: store_issued(repository, session, [certificate]))
     except DuplicateKeyError:
@@ -133,11 +135,16 @@ def issue_certificate(
 
 
 def change_status(
-    repository: CertificatesRepository, number: str, action: str, reason: str | None, category: str | None = None
+    repository: CertificatesRepository,
+    number: str,
+    action: str,
+    reason: str | None,
+    category: str | None = None,
+    by: str | None = None,
 ) -> dict[str, Any]:
-    """Apply a revoke/suspend/reinstate; returns the updated certificate."""
+    """Apply a revoke/suspend/reinstate (``by``: who does); returns the updated certificate."""
     certificate = repository.get_certificate(number)
-    change = lifecycle.plan_transition(certificate, action, reason, utcnow(), category=category)
+    change = {**lifecycle.plan_transition(certificate, action, reason, utcnow(), category=category), "by": by}
     repository.transaction(lambda session: _store_status_change(repository, session, change))
     return repository.get_certificate(number)
 

@@ -270,12 +270,20 @@ class EventsRepository(Repository):
     # results
 
     def save_results(
-        self, session: ClientSession, event_id: str, results: list[dict[str, Any]], now: datetime
+        self,
+        session: ClientSession,
+        event_id: str,
+        results: list[dict[str, Any]],
+        now: datetime,
+        by: str | None = None,
     ) -> dict[str, Any]:
-        """Replace the event's results as its next revision; the updated event."""
+        """Replace the event's results as its next revision (``by``: who published it); the updated event."""
         return self.db[EVENTS].find_one_and_update(
             {"_id": event_id},
-            {"$set": {"results": results, "results_published_at": now}, "$inc": {"results_revision": 1}},
+            {
+                "$set": {"results": results, "results_published_at": now, "results_published_by": by},
+                "$inc": {"results_revision": 1},
+            },
             session=session,
             return_document=ReturnDocument.AFTER,
         )

@@ -254,4 +254,7 @@ class Results(ResponseSchema):
     event_id = fields.String(attribute="_id")
     revision = fields.Integer(attribute="results_revision", dump_default=0)
     published_at = Timestamp(attribute="results_published_at", allow_none=True)
+    published_by = fields.String(
+        attribute="results_published_by", allow_none=True, metadata={"description": "who published this revision"}
+    )
     results = fields.List(fields.Nested(ResultRow), dump_default=list)

@@ -93,9 +93,9 @@ class EventsService(DomainService):
     # results
 
     @rpc
-    def publish_results(self, event_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def publish_results(self, event_id: str, payload: dict[str, Any], by: str | None = None) -> dict[str, Any]:
         rows = load(schemas.ResultsCreate, payload)["results"]
-        return schemas.Results().dump(workflows.publish_results(self.repository, event_id, rows))
+        return schemas.Results().dump(workflows.publish_results(self.repository, event_id, rows, by))
 
     @rpc
     def get_results(self, event_id: str, viewer: dict[str, Any], full: bool = False) -> dict[str, Any]:

@@ -255,8 +255,11 @@ def with_people(repository: EventsRepository, registrations: list[dict[str, Any]
 # results
 
 
-def publish_results(repository: EventsRepository, event_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Replace the event's results with a new revision and announce it, with the awards it changes."""
+def publish_results(
+    repository: EventsRepository, event_id: str, rows: list[dict[str, Any]], by: str | None = None
+) -> dict[str, Any]:
+    """Replace the event's results with a new revision and announce it, with the awards it changes
+    (``by``: who published them)."""
 
     def work(session: ClientSession) -> dict[str, Any]:
         event = repository.get_event(event_id, session)
@@ -264,7 +267,7 @@ def publish_results(repository: EventsRepository, event_id: str, rows: list[dict
         accepted = results.validate_results({**event, "id": event_id}, rows, registrations)
         standing = results.result_rows(accepted, registrations)
         changes = results.award_changes(event.get("results") or [], standing)
-        updated = repository.save_results(session, event_id, standing, utcnow())
+        updated = repository.save_results(session, event_id, standing, utcnow(), by)
         repository.emit(
             session,
             "results_published",

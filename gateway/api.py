@@ -19,11 +19,11 @@ from marshmallow import Schema
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from gateway.auth import Principal, Unauthorized, principal_from_header
+from gateway.auth import Principal, principal_from_header
 from gateway.http import api_http, json_response, problem, problem_from_exception
 from gateway.idempotency import fingerprint
 from services.context import REQUEST_ID_HEADER, current_request_id
-from services.errors import DomainError, Forbidden
+from services.errors import DomainError, Forbidden, Unauthorized
 from services.validation import load
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -162,7 +162,7 @@ def _serve(service: Any, handler: Callable, spec: Route, request: Request, path_
         if refused is not None:
             return refused
     principal = principal_from_header(
-        request.headers.get("Authorization"), service.jwt_secret, service.token_max_lifetime
+        request.headers.get("Authorization"), service.jwt_secret, service.token_max_lifetime, service.token_keys
     )
     if spec.access != PUBLIC and principal is None:
         raise Unauthorized("this route needs a bearer token")
@@ -180,7 +180,8 @@ def _serve(service: Any, handler: Callable, spec: Route, request: Request, path_
         query = load(spec.query, {k: v for k, v in request.args.items()})
     call = Call(request, principal, payload, query)
     key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key is None or spec.method != "POST":
+    # Public POSTs are the sign-in routes: their answers hold tokens, which must never be stored.
+    if key is None or spec.method != "POST" or spec.access == PUBLIC:
         return _respond(service, handler, spec, call, path_values)
     caller = principal.subject if principal else "anonymous"
     store = service.idempotency

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from nameko.extensions import DependencyProvider
 
-from gateway.auth import jwt_secret, max_token_lifetime
+from gateway.auth import ACCESS_TOKEN_LIFETIME, jwt_secret, max_token_lifetime
 from gateway.idempotency import IdempotencyRepository
 from gateway.rate_limits import RateLimits
+from gateway.routes.accounts import AccountsRoutes
 from gateway.routes.certificates import CertificatesRoutes
 from gateway.routes.contracts import ContractRoutes
 from gateway.routes.events import EventsRoutes
@@ -17,6 +18,7 @@ from gateway.routes.members import MembersRoutes
 from gateway.routes.spreadsheets import SpreadsheetRoutes
 from gateway.routes.system import SystemRoutes
 from gateway.routes.web import WebRoutes
+from gateway.token_keys import TokenKeyStore, token_keys_directory
 from services.context import RequestContext
 from services.metrics import Metrics
 from services.mongo import MongoDatabase
@@ -43,6 +45,16 @@ class TokenMaxLifetime(DependencyProvider):
         return self.lifetime
 
 
+class TokenKeys(DependencyProvider):
+    """The keys of account access tokens, read at start-up (a first one created if none exists)."""
+
+    def setup(self) -> None:
+        self.keys = TokenKeyStore(token_keys_directory(self.container.config), ACCESS_TOKEN_LIFETIME)
+
+    def get_dependency(self, worker_ctx) -> TokenKeyStore:
+        return self.keys
+
+
 class GatewayService(
     SystemRoutes,
     MembersRoutes,
@@ -50,6 +62,7 @@ class GatewayService(
     CertificatesRoutes,
     SpreadsheetRoutes,
     ExportRoutes,
+    AccountsRoutes,
     ContractRoutes,
     WebRoutes,
 ):
@@ -59,6 +72,7 @@ class GatewayService(
     metrics = Metrics()
     jwt_secret = JwtSecret()
     token_max_lifetime = TokenMaxLifetime()
+    token_keys = TokenKeys()
     idempotency = MongoDatabase(IdempotencyRepository)
     rate_limits = RateLimits()
     members_rpc = TimedRpcProxy("members")

@@ -18,7 +18,11 @@ from services.identity import normalise_name
 from services.mongo import Repository
 from services.pagination import paginate
 
+ACCOUNTS = "accounts"
 ALLIANCES = "alliances"
+OIDC_LINKS = "oidc_links"
+PASSWORD_RESETS = "password_resets"
+SESSIONS = "sessions"
 MEMBERSHIPS = "memberships"
 ORGANISATIONS = "organisations"
 PEOPLE = "people"
@@ -100,6 +104,15 @@ class MembersRepository(Repository):
         (PEOPLE, [("organisation_id", 1), ("name_key", 1)], {}),
         # Workers look for imports waiting or left by a dead worker; finished ones are many.
         (PEOPLE_IMPORTS, [("status", 1), ("lease_until", 1)], {}),
+        (ACCOUNTS, [("login", 1)], {"unique": True}),
+        # A person has at most one account.
+        (ACCOUNTS, [("person_id", 1)], {"unique": True, "partialFilterExpression": {"person_id": {"$type": "string"}}}),
+        (ACCOUNTS, [("roles.organisation_id", 1)], {}),
+        (SESSIONS, [("family_id", 1)], {}),
+        (SESSIONS, [("account_id", 1)], {}),
+        (SESSIONS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
+        (PASSWORD_RESETS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
+        (OIDC_LINKS, [("account_id", 1)], {}),
     ]
 
     @classmethod
@@ -357,3 +370,91 @@ class MembersRepository(Repository):
         # update_one, not find_one_and_update: the embedded server scans the whole
         # collection for findAndModify but uses the _id index for an update.
         self.db[PEOPLE].update_one({"_id": person_id}, {"$set": {"certificates": portfolio}}, session=session)
+
+    # accounts
+
+    def insert_account(self, session: ClientSession, account: dict[str, Any]) -> None:
+        self.db[ACCOUNTS].insert_one(account, session=session)
+
+    def get_account(self, account_id: str, session: ClientSession | None = None) -> dict[str, Any]:
+        account = self.db[ACCOUNTS].find_one({"_id": account_id}, session=session)
+        if account is None:
+            raise NotFound(f"account {account_id} not found")
+        return account
+
+    def find_account_by_login(self, login: str) -> dict[str, Any] | None:
+        return self.db[ACCOUNTS].find_one({"login": login})
+
+    def update_account(
+        self,
+        session: ClientSession | None,
+        account_id: str,
+        fields: dict[str, Any],
+        history_line: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Set ``fields`` (and append a history line) and return the account as it is now."""
+        update: dict[str, Any] = {"$set": fields}
+        if history_line is not None:
+            update["$push"] = {"history": history_line}
+        account = self.db[ACCOUNTS].find_one_and_update(
+            {"_id": account_id}, update, session=session, return_document=ReturnDocument.AFTER
+        )
+        if account is None:
+            raise NotFound(f"account {account_id} not found")
+        return account
+
+    def count_failed_sign_in(self, account_id: str) -> int:
+        """Add one to the account's failures in a row, atomically; the new count."""
+        account = self.db[ACCOUNTS].find_one_and_update(
+            {"_id": account_id},
+            {"$inc": {"failed_sign_ins": 1}},
+            projection={"failed_sign_ins": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        return account["failed_sign_ins"] if account else 0
+
+    def list_accounts(self, query: dict[str, Any]) -> Page:
+        """A page of accounts, of one organisation's roles when ``query`` names it."""
+        selector = {"roles.organisation_id": query["organisation_id"]} if query.get("organisation_id") else {}
+        return paginate(self.db[ACCOUNTS], selector, query["limit"], query["cursor"])
+
+    # sessions (refresh tokens, by digest) and reset links
+
+    def insert_session(self, record: dict[str, Any]) -> None:
+        self.db[SESSIONS].insert_one(record)
+
+    def rotate_session(self, digest: str, now: datetime) -> dict[str, Any] | None:
+        """Mark a live refresh token used and return it; None when it is unknown, expired,
+        revoked or already used (so of two concurrent refreshes only one wins)."""
+        return self.db[SESSIONS].find_one_and_update(
+            {"_id": digest, "rotated_at": None, "revoked_at": None, "expires_at": {"$gt": now}},
+            {"$set": {"rotated_at": now}},
+        )
+
+    def get_session(self, digest: str) -> dict[str, Any] | None:
+        return self.db[SESSIONS].find_one({"_id": digest})
+
+    def revoke_sessions(self, selector: dict[str, Any], now: datetime) -> int:
+        """Revoke the live refresh tokens ``selector`` picks (a family, or an account's); how many."""
+        result = self.db[SESSIONS].update_many({**selector, "revoked_at": None}, {"$set": {"revoked_at": now}})
+        return result.modified_count
+
+    def insert_reset(self, record: dict[str, Any]) -> None:
+        self.db[PASSWORD_RESETS].insert_one(record)
+
+    def use_reset(self, digest: str, now: datetime) -> dict[str, Any] | None:
+        """Mark an unused, unexpired reset link used and return it; None otherwise."""
+        return self.db[PASSWORD_RESETS].find_one_and_update(
+            {"_id": digest, "used_at": None, "expires_at": {"$gt": now}}, {"$set": {"used_at": now}}
+        )
+
+    # single sign-on links: one account per provider subject
+
+    def insert_oidc_link(self, link: dict[str, Any]) -> None:
+        self.db[OIDC_LINKS].insert_one(link)
+
+    def find_oidc_link(self, link_id: str) -> dict[str, Any] | None:
+        return self.db[OIDC_LINKS].find_one({"_id": link_id})
+
+    def oidc_links_of(self, account_id: str) -> list[dict[str, Any]]:
+        return list(self.db[OIDC_LINKS].find({"account_id": account_id}))

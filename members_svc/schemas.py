@@ -2,6 +2,7 @@
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from members_svc.accounts import AccountRole
 from members_svc.domain import (
     MembershipRole,
     MembershipStatus,
@@ -292,3 +293,112 @@ class Membership(ResponseSchema):
 
     def _allowed_actions(self, membership: dict) -> list[str]:
         return allowed_membership_actions(membership["status"])
+
+
+# accounts
+
+
+class RoleGrant(StrictSchema):
+    role = fields.String(required=True, validate=one_of(AccountRole))
+    organisation_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the organisation the role is for; none for alliance_admin"},
+    )
+
+
+class AccountCreate(StrictSchema):
+    login = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[^\s]{3,120}$", error="3 to 120 characters without spaces"),
+        metadata={"description": "sign-in name or e-mail address, unique (compared case-insensitively)"},
+    )
+    person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
+    roles = fields.List(fields.Nested(RoleGrant), required=True, validate=validate.Length(min=1, max=50))
+    password = fields.String(
+        load_default=None,
+        load_only=True,
+        validate=validate.Length(max=256),
+        metadata={"description": "optional: without one, the account signs in after a reset link or by SSO"},
+    )
+
+
+class AccountRolesChange(StrictSchema):
+    roles = fields.List(fields.Nested(RoleGrant), required=True, validate=validate.Length(max=50))
+
+
+class AccountStatusChange(StrictSchema):
+    disabled = fields.Boolean(required=True, metadata={"description": "a disabled account cannot sign in"})
+
+
+class AccountQuery(PageQuery):
+    organisation_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+class OidcLinkCreate(StrictSchema):
+    issuer = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    subject = fields.String(
+        required=True, validate=validate.Length(min=1, max=255), metadata={"description": "the provider's `sub`"}
+    )
+
+
+class AccountHistoryEntry(ResponseSchema):
+    at = Timestamp()
+    by = fields.String(allow_none=True, metadata={"description": "the acting account or operator"})
+    change = fields.String()
+    roles = fields.List(fields.Dict())
+    disabled = fields.Boolean()
+
+
+class Account(ResponseSchema):
+    id = fields.String(attribute="_id")
+    login = fields.String()
+    person_id = fields.String(allow_none=True)
+    roles = fields.List(fields.Nested(RoleGrant))
+    disabled = fields.Boolean()
+    locked_until = Timestamp(allow_none=True)
+    has_password = fields.Function(lambda account: bool(account.get("password_hash")))
+    created_at = Timestamp()
+    updated_at = Timestamp()
+    history = fields.List(fields.Nested(AccountHistoryEntry))
+
+
+class SignIn(StrictSchema):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class RefreshRequest(StrictSchema):
+    refresh_token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChange(StrictSchema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class PasswordReset(StrictSchema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class ResetLink(ResponseSchema):
+    token = fields.String(metadata={"description": "shown once; the link's one-time secret"})
+    url = fields.String()
+    expires_at = Timestamp()
+
+
+class Tokens(ResponseSchema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer(metadata={"description": "seconds the access token lives"})
+    refresh_token = fields.String(metadata={"description": "one use: each refresh answers a new one"})
+    refresh_expires_at = Timestamp()
+    account = fields.Nested(Account)
+
+
+class Me(ResponseSchema):
+    account = fields.Nested(Account)
+    person = fields.Nested(Person, allow_none=True)
+    roles = fields.List(fields.Nested(RoleGrant))

@@ -6,10 +6,11 @@ from typing import Any
 
 from nameko.timer import timer
 
-from members_svc import domain, imports, portfolio, schemas, workflows
+from members_svc import account_workflows, domain, imports, portfolio, schemas, workflows
 from members_svc.identity_key import IdentityKey
 from members_svc.repository import MembersRepository
 from services.base import DomainService
+from services.clock import rfc3339
 from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
@@ -201,6 +202,92 @@ class MembersService(DomainService):
         """What certificates_svc keeps about a holder (the ``person_registered`` payload)."""
         return domain.holder_record(self.repository.get_person_with_identity(person_id))
 
+    # accounts and signing in
+
+    @rpc
+    def create_account(self, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """An account for a person (or an operator) with roles in organisations."""
+        fields = load(schemas.AccountCreate, payload)
+        return schemas.Account().dump(account_workflows.create_account(self.repository, fields, by))
+
+    @rpc
+    def get_account(self, account_id: str) -> dict[str, Any]:
+        """An account with its roles and history (never its password hash)."""
+        return schemas.Account().dump(self.repository.get_account(account_id))
+
+    @rpc
+    def list_accounts(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of accounts, of one organisation when ``query`` names it."""
+        items, next_cursor = self.repository.list_accounts(load(schemas.AccountQuery, query))
+        return page(schemas.Account(many=True).dump(items), next_cursor)
+
+    @rpc
+    def change_account_roles(self, account_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Replace an account's roles."""
+        grants = load(schemas.AccountRolesChange, payload)["roles"]
+        return schemas.Account().dump(account_workflows.change_roles(self.repository, account_id, grants, by))
+
+    @rpc
+    def set_account_disabled(self, account_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Disable or enable an account; disabling ends its sessions."""
+        disabled = load(schemas.AccountStatusChange, payload)["disabled"]
+        return schemas.Account().dump(account_workflows.set_disabled(self.repository, account_id, disabled, by))
+
+    @rpc
+    def sign_in(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The account and a new refresh token for a login and password."""
+        credentials = load(schemas.SignIn, payload)
+        return _session(account_workflows.sign_in(self.repository, credentials["login"], credentials["password"]))
+
+    @rpc
+    def refresh_session(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The account and the next refresh token for a refresh token, which is then used up."""
+        token = load(schemas.RefreshRequest, payload)["refresh_token"]
+        return _session(account_workflows.refresh(self.repository, token))
+
+    @rpc
+    def sign_out(self, payload: dict[str, Any]) -> None:
+        """End the sign-in a refresh token belongs to."""
+        account_workflows.sign_out(self.repository, load(schemas.RefreshRequest, payload)["refresh_token"])
+
+    @rpc
+    def change_password(self, account_id: str, payload: dict[str, Any]) -> None:
+        """Change an account's password, the current one proven."""
+        change = load(schemas.PasswordChange, payload)
+        account_workflows.change_password(
+            self.repository, account_id, change["current_password"], change["new_password"]
+        )
+
+    @rpc
+    def issue_reset_link(self, account_id: str, by: str | None) -> dict[str, Any]:
+        """A one-time password reset secret for an account."""
+        link = account_workflows.issue_reset_link(self.repository, account_id, by)
+        return {**link, "expires_at": rfc3339(link["expires_at"])}
+
+    @rpc
+    def reset_password(self, payload: dict[str, Any]) -> None:
+        """Set a new password with a reset secret."""
+        reset = load(schemas.PasswordReset, payload)
+        account_workflows.reset_password(self.repository, reset["token"], reset["new_password"])
+
+    @rpc
+    def link_oidc_subject(self, account_id: str, payload: dict[str, Any], by: str | None) -> dict[str, Any]:
+        """Link a single sign-on provider's subject to an account."""
+        link = load(schemas.OidcLinkCreate, payload)
+        return account_workflows.link_oidc_subject(self.repository, account_id, link["issuer"], link["subject"], by)
+
+    @rpc
+    def sign_in_by_oidc(self, issuer: str, subject: str) -> dict[str, Any]:
+        """The account linked to a provider subject, with a new refresh token."""
+        return _session(account_workflows.sign_in_by_oidc(self.repository, issuer, subject))
+
+    @rpc
+    def get_me(self, account_id: str) -> dict[str, Any]:
+        """An account, the person behind it and its roles."""
+        account = self.repository.get_account(account_id)
+        person = self.repository.get_person(account["person_id"]) if account.get("person_id") else None
+        return schemas.Me().dump({"account": account, "person": person, "roles": account["roles"]})
+
     # the portfolio, fed by certificates_svc
 
     @event_handler("certificates", "certificate_issued")
@@ -212,3 +299,12 @@ class MembersService(DomainService):
     def on_certificate_status_changed(self, event: dict[str, Any]) -> None:
         """Show the certificate's new status in its holder's portfolio."""
         workflows.record_certificate_event(self.repository, portfolio.CERTIFICATE_STATUS_CHANGED, event)
+
+
+def _session(session: dict[str, Any]) -> dict[str, Any]:
+    """A sign-in's answer: the account as it is dumped, and the refresh token."""
+    return {
+        **session,
+        "account": schemas.Account().dump(session["account"]),
+        "refresh_expires_at": rfc3339(session["refresh_expires_at"]),
+    }

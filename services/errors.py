@@ -59,6 +59,13 @@ class Conflict(DomainError):
     status = 409
 
 
+class Unauthorized(DomainError):
+    """No usable credentials: a missing, expired or refused token, or a sign-in that failed."""
+
+    status = 401
+    title = "Unauthorized"
+
+
 class Forbidden(DomainError):
     status = 403
 
@@ -141,6 +148,7 @@ for _exc in (
     InvalidInput,
     NotFound,
     Conflict,
+    Unauthorized,
     Forbidden,
     Unprocessable,
     ServiceUnavailable,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from alliance.cli import contract, dlq, events, keys, seed, status, token, up, verify
+from alliance.cli import contract, dlq, events, keys, seed, status, token, up, users, verify
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="alliance", description="Run and operate the vocational alliance platform.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (up, token, dlq, status, verify, contract, events, keys, seed):
+    for module in (up, token, users, dlq, status, verify, contract, events, keys, seed):
         module.register(commands)
     return parser
 

@@ -8,7 +8,7 @@ from nameko.dependency_providers import Config
 
 from certificates_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
-from gateway.auth import Principal
+from gateway.auth import ASSESS, Principal
 from gateway.http import json_response
 from gateway.rate_limits import LOOKUP_LIMIT
 from services.config import public_base_url
@@ -16,7 +16,9 @@ from services.errors import Forbidden
 
 
 def require_staff_of(caller: Principal, certificate: dict[str, Any]) -> None:
-    """Allow the alliance admin and the admins of the issuing and of the holder's organisation."""
+    """Allow the alliance admin, the admins of the issuing and of the holder's organisation, and the holder."""
+    if caller.is_person(certificate.get("holder_id")):
+        return
     if not caller.can_act_for(certificate.get("holder_organisation_id")):
         caller.require_org(certificate["issuer_id"])
 
@@ -35,6 +37,12 @@ def certificates_visible_to(caller: Principal, query: dict[str, Any]) -> dict[st
     if "issuer_id" in query and "holder_organisation_id" in query:
         raise Forbidden("this token lists only its own organisation's certificates")
     return {**query, "organisation_id": organisation_id}
+
+
+def require_holder_or_their_org(caller: Principal, certificate: dict[str, Any]) -> None:
+    """Allow the holder, the admin of the holder's organisation and the alliance admin (share links)."""
+    if not caller.is_person(certificate.get("holder_id")):
+        caller.require_org(certificate.get("holder_organisation_id"))
 
 
 def share_page_url(base_url: str, token: str) -> str:
@@ -59,7 +67,7 @@ class CertificatesRoutes:
     )
     def issue_certificate(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
-        return self.certificates_rpc.issue_certificate(call.body, call.caller.is_admin)
+        return self.certificates_rpc.issue_certificate(call.body, call.caller.is_admin, call.caller.subject)
 
     @route(
         "GET",
@@ -89,7 +97,7 @@ class CertificatesRoutes:
     )
     def issue_batch(self, call: Call) -> dict[str, Any]:
         call.caller.require_org(call.body.get("issuer_id"))
-        return self.certificates_rpc.submit_batch(call.body, call.caller.is_admin)
+        return self.certificates_rpc.submit_batch(call.body, call.caller.is_admin, call.caller.subject)
 
     @route(
         "GET",
@@ -131,7 +139,7 @@ class CertificatesRoutes:
     )
     def create_share_link(self, call: Call, number: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
-        call.caller.require_org(certificate.get("holder_organisation_id"))
+        require_holder_or_their_org(call.caller, certificate)
         link = self.certificates_rpc.create_share_link(number, call.body, call.caller.subject)
         return {**link, "url": share_page_url(public_base_url(self.share_config), link["token"])}
 
@@ -147,7 +155,7 @@ class CertificatesRoutes:
     )
     def list_share_links(self, call: Call, number: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
-        call.caller.require_org(certificate.get("holder_organisation_id"))
+        require_holder_or_their_org(call.caller, certificate)
         return self.certificates_rpc.list_share_links(number)
 
     @route(
@@ -161,7 +169,7 @@ class CertificatesRoutes:
     )
     def revoke_share_link(self, call: Call, number: str, link_id: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
-        call.caller.require_org(certificate.get("holder_organisation_id"))
+        require_holder_or_their_org(call.caller, certificate)
         return self.certificates_rpc.revoke_share_link(number, link_id)
 
     @route(
@@ -190,7 +198,7 @@ class CertificatesRoutes:
     def change_certificate_status(self, call: Call, number: str, action: str) -> dict[str, Any]:
         certificate = self.certificates_rpc.get_certificate(number)
         call.caller.require_org(certificate["issuer_id"])
-        return self.certificates_rpc.change_status(number, action, call.body)
+        return self.certificates_rpc.change_status(number, action, call.body, call.caller.subject)
 
     @route(
         "POST",
@@ -204,8 +212,8 @@ class CertificatesRoutes:
         errors=(400, 403, 404, 415, 422),
     )
     def submit_assessment(self, call: Call) -> dict[str, Any]:
-        call.caller.require_org(call.body.get("issuer_id"))
-        return self.certificates_rpc.submit_assessment(call.body, call.caller.is_admin)
+        call.caller.require(ASSESS, call.body.get("issuer_id"))
+        return self.certificates_rpc.submit_assessment(call.body, call.caller.is_admin, call.caller.subject)
 
     @route(
         "GET",
@@ -223,7 +231,7 @@ class CertificatesRoutes:
         query = dict(call.query)
         if not call.caller.is_admin:
             query["issuer_id"] = query.get("issuer_id", call.caller.org)
-            call.caller.require_org(query["issuer_id"])
+            call.caller.require(ASSESS, query["issuer_id"])
         return self.certificates_rpc.list_jobs(query)
 
     @route(
@@ -237,7 +245,7 @@ class CertificatesRoutes:
     )
     def get_job(self, call: Call, job_id: str) -> dict[str, Any]:
         job = self.certificates_rpc.get_job(job_id)
-        call.caller.require_org(job["issuer_id"])
+        call.caller.require(ASSESS, job["issuer_id"])
         return job
 
     @route(

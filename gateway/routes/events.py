@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from events_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
+from gateway.auth import REGISTER
 
 CALENDAR = "text/calendar"
 
@@ -150,7 +151,7 @@ class EventsRoutes:
         errors=(400, 403, 404, 409, 415, 422),
     )
     def register(self, call: Call, event_id: str) -> dict[str, Any]:
-        call.caller.require_org(call.body["organisation_id"])
+        call.caller.require(REGISTER, call.body["organisation_id"])
         return self.events_rpc.register(event_id, call.body, _viewer(call))
 
     @route(
@@ -168,7 +169,7 @@ class EventsRoutes:
         event = self._visible_event(call, event_id)
         filters = call.request.args.to_dict()
         if not call.caller.can_act_for(event["organiser_id"]):
-            call.caller.require_org(filters.setdefault("organisation_id", call.caller.org))
+            call.caller.require(REGISTER, filters.setdefault("organisation_id", call.caller.org))
         return self.events_rpc.list_registrations(event_id, filters, _viewer(call))
 
     @route(
@@ -184,7 +185,7 @@ class EventsRoutes:
         event = self._visible_event(call, event_id)
         registration = self.events_rpc.get_registration(event_id, registration_id)
         if not call.caller.can_act_for(event["organiser_id"]):
-            call.caller.require_org(registration["organisation_id"])
+            call.caller.require(REGISTER, registration["organisation_id"])
         return registration
 
     @route(
@@ -198,7 +199,7 @@ class EventsRoutes:
     )
     def cancel_registration(self, call: Call, event_id: str, registration_id: str) -> dict[str, Any]:
         registration = self.events_rpc.get_registration(event_id, registration_id)
-        call.caller.require_org(registration["organisation_id"])
+        call.caller.require(REGISTER, registration["organisation_id"])
         return self.events_rpc.cancel_registration(event_id, registration_id)
 
     # results
@@ -216,7 +217,7 @@ class EventsRoutes:
     )
     def publish_results(self, call: Call, event_id: str) -> dict[str, Any]:
         self._organised_event(call, event_id)
-        return self.events_rpc.publish_results(event_id, call.body)
+        return self.events_rpc.publish_results(event_id, call.body, call.caller.subject)
 
     @route(
         "GET",

@@ -16,6 +16,7 @@ from certificates_svc import schemas as certificates
 from events_svc import schemas as events
 from gateway import tables
 from gateway.api import AUTHENTICATED, Call, route
+from gateway.auth import MANAGE_PEOPLE, REGISTER
 from gateway.routes.certificates import certificates_visible_to
 from gateway.routes.events import _viewer
 from gateway.routes.spreadsheets import every_item
@@ -71,7 +72,7 @@ class ExportRoutes:
     )
     def export_people(self, call: Call, organisation_id: str, file_format: str) -> Response:
         check_format(file_format)
-        call.caller.require_org(organisation_id)
+        call.caller.require(MANAGE_PEOPLE, organisation_id)
         people = every_item(lambda q: self.members_rpc.list_people(organisation_id, q), call.request.args.to_dict())
         return spreadsheet_response(tables.PEOPLE, tables.listed(people), file_format, "people")
 
@@ -91,7 +92,7 @@ class ExportRoutes:
         event = self._visible_event(call, event_id)
         filters = call.request.args.to_dict()
         if not call.caller.can_act_for(event["organiser_id"]):
-            call.caller.require_org(filters.setdefault("organisation_id", call.caller.org))
+            call.caller.require(REGISTER, filters.setdefault("organisation_id", call.caller.org))
         viewer = _viewer(call)
         registrations = every_item(lambda q: self.events_rpc.list_registrations(event_id, q, viewer), filters)
         return spreadsheet_response(tables.REGISTRATIONS, tables.listed(registrations), file_format, "registrations")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.api import ADMIN, AUTHENTICATED, Call, route
+from gateway.auth import MANAGE_PEOPLE
 from members_svc import schemas
 
 LEAVE = "leave"
@@ -136,7 +137,7 @@ class MembersRoutes:
         errors=(404,),
     )
     def list_memberships(self, call: Call, alliance_id: str) -> dict[str, Any]:
-        query = call.query if call.caller.is_admin else {**call.query, "organisation_id": call.caller.org}
+        query = call.query if call.caller.is_admin else {**call.query, "organisation_id": call.caller.staff_org()}
         return self.members_rpc.list_memberships(alliance_id, query)
 
     @route(
@@ -197,7 +198,7 @@ class MembersRoutes:
         errors=(400, 403, 404, 409, 415),
     )
     def create_person(self, call: Call, organisation_id: str) -> dict[str, Any]:
-        call.caller.require_org(organisation_id)
+        call.caller.require(MANAGE_PEOPLE, organisation_id)
         return self.members_rpc.register_person(organisation_id, call.body)
 
     @route(
@@ -212,7 +213,7 @@ class MembersRoutes:
         errors=(400, 403, 404, 409, 415),
     )
     def create_people(self, call: Call, organisation_id: str) -> dict[str, Any]:
-        call.caller.require_org(organisation_id)
+        call.caller.require(MANAGE_PEOPLE, organisation_id)
         return self.members_rpc.register_people(organisation_id, call.body)
 
     @route(
@@ -228,7 +229,7 @@ class MembersRoutes:
         errors=(400, 403, 404),
     )
     def list_people(self, call: Call, organisation_id: str) -> dict[str, Any]:
-        call.caller.require_org(organisation_id)
+        call.caller.require(MANAGE_PEOPLE, organisation_id)
         return self.members_rpc.list_people(organisation_id, call.query)
 
     @route(
@@ -242,7 +243,8 @@ class MembersRoutes:
     )
     def get_person(self, call: Call, person_id: str) -> dict[str, Any]:
         person = self.members_rpc.get_person(person_id)
-        call.caller.require_org(person["organisation_id"])
+        if not call.caller.is_person(person_id):
+            call.caller.require(MANAGE_PEOPLE, person["organisation_id"])
         return person
 
     @route(
@@ -256,7 +258,7 @@ class MembersRoutes:
         errors=(400, 403, 404, 409, 415),
     )
     def correct_person(self, call: Call, person_id: str) -> dict[str, Any]:
-        call.caller.require_org(self.members_rpc.get_person(person_id)["organisation_id"])
+        call.caller.require(MANAGE_PEOPLE, self.members_rpc.get_person(person_id)["organisation_id"])
         return self.members_rpc.correct_person(person_id, call.body, call.caller.subject)
 
     @route(
@@ -269,5 +271,5 @@ class MembersRoutes:
         errors=(403, 404),
     )
     def archive_person(self, call: Call, person_id: str) -> dict[str, Any]:
-        call.caller.require_org(self.members_rpc.get_person(person_id)["organisation_id"])
+        call.caller.require(MANAGE_PEOPLE, self.members_rpc.get_person(person_id)["organisation_id"])
         return self.members_rpc.archive_person(person_id, call.caller.subject)

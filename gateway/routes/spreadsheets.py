@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 from certificates_svc import schemas as certificates
 from gateway import tables
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
+from gateway.auth import ASSESS, MANAGE_PEOPLE
 from gateway.http import json_response
 from gateway.spreadsheets import CSV, FORMATS, MEDIA_TYPES, XLSX, Column, SheetRow, read_table, template
 from members_svc import schemas as members
@@ -208,7 +209,7 @@ class SpreadsheetRoutes:
         openapi={**_upload_body(tables.ROSTER), "responses": {"200": {"description": "mode=preview: the report"}}},
     )
     def import_roster(self, call: Call, organisation_id: str) -> Any:
-        call.caller.require_org(organisation_id)
+        call.caller.require(MANAGE_PEOPLE, organisation_id)
         mode = call.query["mode"]
         data, declared = uploaded_file(call.request)
         rows = read_table(data, tables.ROSTER, tables.MAX_ROSTER_ROWS, declared)
@@ -233,7 +234,7 @@ class SpreadsheetRoutes:
     )
     def get_people_import(self, call: Call, import_id: str) -> dict[str, Any]:
         job = self.members_rpc.get_people_import(import_id)
-        call.caller.require_org(job["organisation_id"])
+        call.caller.require(MANAGE_PEOPLE, job["organisation_id"])
         return job
 
     @route(
@@ -254,9 +255,10 @@ class SpreadsheetRoutes:
     )
     def import_assessment_results(self, call: Call) -> Any:
         query = call.query
-        call.caller.require_org(query["issuer_id"])
+        call.caller.require(ASSESS, query["issuer_id"])
         candidates_of = query["organisation_id"] or query["issuer_id"]
-        call.caller.require_org(candidates_of)
+        if candidates_of != query["issuer_id"]:
+            call.caller.require(MANAGE_PEOPLE, candidates_of)
         data, declared = uploaded_file(call.request)
         rows = read_table(data, tables.ASSESSMENT_RESULTS, tables.MAX_RESULT_ROWS, declared)
         results, problems = self._results_from_rows(rows, candidates_of)

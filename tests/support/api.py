@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
 
 from gateway.auth import mint_token
+from tests.support.cli import ALLIANCE
 
 
 @dataclass
@@ -36,11 +40,22 @@ class Api:
         *,
         role: str | None = "alliance_admin",
         org: str | None = None,
+        token: str | None = None,
         headers: dict | None = None,
         **kwargs,
     ) -> requests.Response:
-        merged = {**self.headers(role, org), **(headers or {})}
+        """A request with a service token for ``role`` (and ``org``), or with an account's ``token``."""
+        own = {"Authorization": f"Bearer {token}"} if token else self.headers(role, org)
+        merged = {**own, **(headers or {})}
         return self.session.request(method, self.base_url + path, headers=merged, timeout=30, **kwargs)
+
+    def sign_in(self, login: str, password: str) -> str:
+        """Sign in through ``POST /api/v1/auth/login``; the account's access token."""
+        return self.sign_in_tokens(login, password)["access_token"]
+
+    def sign_in_tokens(self, login: str, password: str) -> dict:
+        """Sign in through ``POST /api/v1/auth/login``; the whole answer (access and refresh token)."""
+        return ok(self.post("/api/v1/auth/login", role=None, json={"login": login, "password": password}))
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -69,3 +84,21 @@ def all_items(fetch_page: Callable[[dict], dict], **params) -> list[dict]:
         cursor = page["next_cursor"]
         if not cursor:
             return items
+
+
+def create_admin(config: dict, login: str, password: str, *, expect_failure: bool = False) -> dict | str:
+    """``alliance users create-admin`` run as an operator against a test's services; the account
+    it prints, or (``expect_failure``) what it said on stderr."""
+    result = subprocess.run(
+        [ALLIANCE, "users", "create-admin", "--login", login, "--password-stdin"],
+        input=password + "\n",
+        env={**os.environ, "AMQP_URI": str(config["AMQP_URI"]), "RPC_TIMEOUT_SECONDS": "20"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if expect_failure:
+        assert result.returncode != 0, result.stdout
+        return result.stderr
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)

@@ -1,0 +1,138 @@
+"""Single sign-on through a real, certified OpenID Provider (panva/oidc-provider, tests/oidc/).
+
+The test starts the provider with Node, registers the gateway as its client, and drives the
+authorization code flow with PKCE over HTTP as a browser would: the gateway's redirect, the
+provider's login and consent forms, the redirect back to the gateway's callback.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from alliance.embedded_db import free_port
+from tests.support.api import Api, create, ok
+from tests.support.waiting import wait_for
+
+PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc"
+CLIENT_ID, CLIENT_SECRET = "vocational-alliance", "a client secret the provider and the gateway share"
+FORM = re.compile(r'<form[^>]*action="([^"]+)"[^>]*method="post">(.*?)</form>', re.S)
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
+
+pytestmark = pytest.mark.skipif(
+    not (PROVIDER_DIR / "node_modules" / "oidc-provider").exists() or shutil.which("node") is None,
+    reason="the OpenID Provider is not installed: run `npm ci` in tests/oidc (scripts/ensure-node-packages does)",
+)
+
+
+@pytest.fixture
+def provider(tmp_path, config) -> Iterator[str]:
+    """The provider's issuer URL, its client being the gateway of this test's configuration."""
+    port = free_port()
+    log = tmp_path / "oidc-provider.log"
+    env = {
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+        "NODE_ENV": "development",
+        "OIDC_PORT": str(port),
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_REDIRECT_URI": f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/auth/oidc/callback",
+    }
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            ["node", "provider.mjs"], cwd=PROVIDER_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    issuer = f"http://127.0.0.1:{port}"
+    try:
+
+        def discovery_answers() -> bool:
+            assert process.poll() is None, log.read_text()
+            try:
+                return requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2).ok
+            except requests.ConnectionError:
+                return False
+
+        wait_for(discovery_answers, timeout=30, message="the OpenID Provider to answer")
+        yield issuer
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def sso_api(start_services, config, provider) -> Api:
+    start_services(
+        overrides={
+            "OIDC_ISSUER": provider,
+            "OIDC_CLIENT_ID": CLIENT_ID,
+            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "OIDC_REDIRECT_URI": f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/auth/oidc/callback",
+        }
+    )
+    return Api.for_config(config)
+
+
+def submit_form(browser: requests.Session, page: requests.Response, **fields: str) -> requests.Response:
+    """Post the page's form (its hidden fields and ``fields``), following redirects as a browser does."""
+    match = FORM.search(page.text)
+    assert match, page.text[:500]
+    action, body = match.groups()
+    data = {name: html.unescape(value) for name, value in HIDDEN.findall(body)} | fields
+    return browser.post(requests.compat.urljoin(page.url, html.unescape(action)), data=data, timeout=30)
+
+
+def sign_in_through_provider(api: Api, subject: str) -> requests.Response:
+    """A browser's whole trip: the gateway's redirect, the provider's login and consent, the callback."""
+    browser = requests.Session()
+    login_page = browser.get(f"{api.base_url}/api/v1/auth/oidc/login", timeout=30)
+    assert login_page.status_code == 200 and 'name="login"' in login_page.text, login_page.text[:500]
+    assert (
+        login_page.history[0].status_code == 302
+        and "code_challenge_method=S256" in login_page.history[0].headers["Location"]
+    )
+    consent_page = submit_form(browser, login_page, login=subject, password="anything")
+    if 'name="prompt" value="consent"' in consent_page.text:
+        return submit_form(browser, consent_page)
+    return consent_page
+
+
+def test_a_linked_account_signs_in_through_the_provider(sso_api, provider):
+    school = create(
+        sso_api, "/api/v1/organisations", {"name": "重庆市工艺美术学校", "kind": "secondary_vocational_school"}
+    )
+    teacher = create(
+        sso_api,
+        "/api/v1/accounts",
+        {"login": "liu@gongmei.edu.cn", "roles": [{"role": "teacher", "organisation_id": school["id"]}]},
+    )
+    link = {"issuer": provider, "subject": "liu.teacher"}
+    create(sso_api, f"/api/v1/accounts/{teacher['id']}/oidc-links", link)
+
+    answer = sign_in_through_provider(sso_api, "liu.teacher")
+    assert answer.status_code == 200, answer.text
+    assert answer.url.startswith(f"{sso_api.base_url}/api/v1/auth/oidc/callback?")
+    tokens = answer.json()
+    assert tokens["account"]["id"] == teacher["id"] and tokens["token_type"] == "Bearer"
+    me = ok(sso_api.get("/api/v1/me", token=tokens["access_token"]))
+    assert me["roles"] == [{"role": "teacher", "organisation_id": school["id"]}]
+    # the refresh token of a single sign-on works like a password sign-in's
+    refreshed = sso_api.post("/api/v1/auth/refresh", role=None, json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+
+
+def test_a_subject_linked_to_no_account_is_refused(sso_api):
+    answer = sign_in_through_provider(sso_api, "stranger")
+    assert answer.status_code == 401 and answer.headers["Content-Type"].startswith("application/problem+json")
+    assert "no account is linked" in answer.json()["detail"]
+
+
+def test_a_callback_without_the_flow_this_browser_began_is_refused(sso_api):
+    forged = sso_api.get("/api/v1/auth/oidc/callback?code=stolen&state=guessed", role=None)
+    assert forged.status_code == 401 and "no sign-in is under way" in forged.json()["detail"]
