@@ -109,8 +109,9 @@ class ExportRoutes:
     )
     def export_results(self, call: Call, event_id: str, file_format: str) -> Response:
         check_format(file_format)
-        self._organised_event(call, event_id)
-        results = self.events_rpc.get_results(event_id, _viewer(call))["results"]
+        event = self._visible_event(call, event_id)
+        organiser = call.caller.can_act_for(event["organiser_id"])
+        results = self.events_rpc.get_results(event_id, _viewer(call), organiser)["results"]
         return spreadsheet_response(tables.RESULTS, tables.listed(results), file_format, "results")
 
     @route(

@@ -222,6 +222,15 @@ def build_world(api: Api) -> dict[str, str]:
     account("assessor@a", "assessor")
     account("student@a", "student", p1)
     spare = account("spare@a", "teacher")
+    roster = "姓名 Name,类别 Kind,学号 Student number\n刘畅,student,2026-M-001\n".encode()
+    people_import = ok(
+        api.post(
+            f"/api/v1/organisations/{a}/people/import",
+            params={"mode": "row_level"},
+            files={"file": ("roster.csv", roster, "text/csv")},
+        ),
+        202,
+    )["job"]["id"]
     credential = ok(api.get(f"/api/v1/certificates/{skill}/credential"))
     status_list = credential["credentialStatus"]["statusListCredential"].rsplit("/", 1)[-1]
     share = ok(api.post(f"/api/v1/certificates/{skill}/share-links", json={}), 201)
@@ -253,6 +262,7 @@ def build_world(api: Api) -> dict[str, str]:
         "share_token": share["token"],
         "revocable_share": revocable_share["id"],
         "teacher_account": teacher,
+        "people_import": people_import,
         "spare_account": spare,
     }
 
@@ -363,6 +373,28 @@ def matrix(w: dict[str, str]) -> list[Case]:
             override={OWN_ORG: 201, ALLIANCE_ADMIN: 201},
         ),
         Case("list_people", PEOPLE, {"organisation_id": a}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        # spreadsheets: templates are public; imports and exports follow the JSON routes they stand for
+        Case("roster_template", READ),
+        Case("assessment_results_template", READ),
+        Case(
+            "import_roster",
+            PEOPLE,
+            {"organisation_id": a},
+            body={"people": []},  # not a spreadsheet: refused as such, after the caller is checked
+        ),
+        Case(
+            "get_people_import",
+            PEOPLE,
+            {"import_id": w["people_import"]},
+            override={OWN_ORG: 200, TEACHER: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "export_people",
+            PEOPLE,
+            {"organisation_id": a, "file_format": "csv"},
+            secret=HOLDER,
+            override={OWN_ORG: 200, TEACHER: 200, ALLIANCE_ADMIN: 200},
+        ),
         # the student reads their own record, not a classmate's
         Case(
             "get_person",
@@ -407,6 +439,13 @@ def matrix(w: dict[str, str]) -> list[Case]:
             {"event_id": w["status_event"], "action": "close"},
             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409},
         ),
+        Case(
+            "correct_event",
+            OWN,
+            {"event_id": w["open_event"]},
+            body={"location": "渝中区 实训楼 3 楼", "reason": "the room changed"},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
         # registrations: the registrant's org_admin (the organiser sees them all) and the admin
         Case(
             "register",
@@ -429,6 +468,20 @@ def matrix(w: dict[str, str]) -> list[Case]:
             params={"organisation_id": a},
             override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
         ),
+        Case(
+            "get_registration",
+            REGISTERING,
+            {"event_id": w["results_event"], "registration_id": w["scored"]},
+            secret=HOLDER,
+            override={OWN_ORG: 200, TEACHER: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "export_registrations",
+            REGISTERING,
+            {"event_id": w["results_event"], "file_format": "xlsx"},
+            params={"organisation_id": a},
+            override={OWN_ORG: 200, TEACHER: 200, ALLIANCE_ADMIN: 200},
+        ),
         # B may not register A's people under its own name
         Case(
             "register",
@@ -444,7 +497,9 @@ def matrix(w: dict[str, str]) -> list[Case]:
             override={OWN_ORG: 200, ALLIANCE_ADMIN: 409},
         ),
         # results: the organiser and the admin
-        Case("get_results", OWN, {"event_id": w["results_event"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
+        # published results are public, with masked names and no person ids but for the organiser
+        Case("get_results", READ, {"event_id": w["results_event"]}, secret=w["p1"]),
+        Case("export_results", READ, {"event_id": w["results_event"], "file_format": "csv"}, secret=HOLDER),
         Case(
             "publish_results",
             OWN,
@@ -455,6 +510,13 @@ def matrix(w: dict[str, str]) -> list[Case]:
         # certificates: the issuer's org_admin and the admin; verification is public; the full credential
         # and the PDF need staff, the holder's name or a share link, and every "no" to the PDF is one 404
         Case("list_certificates", READ, secret=w["skill"], override={STUDENT: FORBIDDEN}),
+        Case(
+            "export_certificates",
+            READ,
+            {"file_format": "xlsx"},
+            secret=w["skill"],
+            override={STUDENT: FORBIDDEN},
+        ),
         Case("get_certificate", HOLDERS, {"number": w["skill"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case("get_certificate", OWN, {"number": w["training"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case("get_credential", HOLDERS, {"number": w["skill"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
@@ -520,8 +582,21 @@ def matrix(w: dict[str, str]) -> list[Case]:
             params={"organisation_id": "000000000000000000000000", "year": date.today().year},
             override={OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: HIDDEN},
         ),
+        Case(
+            "export_attainment",
+            OWN,
+            {"file_format": "csv"},
+            params={"organisation_id": a, "year": date.today().year},
+            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "import_assessment_results",
+            ASSESSING,
+            params={"issuer_id": a, "occupation": "电子商务师", "level": 5, "assessed_on": date.today().isoformat()},
+            body={"results": []},  # not a spreadsheet: refused as such, after the caller is checked
+        ),
         Case("get_job", ASSESSING, {"job_id": w["job"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
-        Case("list_jobs", READ, secret=w["job"]),
+        Case("list_jobs", READ, secret=w["job"], override={TEACHER: FORBIDDEN, STUDENT: FORBIDDEN}),
         Case("issue_certificate", OWN, body=certificate, override={OWN_ORG: 201, ALLIANCE_ADMIN: 201}),
         # A issues to a confirmed participant of its own event, not to B's other student
         Case(

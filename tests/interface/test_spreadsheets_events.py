@@ -55,7 +55,7 @@ def test_registrations_export_shows_the_organiser_all_and_a_registrant_its_own(e
     assert events_api.get("/api/v1/events/no-such-event/registrations.csv").status_code == 404
 
 
-def test_results_export_lists_the_published_results_for_the_organiser_only(events_api, config):
+def test_results_export_lists_the_published_results_with_ids_for_the_organiser_only(events_api, config):
     members = Members(config)
     event = published_event(events_api)
     winners = register_when_known(events_api, event, "org-a", members.school("org-a"), "渝中一队")
@@ -77,5 +77,9 @@ def test_results_export_lists_the_published_results_for_the_organiser_only(event
         (1, "first_prize", 96.5, "渝中一队", "org-a"),
         (2, "second_prize", 88.0, "两江队", "org-b"),
     ]
-    assert events_api.get(f"{path}.csv", role="org_admin", org="org-a").status_code == 403
+    # Published results are public: another school reads them as the JSON route shows them, without ids.
+    public = events_api.get(f"{path}.csv", role="org_admin", org="org-a")
+    assert public.status_code == 200, public.text
+    assert "渝中一队" in public.text
+    assert not any(person_id in public.text for person_id in winners["person_ids"] + runners_up["person_ids"])
     assert events_api.get(f"{path}.ods", role="org_admin", org=ORGANISER).status_code == 404
