@@ -65,6 +65,12 @@ def run(seconds: float, scale_out: bool = True) -> dict:
             figures["registration_floor"] = scenarios.registration_floor(stack, cohort)
             print("outbox relay ...", flush=True)
             figures["relay"] = scenarios.relay_throughput(stack, vhost.uri)
+            # What is measured so far, should a later scenario fail.
+            print(
+                json.dumps(
+                    {k: figures[k] for k in ("registration", "registration_floor", "cohort", "relay")}, default=str
+                )
+            )
             print("verify ...", flush=True)
             figures["verify"] = scenarios.verify_load(stack, client, cohort, seconds)
             figures["verify_floor"] = scenarios.verify_floor(stack, vhost.uri, Path(tmp), seconds)

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from kombu import Connection, Exchange, Queue
 
-from alliance.embedded_db import free_port
+from alliance.embedded_db import database_credentials, database_uri, free_port
 from bench.load import closed_loop, percentile
 from bench.stack import Stack
 from services.outbox import OUTBOX, BatchPublisher, OutboxRelay
@@ -222,7 +222,8 @@ def verify_floor(stack: Stack, amqp_uri: str, workdir: Path, seconds: float) -> 
                 "AMQP_URI": amqp_uri,
                 "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
                 "max_workers": 10,
-                "FLOOR_MONGO_URI": f"mongodb://127.0.0.1:{stack.db_port}/?directConnection=true",
+                # The embedded server requires the credentials `alliance up` generated.
+                "FLOOR_MONGO_URI": database_uri(stack.db_port, database_credentials(stack.workdir / "var")),
                 "FLOOR_DATABASE": "bench_verify_floor",
             }
         )
