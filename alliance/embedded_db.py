@@ -96,6 +96,25 @@ def private_directory(path: Path) -> Path:
 
 
 @dataclass(frozen=True)
+class OplogBounds:
+    """How much oplog the embedded server keeps: entries older than ``retention_seconds`` or beyond
+    ``max_entries`` are pruned, whichever comes first. Nothing here reads the oplog (no change
+    streams), so it only needs to cover the server's own recovery; without bounds it grows with
+    every write ever made."""
+
+    retention_seconds: int = 3600
+    max_entries: int = 100_000
+
+    def arguments(self) -> tuple[str, ...]:
+        return (
+            "--oplog-retention-seconds",
+            str(self.retention_seconds),
+            "--oplog-max-entries",
+            str(self.max_entries),
+        )
+
+
+@dataclass(frozen=True)
 class Credentials:
     """The user and password the services authenticate with."""
 
@@ -145,7 +164,9 @@ class EmbeddedDatabase:
         log_path: Path | None = None,
         extra_args: tuple[str, ...] = (),
         credentials: Credentials | None = None,
+        oplog: OplogBounds | None = None,
     ) -> None:
+        self.oplog = oplog or OplogBounds()
         self.storage = storage
         self.port = port or free_port()
         self.log_path = log_path
@@ -197,6 +218,7 @@ class EmbeddedDatabase:
                     "--log-level",
                     "WARNING",
                     *(("--auth",) if auth else ()),
+                    *self.oplog.arguments(),
                     *self.extra_args,
                 ],
                 stdout=log,

@@ -15,9 +15,10 @@ from typing import Any
 import requests
 from kombu import Connection, Exchange, Queue
 
-from alliance.embedded_db import free_port
+from alliance.embedded_db import database_credentials, database_uri, free_port
 from bench.load import closed_loop, percentile
 from bench.stack import Stack
+from services.outbox import OUTBOX, BatchPublisher, OutboxRelay
 from services.waiting import wait_until
 
 COHORT_SIZE = 2114
@@ -62,15 +63,32 @@ def prepare_cohort(stack: Stack, client: Client) -> dict[str, Any]:
     )
 
     cohort = [{"name": person_name(i), "kind": "student", "student_number": f"2022{i:05d}"} for i in range(COHORT_SIZE)]
+    commands = stack.database_commands()
+    started = time.monotonic()
     registered = client.post(f"/api/v1/organisations/{school['id']}/people/batch", {"people": cohort})["items"]
     people = [(person["id"], person["name"]) for person in registered]
     holders = stack.mongo["alliance_certificates"]["holders"]
     wait_until(
         lambda: holders.count_documents({"organisation_id": school["id"]}) >= COHORT_SIZE,
-        120,
+        600,
         "certificates_svc to know every holder",
     )
-    return {"school": school, "people": people}
+    registration = {
+        "seconds": time.monotonic() - started,
+        "people": len(people),
+        "db_commands_per_person": (stack.database_commands() - commands) / len(people),
+    }
+    return {"school": school, "people": people, "registration": registration}
+
+
+def registration_floor(stack: Stack, cohort: dict[str, Any]) -> dict[str, Any]:
+    """The cohort's people documents inserted raw with bare pymongo, as the floor of registering them."""
+    documents = list(stack.mongo["alliance_members"]["people"].find({"_id": {"$in": [p for p, _ in cohort["people"]]}}))
+    target = stack.mongo["bench_floor"]["people"]
+    target.drop()
+    started = time.monotonic()
+    target.insert_many(documents, ordered=False)
+    return {"seconds": time.monotonic() - started, "documents": len(documents)}
 
 
 def portfolio_total(stack: Stack) -> int:
@@ -85,6 +103,7 @@ def run_cohort(stack: Stack, client: Client, cohort: dict[str, Any]) -> dict[str
         {"person_id": pid, "passed": i < COHORT_PASSED, "score": 85 if i < COHORT_PASSED else 40}
         for i, (pid, _) in enumerate(cohort["people"])
     ]
+    commands = stack.database_commands()
     started = time.monotonic()
     job = client.post(
         "/api/v1/assessments",
@@ -115,6 +134,8 @@ def run_cohort(stack: Stack, client: Client, cohort: dict[str, Any]) -> dict[str
         "seconds": elapsed,
         "job_seconds": job_seconds,
         "certificates": issued,
+        # Every service's commands from the request until the last portfolio update, per certificate.
+        "db_commands_per_certificate": (stack.database_commands() - commands) / COHORT_PASSED,
         "throughput_per_s": COHORT_PASSED / elapsed,
         "progress_samples": progress[:: max(1, len(progress) // 8)],
     }
@@ -201,7 +222,8 @@ def verify_floor(stack: Stack, amqp_uri: str, workdir: Path, seconds: float) -> 
                 "AMQP_URI": amqp_uri,
                 "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}",
                 "max_workers": 10,
-                "FLOOR_MONGO_URI": f"mongodb://127.0.0.1:{stack.db_port}/?directConnection=true",
+                # The embedded server requires the credentials `alliance up` generated.
+                "FLOOR_MONGO_URI": database_uri(stack.db_port, database_credentials(stack.workdir / "var")),
                 "FLOOR_DATABASE": "bench_verify_floor",
             }
         )
@@ -292,3 +314,59 @@ def process_stats(pids: dict[str, list[int]]) -> dict[str, list[dict[str, float]
             cpu = (int(fields[11]) + int(fields[12])) / ticks
             stats.setdefault(service, []).append({"pid": pid, "rss_mb": rss_kb / 1024, "cpu_s": cpu})
     return stats
+
+
+class ConfirmEachMessage(BatchPublisher):
+    """The relay's publishing before batches: one wait for the broker's confirm per message."""
+
+    def publish(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            super().publish([message])
+
+
+def relay_throughput(stack: Stack, amqp_uri: str, records: int = 2000) -> dict[str, Any]:
+    """Outbox records drained by the relay, confirms awaited once per batch versus once per message.
+
+    Both runs use the stack's database and broker and the same claim and bulk marking; only the
+    waiting for confirms differs.
+    """
+    figures: dict[str, Any] = {"records": records}
+    # A durable queue takes the messages, so the broker persists them before it confirms.
+    queue = Queue("bench.relayed", Exchange("bench.events", type="topic", durable=True), "bench_relayed", durable=True)
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).declare()
+    for mode, publisher in (("per_batch", BatchPublisher(amqp_uri)), ("per_message", ConfirmEachMessage(amqp_uri))):
+        database = stack.mongo[f"bench_relay_{mode}"]
+        database.drop_collection(OUTBOX)
+        database[OUTBOX].create_index([("status", 1), ("created_at", 1)])
+        now = datetime.now(timezone.utc)
+        database[OUTBOX].insert_many(
+            [
+                {
+                    "_id": f"{mode}-{i}",
+                    "event_type": "bench_relayed",
+                    "envelope": {
+                        "event_id": f"{mode}-{i}",
+                        "event_type": "bench_relayed",
+                        "producer": "bench",
+                        "data": {"n": i},
+                    },
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for i in range(records)
+            ]
+        )
+        relay = OutboxRelay(database, {"AMQP_URI": amqp_uri, "DATABASE_PREFIX": "bench_relay_"})
+        relay.publisher = publisher
+        started = time.monotonic()
+        while relay.relay_once():
+            pass
+        seconds = time.monotonic() - started
+        publisher.close()
+        figures[mode] = {"seconds": seconds, "per_s": records / seconds}
+        stack.mongo.drop_database(database.name)
+    with Connection(amqp_uri) as connection:
+        queue(connection.channel()).delete()
+    return figures

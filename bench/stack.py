@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from urllib.parse import quote
 
 import requests
 from nameko.testing.rabbit import Client as RabbitAdmin
+from prometheus_client.parser import text_string_to_metric_families
 from pymongo import MongoClient
 
 from alliance.embedded_db import database_credentials, database_uri, die_with_parent, free_port
@@ -52,7 +54,9 @@ class Stack:
             LOG_LEVEL="WARNING",
             PUBLIC_BASE_URL=self.url,
         )
-        args = [ALLIANCE, "up", "--port", str(self.port), "--metrics-port", "0"]
+        # Each process serves its metrics on the next port after this one (see `alliance up`).
+        self.metrics_base = free_port()
+        args = [ALLIANCE, "up", "--port", str(self.port), "--metrics-port", str(self.metrics_base)]
         for service, count in (scale or {}).items():
             args += ["--scale", f"{service}={count}"]
         self.log = open(workdir / "stack.log", "ab")
@@ -74,7 +78,9 @@ class Stack:
             if self.process.poll() is not None:
                 raise RuntimeError(f"alliance up exited; see {self.workdir / 'stack.log'}")
             try:
-                if requests.get(f"{self.url}/ready", timeout=2).status_code == 200:
+                ready = requests.get(f"{self.url}/ready", timeout=2).status_code == 200
+                # `alliance up` lists the metrics endpoints right after it says so.
+                if ready and "metrics of gateway" in (self.workdir / "stack.log").read_text(errors="replace"):
                     return
             except requests.RequestException:
                 pass
@@ -86,6 +92,20 @@ class Stack:
             [ALLIANCE, "token", *args], env=self.env, capture_output=True, text=True, check=True, timeout=60
         )
         return out.stdout.strip()
+
+    def metrics_urls(self) -> list[str]:
+        """Every service process's metrics endpoint, as `alliance up` listed them once ready."""
+        text = (self.workdir / "stack.log").read_text(errors="replace")
+        return re.findall(r"metrics of \S+: (http://\S+/metrics)", text)
+
+    def database_commands(self) -> int:
+        """Database commands (round trips) every service process has sent so far."""
+        total = 0.0
+        for url in self.metrics_urls():
+            for family in text_string_to_metric_families(requests.get(url, timeout=10).text):
+                if family.name == "alliance_database_commands":
+                    total += sum(sample.value for sample in family.samples if sample.name.endswith("_total"))
+        return int(total)
 
     def service_pids(self) -> dict[str, list[int]]:
         """The process ids of each service, read from /proc."""

@@ -22,6 +22,7 @@ from kombu import Connection, Exchange, Queue
 from nameko.amqp.publish import Publisher
 from nameko.events import SERVICE_POOL, EventHandler
 from nameko.messaging import QueueConsumer
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer
 from pymongo.errors import PyMongoError
 
 from services.clock import rfc3339, utcnow
@@ -59,7 +60,11 @@ def retry_queue(service_name: str, attempt: int, base_seconds: float, queue_type
 
 
 def queue_arguments(queue_type: str | None) -> dict[str, Any]:
-    """``x-queue-type`` for the durable event queues: ``classic`` (default) or ``quorum`` (clusters)."""
+    """``x-queue-type`` for the durable queues (events, retries, dead letters, RPC): ``classic`` or ``quorum``.
+
+    Quorum queues are replicated across a RabbitMQ cluster's nodes and elect a new leader when
+    theirs is lost; a classic durable queue is unusable while its one node is down.
+    """
     kind = (queue_type or "classic").lower()
     if kind not in ("classic", "quorum"):
         raise ValueError(f"EVENT_QUEUE_TYPE must be classic or quorum, not {queue_type!r}")
@@ -207,3 +212,35 @@ class ReliableEventHandler(EventHandler):
 
 
 event_handler = ReliableEventHandler.decorator
+
+
+class ReplicatedRpcConsumer(RpcConsumer):
+    """nameko's RPC consumer, its ``rpc-<service>`` queue a quorum queue when ``EVENT_QUEUE_TYPE`` says so."""
+
+    def setup(self) -> None:
+        super().setup()
+        extra = queue_arguments(self.container.config.get("EVENT_QUEUE_TYPE"))
+        if extra:  # declared only once the queue consumer starts, so the arguments still count
+            self.queue.queue_arguments = {**(self.queue.queue_arguments or {}), **extra}
+
+
+class ReplicatedRpc(Rpc):
+    """An RPC entrypoint whose service queue follows ``EVENT_QUEUE_TYPE``."""
+
+    rpc_consumer = ReplicatedRpcConsumer()
+
+
+class ReplicatedReplyListener(ReplyListener):
+    """nameko's RPC reply queue, a durable quorum queue when ``EVENT_QUEUE_TYPE`` is ``quorum``.
+
+    RabbitMQ (3.10) refuses to declare a classic queue again while its home node is down, even
+    a non-durable one, so a caller whose reply queue lived on a lost node could never reconnect.
+    The queue still expires (``x-expires``) once its caller is gone.
+    """
+
+    def setup(self) -> None:
+        super().setup()
+        extra = queue_arguments(self.container.config.get("EVENT_QUEUE_TYPE"))
+        if extra:
+            self.queue.durable = True
+            self.queue.queue_arguments = {**(self.queue.queue_arguments or {}), **extra}

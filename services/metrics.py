@@ -48,6 +48,11 @@ EVENTS_DEAD_LETTERED = Counter(
     "Events parked in the dead-letter queue",
     ["service", "source", "event_type"],
 )
+DATABASE_COMMANDS = Counter(
+    "alliance_database_commands_total",
+    "Commands (round trips) the process sent to its database server",
+    ["database", "command"],
+)
 OUTBOX_PENDING = Gauge("alliance_outbox_pending", "Outbox records not yet published", ["service"])
 WORKERS_IN_USE = Gauge("alliance_workers_in_use", "Workers running now", ["service"])
 WORKERS_MAX = Gauge("alliance_workers_max", "Size of the worker pool", ["service"])

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient
+from pymongo import MongoClient, monitoring
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -26,6 +26,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 from services.clock import utcnow
 from services.context import ensure_request_id
 from services.contracts import build_event
+from services.metrics import DATABASE_COMMANDS
 from services.outbox import OUTBOX, OutboxRelay, pending_count
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,9 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def redact_uri(uri: str) -> str:
-    """The URI without its password, for messages and logs."""
+    """The URI without its password, for messages and logs; each of several ``;``-separated broker URIs."""
+    if ";" in uri:
+        return ";".join(redact_uri(part) for part in uri.split(";"))
     parts = urlsplit(uri)
     if parts.password is None:
         return uri
@@ -57,11 +60,29 @@ def database_name(config: dict[str, Any], service: str) -> str:
     return f"{config.get('DATABASE_PREFIX') or ''}{service}"
 
 
+class CommandCounter(monitoring.CommandListener):
+    """Counts every command the client sends (one round trip each) in ``alliance_database_commands_total``.
+
+    The benchmark divides these by certificates issued and people registered; in production they
+    show which service's traffic a slow database serves.
+    """
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        DATABASE_COMMANDS.labels(event.database_name, event.command_name).inc()
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
 def connect(uri: str, timeout_seconds: float = 5.0) -> MongoClient:
-    """A connected client; raises DatabaseUnavailable naming the URI when none answers."""
+    """A connected client, its commands counted; raises DatabaseUnavailable naming the URI when none answers."""
     timeout_ms = int(timeout_seconds * 1000)
     client: MongoClient = MongoClient(
         uri,
+        event_listeners=[CommandCounter()],
         tz_aware=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
@@ -139,7 +160,6 @@ class Repository:
         ensure_ttl_index(database[OUTBOX], "sent_at", outbox_seconds)
         ensure_ttl_index(database[PROCESSED_EVENTS], "processed_at", processed_seconds)
         database[OUTBOX].create_index([("status", 1), ("created_at", 1)])
-        database[OUTBOX].create_index([("status", 1), ("lease_until", 1)])
         database[OUTBOX].create_index([("event_type", 1), ("created_at", 1)])
         for collection, keys, options in cls.INDEXES:
             database[collection].create_index(keys, **options)

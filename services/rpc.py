@@ -14,9 +14,10 @@ import eventlet
 from eventlet.semaphore import Semaphore
 from kombu import Connection
 from nameko.extensions import SharedExtension
-from nameko.rpc import Rpc, RpcProxy
+from nameko.rpc import RpcProxy
 
 from services.errors import DomainError, ServiceTimeout, ServiceUnavailable
+from services.messaging import ReplicatedReplyListener, ReplicatedRpc
 
 AVAILABILITY_TTL_SECONDS = 1.0
 
@@ -101,6 +102,7 @@ class TimedRpcProxy(RpcProxy):
     """An RpcProxy whose calls fail fast (503) or time out (504) instead of hanging."""
 
     consumers = SharedConsumerCounter()
+    rpc_reply_listener = ReplicatedReplyListener()
 
     def setup(self) -> None:
         super().setup()
@@ -112,5 +114,8 @@ class TimedRpcProxy(RpcProxy):
 
 
 def rpc(method):
-    """nameko's ``@rpc``, with domain errors expected: a client's mistake is logged as a warning."""
-    return Rpc.decorator(expected_exceptions=DomainError)(method)
+    """nameko's ``@rpc``, with domain errors expected: a client's mistake is logged as a warning.
+
+    Its queue is a quorum queue when ``EVENT_QUEUE_TYPE`` is ``quorum`` (see services.messaging).
+    """
+    return ReplicatedRpc.decorator(expected_exceptions=DomainError)(method)

@@ -12,6 +12,7 @@ from kombu import Connection
 
 from alliance.embedded_db import (
     EmbeddedDatabase,
+    OplogBounds,
     PortInUseError,
     database_credentials,
     port_answers,
@@ -108,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
             port=int(config["EMBEDDED_DB_PORT"]),
             log_path=state / "embedded-db.log",
             credentials=database_credentials(state),
+            oplog=OplogBounds(
+                int(config.get("EMBEDDED_DB_OPLOG_RETENTION_SECONDS") or 3600),
+                int(config.get("EMBEDDED_DB_OPLOG_MAX_ENTRIES") or 100_000),
+            ),
         )
         try:
             database.start()

@@ -156,12 +156,22 @@ class BrokerNode:
             except ProcessLookupError:
                 pass
 
-    def stop(self, timeout: float = 60) -> None:
-        """Halt the node (SIGTERM makes Erlang shut down in order); killed if it outlives ``timeout``."""
+    def request_stop(self) -> int | None:
+        """Ask the node to halt (SIGTERM makes Erlang shut down in order); its pid if it was running."""
         pid = self.pid()
         if pid is None or not process_alive(pid):
-            return
+            return None
         os.kill(pid, signal.SIGTERM)
+        return pid
+
+    def stop(self, timeout: float = 60) -> None:
+        """Halt the node; killed if it outlives ``timeout``."""
+        self.wait_halted(self.request_stop(), timeout)
+
+    def wait_halted(self, pid: int | None, timeout: float = 60) -> None:
+        """Wait for the node's process ``pid`` (None: nothing to wait for) to end; killed after ``timeout``."""
+        if pid is None:
+            return
         try:
             wait_for(lambda: not process_alive(pid), timeout=timeout, interval=0.1, message=f"{self.name} to halt")
         except TimeoutError:
