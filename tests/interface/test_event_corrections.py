@@ -100,7 +100,8 @@ def test_a_published_event_is_rescheduled_with_history_event_updated_and_a_new_c
 
     after = vevent(events_api, event)
     assert after["SEQUENCE"] == 1
-    assert after.decoded("DTSTAMP") > before.decoded("DTSTAMP")
+    # DTSTAMP has whole seconds: a correction within the second keeps it; SEQUENCE says it changed.
+    assert after.decoded("DTSTAMP") >= before.decoded("DTSTAMP")
     assert after.decoded("DTSTART").isoformat() == "2030-05-13T09:00:00+08:00"
     assert str(after["LOCATION"]) == "重庆市工业学校 实训楼"
 
@@ -159,7 +160,7 @@ def test_capacity_raised_confirms_those_waiting_and_lowered_below_confirmed_is_r
 
     lowered = correct(events_api, event, {"capacity": 1, "reason": "场地缩小"})
     assert lowered.status_code == 409, lowered.text
-    assert "at least 2" in lowered.json()["errors"]["capacity"]
+    assert any("at least 2" in message for message in lowered.json()["errors"]["capacity"])
     assert ok(events_api.get(event_path(event)))["capacity"] == 2
 
     # Registered teams have one person each: a team size of two would leave them out.
@@ -260,7 +261,9 @@ def test_registrations_show_names_kept_up_to_date_and_one_can_be_read_alone(even
     def refused_as_archived() -> bool:
         response = register(events_api, fresh_event(), "org-a", [leaver])
         assert response.status_code in (201, 422), response.text
-        return response.status_code == 422 and "archived people" in response.json()["errors"]["person_ids"]
+        return response.status_code == 422 and any(
+            "archived people" in message for message in response.json()["errors"]["person_ids"]
+        )
 
     wait_for(refused_as_archived, message="the archiving to reach events_svc")
 
