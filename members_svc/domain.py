@@ -109,6 +109,23 @@ def new_alliance(alliance_id: str, fields: dict[str, Any], now: datetime) -> dic
     return {"_id": alliance_id, **fields, "lead_organisation_id": None, "created_at": now}
 
 
+def alliance_correction(
+    current: dict[str, Any], requested: dict[str, Any], at: datetime, by: str | None
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The fields of an alliance that a correction changes and its history line (old and new
+    values: an alliance's details are public, not personal); None when nothing differs."""
+    changes = {field: value for field, value in requested.items() if field != "reason" and current.get(field) != value}
+    if not changes:
+        return None
+    entry = {
+        "changes": [{"field": field, "old": current.get(field), "new": value} for field, value in changes.items()],
+        "at": at,
+        "by": by,
+        "reason": requested.get("reason"),
+    }
+    return {**changes, "updated_at": at}, entry
+
+
 def lead_organisation_after(current_lead: str | None, role: str, organisation_id: str, new_status: str) -> str | None:
     """The alliance's lead organisation once a membership of ``role`` reached ``new_status``.
 

@@ -144,6 +144,17 @@ class MembersRepository(Repository):
             raise NotFound(f"alliance {alliance_id} not found")
         return alliance
 
+    def update_alliance(self, alliance_id: str, fields: dict[str, Any], history_line: dict[str, Any]) -> dict[str, Any]:
+        """Set ``fields``, append the history line and return the alliance as it is now."""
+        alliance = self.db[ALLIANCES].find_one_and_update(
+            {"_id": alliance_id},
+            {"$set": fields, "$push": {"history": history_line}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if alliance is None:
+            raise NotFound(f"alliance {alliance_id} not found")
+        return alliance
+
     def touch_alliance(self, session: ClientSession, alliance_id: str, now: datetime) -> dict[str, Any]:
         """Stamp the alliance's ``updated_at`` and return it; a write, so concurrent writers conflict."""
         alliance = self.db[ALLIANCES].find_one_and_update(

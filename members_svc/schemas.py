@@ -22,8 +22,30 @@ class AllianceCreate(StrictSchema):
     description = fields.String(load_default=None, validate=free_text(2000))
 
 
+class AllianceUpdate(StrictSchema):
+    """A correction: only the fields given change; ``reason`` goes into the alliance's history."""
+
+    name = fields.String(validate=free_text(200, min_length=1))
+    region = fields.String(allow_none=True, validate=free_text(100))
+    description = fields.String(allow_none=True, validate=free_text(2000))
+    reason = fields.String(allow_none=True, validate=free_text(1000), metadata={"description": "why, for the history"})
+
+
 class AllianceQuery(PageQuery):
     """A page of alliances; alliances have no filters."""
+
+
+class FieldChange(ResponseSchema):
+    field = fields.String()
+    old = fields.Raw(allow_none=True, data_key="from")
+    new = fields.Raw(allow_none=True, data_key="to")
+
+
+class AllianceHistoryEntry(ResponseSchema):
+    changes = fields.List(fields.Nested(FieldChange))
+    at = Timestamp()
+    by = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
 
 
 class Alliance(ResponseSchema):
@@ -35,7 +57,11 @@ class Alliance(ResponseSchema):
         allow_none=True,
         metadata={"description": "organisation of the active (or suspended) lead membership"},
     )
+    history = fields.List(
+        fields.Nested(AllianceHistoryEntry), dump_default=list, metadata={"description": "corrections, oldest first"}
+    )
     created_at = Timestamp()
+    updated_at = Timestamp(allow_none=True)
 
 
 class EvaluatorProfile(StrictSchema):

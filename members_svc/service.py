@@ -38,6 +38,12 @@ class MembersService(DomainService):
         return schemas.Alliance().dump(alliance)
 
     @rpc
+    def correct_alliance(self, alliance_id: str, payload: dict[str, Any], by: str | None = None) -> dict[str, Any]:
+        """Correct an alliance's name, region or description, with a history line."""
+        requested = load(schemas.AllianceUpdate, payload)
+        return schemas.Alliance().dump(workflows.correct_alliance(self.repository, alliance_id, requested, by))
+
+    @rpc
     def get_alliance(self, alliance_id: str) -> dict[str, Any]:
         """An alliance and its lead organisation."""
         return schemas.Alliance().dump(self.repository.get_alliance(alliance_id))

@@ -47,6 +47,18 @@ def create_alliance(repository: MembersRepository, fields: dict[str, Any]) -> di
     return alliance
 
 
+def correct_alliance(
+    repository: MembersRepository, alliance_id: str, requested: dict[str, Any], by: str | None
+) -> dict[str, Any]:
+    """Apply the fields that differ, with a history line; the alliance as it is now."""
+    current = repository.get_alliance(alliance_id)
+    correction = domain.alliance_correction(current, requested, utcnow(), by)
+    if correction is None:
+        return current
+    changes, entry = correction
+    return repository.update_alliance(alliance_id, changes, entry)
+
+
 # organisations
 
 

@@ -53,6 +53,19 @@ class MembersRoutes:
     def get_alliance(self, call: Call, alliance_id: str) -> dict[str, Any]:
         return self.members_rpc.get_alliance(alliance_id)
 
+    @route(
+        "PATCH",
+        "/api/v1/alliances/<string:alliance_id>",
+        summary="Correct an alliance's name, region or description (kept in its history)",
+        access=ADMIN,
+        tags=("alliances",),
+        body=schemas.AllianceUpdate,
+        response=schemas.Alliance,
+        errors=(400, 404, 415),
+    )
+    def correct_alliance(self, call: Call, alliance_id: str) -> dict[str, Any]:
+        return self.members_rpc.correct_alliance(alliance_id, call.body, call.caller.subject)
+
     # organisations
 
     @route(

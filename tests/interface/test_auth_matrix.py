@@ -297,6 +297,13 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("list_alliances", READ),
         Case("get_alliance", READ, {"alliance_id": w["alliance"]}),
         Case(
+            "correct_alliance",
+            ADMIN_ONLY,
+            {"alliance_id": w["third_alliance"]},
+            body={"description": "川南片区中职学校教研协作", "reason": "章程修订"},
+            override={ALLIANCE_ADMIN: 200},
+        ),
+        Case(
             "create_organisation",
             ADMIN_ONLY,
             body={"name": "重庆宗申集团", "kind": "enterprise"},

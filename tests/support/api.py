@@ -63,6 +63,9 @@ class Api:
     def post(self, path: str, **kwargs) -> requests.Response:
         return self.request("POST", path, **kwargs)
 
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        return self.request("PATCH", path, **kwargs)
+
 
 def ok(response: requests.Response, status: int = 200) -> dict:
     """The body of a response that must have ``status``."""
