@@ -29,8 +29,9 @@ ERROR_TEXT = {
 COMMON_ERRORS = (405, 503, 504)
 
 
+@functools.cache
 def page_schema(item: type[Schema]) -> type[Schema]:
-    """``{"items": [...], "next_cursor": ...}`` of ``item``."""
+    """``{"items": [...], "next_cursor": ...}`` of ``item``; one class per item, however many routes list it."""
     return type(
         f"{item.__name__}Page",
         (Schema,),
