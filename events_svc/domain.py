@@ -178,6 +178,9 @@ def check_period(start: datetime | None, end: datetime | None) -> tuple[datetime
 
 
 _EVENT_TIME_FIELDS = ("starts_at", "ends_at", "registration_closes_at")
+# The years an event of the alliance can take place in; outside them a time is a typing error
+# (and before 1900 a time zone's local time has no whole-minute offset to write it with).
+EVENT_YEARS = range(2000, 2201)
 
 
 def is_whole_number(value: Any) -> bool:
@@ -198,6 +201,9 @@ def validate_event_times_and_sizes(ev: Mapping[str, Any]) -> dict[str, Any]:
                 event[field] = to_utc(event[field], field)
             except InvalidInput as exc:
                 errors.update(exc.details)
+                continue
+            if event[field].year not in EVENT_YEARS:
+                errors[field] = f"must fall in the years {EVENT_YEARS.start} to {EVENT_YEARS.stop - 1}"
 
     starts_at, ends_at = event.get("starts_at"), event.get("ends_at")
     closes_at = event.get("registration_closes_at")

@@ -76,14 +76,16 @@ def operation(route: Route) -> dict[str, Any]:
                 "in": "header",
                 "name": "Idempotency-Key",
                 "required": False,
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
                 "description": "Replays the stored response for the same key and body within 24 h",
             }
         )
     if route.body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": route.body}}}
     success: dict[str, Any] = {"description": "Success"}
-    if route.response is not None:
+    if route.status == 204:
+        pass  # No Content: nothing to describe
+    elif route.response is not None:
         schema = page_schema(route.response) if route.many else route.response
         success["content"] = {route.content_type: {"schema": schema}}
     elif route.content_type.endswith("json"):
@@ -96,6 +98,8 @@ def operation(route: Route) -> dict[str, Any]:
         errors |= {401, 403}
     if route.body is not None:
         errors |= {400, 413, 415}
+    if route.method in ("POST", "PATCH", "PUT"):
+        errors |= {400}  # an Idempotency-Key of no or too many characters
     if route.method == "POST":
         errors |= {422}  # an Idempotency-Key reused with another body
     if route.query is not None or route.path_params:

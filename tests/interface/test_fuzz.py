@@ -65,7 +65,13 @@ def test_every_body_survives_hostile_values(api):
     document = api.get("/openapi.json", role=None).json()
     schema = schemathesis.openapi.from_dict(document)
     operations = [result.ok() for result in schema.get_all_operations()]
-    with_body = [operation for operation in operations if operation.body]
+    # Spreadsheet uploads take files, not JSON; their hostile input is tested in test_spreadsheets*.py.
+    with_body = [
+        operation
+        for operation in operations
+        if operation.body
+        and "application/json" in document["paths"][operation.path][operation.method.lower()]["requestBody"]["content"]
+    ]
     assert with_body
     headers = {"Authorization": f"Bearer {api.token()}"}
     for operation in with_body:

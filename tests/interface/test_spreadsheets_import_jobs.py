@@ -8,7 +8,7 @@ import pytest
 
 from members_svc import domain, imports
 from members_svc.repository import MembersRepository, new_id
-from members_svc.schemas import PeopleImportCreate
+from members_svc.schemas import PeopleImportCreate, PeopleQuery
 from services.clock import utcnow
 from services.errors import Conflict
 from services.mongo import connect, database_name
@@ -42,7 +42,7 @@ def register_meanwhile(repository: MembersRepository, organisation_id: str, stud
 
 
 def student_numbers(repository: MembersRepository, organisation_id: str) -> list[str]:
-    query = {"limit": 200, "cursor": None}
+    query = load(PeopleQuery, {"limit": 200})
     return sorted(p["student_number"] for p in repository.list_people(organisation_id, query)[0])
 
 

@@ -424,3 +424,11 @@ def test_who_corrected_an_event_is_shown_to_its_organiser_and_the_admin_only():
     assert as_seen_by(event, {"admin": False, "org": "org-a"})["history"] == [line]
     for stranger in ({"admin": False, "org": "org-b"}, {"admin": False, "org": None}):
         assert as_seen_by(event, stranger)["history"] == [{**line, "by": None}]
+
+
+def test_event_times_outside_the_years_an_event_can_take_place_are_refused():
+    # Year 665 came from a fuzzer: Asia/Shanghai then had a local mean time offset of +08:05:43,
+    # which no RFC 3339 local time can carry.
+    ancient = datetime(665, 12, 8, 22, 31, 20, tzinfo=UTC)
+    assert invalid_fields(valid_event(starts_at=ancient, registration_closes_at=None)) == {"starts_at"}
+    assert invalid_fields(valid_event(ends_at=datetime(2301, 1, 1, tzinfo=UTC))) == {"ends_at"}
