@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from services.contracts import build_event
 from tests.interface.test_certificates import register_evaluator, register_person
 from tests.support.api import Api, all_items, create
@@ -12,6 +14,14 @@ from tests.support.waiting import wait_for
 
 CANDIDATES = 2_114
 PASSED = 2_063
+
+
+@pytest.fixture
+def api(start_services, config) -> Api:
+    # Registering or assessing 2,114 people in one call took over 15 s under the whole suite's
+    # load on a 2-core machine; these calls get a longer deadline than the suite's default.
+    start_services(overrides={"RPC_TIMEOUT_SECONDS": 25})
+    return Api.for_config(config)
 
 
 def register_cohort(api: Api, organisation_id: str, size: int) -> list[str]:
