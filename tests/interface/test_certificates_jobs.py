@@ -6,7 +6,9 @@ import time
 
 import pytest
 
+from certificates_svc.repository import HOLDERS
 from services.contracts import build_event
+from services.mongo import connect, database_name
 from tests.interface.test_certificates import register_evaluator, register_person
 from tests.support.api import Api, all_items, create
 from tests.support.events import publish_event
@@ -14,6 +16,19 @@ from tests.support.waiting import wait_for
 
 CANDIDATES = 2_114
 PASSED = 2_063
+
+
+def wait_until_certificates_know(config: dict, count: int) -> None:
+    """Wait for certificates_svc's read model of members' people to hold ``count`` people, so the
+    assessment is submitted once the cohort's 2,114 ``person_registered`` have been applied."""
+    client = connect(str(config["MONGO_URI"]))
+    try:
+        holders = client[database_name(config, "certificates")][HOLDERS]
+        wait_for(
+            lambda: holders.count_documents({}) >= count, timeout=240, message="certificates_svc to know the cohort"
+        )
+    finally:
+        client.close()
 
 
 @pytest.fixture
@@ -44,9 +59,10 @@ def finished_job(api: Api, job_id: str, snapshots: list[dict] | None = None, tim
     return wait_for(finished, timeout=timeout, interval=0.2, message=f"job {job_id} to finish")
 
 
-def test_a_cohort_assessment_issues_each_pass_once_and_gives_the_attainment_rate(api):
+def test_a_cohort_assessment_issues_each_pass_once_and_gives_the_attainment_rate(api, config):
     school = register_evaluator(api)
     people = register_cohort(api, school["id"], CANDIDATES)
+    wait_until_certificates_know(config, CANDIDATES)
     assessment = {
         "issuer_id": school["id"],
         "occupation": "网络与信息安全管理员",
