@@ -1,4 +1,4 @@
-"""The web pages (verification, calendar, dashboard) and the printable certificate.
+"""The web app, the public web pages (verification, calendar, dashboard) and the printable certificate.
 
 The pages are plain HTML, CSS and JavaScript files packaged under
 ``gateway/static/web``: no build step, nothing loaded from elsewhere. They call
@@ -23,6 +23,8 @@ from services.config import public_base_url
 from services.errors import Forbidden, NotFound
 
 WEB = Path(__file__).resolve().parent.parent / "static" / "web"
+# The web app for the alliance's staff and students: one page whose modules draw each screen.
+APP = Path(__file__).resolve().parent.parent / "static" / "app"
 PAGES = {"verify": "verify.html", "calendar": "calendar.html", "dashboard": "dashboard.html", "shared": "shared.html"}
 PDF = "application/pdf"
 
@@ -43,6 +45,12 @@ def pdf_response(certificate: dict[str, Any], holder_name: str, qr_url: str) -> 
     return response
 
 
+def app_page() -> Response:
+    response = static_response(APP / "index.html")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 def staff_may_see(call: Call, certificate: dict[str, Any]) -> bool:
     """Whether the caller acts for the certificate's issuer or its holder's organisation."""
     try:
@@ -54,6 +62,47 @@ def staff_may_see(call: Call, certificate: dict[str, Any]) -> bool:
 
 class WebRoutes:
     web_config = Config()
+
+    @route(
+        "GET",
+        "/",
+        summary="Web app: sign in, then the screens of the caller's roles",
+        access=PUBLIC,
+        tags=("web",),
+        content_type="text/html",
+        rate_limit=PAGE_LIMIT,
+    )
+    def web_app(self, call: Call) -> Response:
+        return app_page()
+
+    @route(
+        "GET",
+        "/reset-password",
+        summary="Web app: set a new password with a one-time reset link (the token is in the fragment)",
+        access=PUBLIC,
+        tags=("web",),
+        content_type="text/html",
+        rate_limit=PAGE_LIMIT,
+    )
+    def reset_password_page(self, call: Call) -> Response:
+        return app_page()
+
+    @route(
+        "GET",
+        "/app/<string:name>",
+        summary="Modules and styles of the web app",
+        access=PUBLIC,
+        tags=("web",),
+        errors=(404,),
+        content_type="application/octet-stream",
+    )
+    def app_asset(self, call: Call, name: str) -> Response:
+        if name == "index.html" or name not in {path.name for path in APP.iterdir() if path.is_file()}:
+            raise NotFound(f"no web app asset {name}")
+        response = static_response(APP / name)
+        # The app's modules change together: a browser asks again each time rather than mix versions.
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
     @route(
         "GET",

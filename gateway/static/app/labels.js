@@ -1,0 +1,82 @@
+/* The words of the web app: Chinese first, English alongside, for every code the API answers. */
+
+/** A bilingual label: "中文 English". */
+export function t(zh, en) {
+  return en ? `${zh} ${en}` : zh;
+}
+
+export const EVENT_KINDS = {
+  skills_competition: ["技能竞赛", "Skills competition"],
+  teaching_competition: ["教学能力比赛", "Teaching competition"],
+  activity_week: ["职业教育活动周", "Activity week"],
+  activity_month: ["职业教育活动月", "Activity month"],
+  teacher_training: ["教师培训", "Teacher training"],
+  teaching_research: ["教研活动", "Teaching research"],
+  enterprise_visit: ["学生企业面对面", "Enterprise visit"],
+  career_experience: ["职业体验日", "Career experience"],
+  open_day: ["校园开放日", "Open day"],
+  community_service: ["技能进社区", "Community service"],
+  lecture: ["大师讲堂", "Lecture"],
+};
+
+export const CERTIFICATE_KINDS = {
+  skill_level: ["职业技能等级证书", "Skill level certificate"],
+  competition_award: ["竞赛获奖证书", "Competition award"],
+  training_completion: ["培训结业证书", "Training completion"],
+  participation: ["参与证书", "Participation"],
+};
+
+export const STATUSES = {
+  active: ["有效", "Valid"],
+  suspended: ["已暂停", "Suspended"],
+  revoked: ["已撤销", "Revoked"],
+  superseded: ["已更正", "Superseded"],
+  expired: ["已过期", "Expired"],
+  draft: ["草稿", "Draft"],
+  published: ["报名中", "Published"],
+  closed: ["报名截止", "Closed"],
+  completed: ["已结束", "Completed"],
+  cancelled: ["已取消", "Cancelled"],
+  applied: ["已申请", "Applied"],
+  approved: ["已批准", "Approved"],
+  rejected: ["已拒绝", "Rejected"],
+  left: ["已退出", "Left"],
+  confirmed: ["已确认", "Confirmed"],
+  waitlisted: ["候补", "Waitlisted"],
+  queued: ["排队中", "Queued"],
+  running: ["处理中", "Running"],
+  done: ["已完成", "Done"],
+  failed: ["失败", "Failed"],
+  disabled: ["已停用", "Disabled"],
+};
+
+export const ROLES = {
+  alliance_admin: ["联盟秘书处", "Alliance secretary"],
+  org_admin: ["学校管理员", "Organisation admin"],
+  teacher: ["教师", "Teacher"],
+  assessor: ["考评员", "Assessor"],
+  student: ["学生", "Student"],
+};
+
+/** The label of ``code`` in ``table`` ("中文 English"), or the code itself when unknown. */
+export function label(table, code) {
+  const names = table[code];
+  return names ? t(names[0], names[1]) : String(code ?? "—");
+}
+
+/** A date (and time) as people in China write it, in the event's own time zone when given. */
+export function formatDate(iso, { time = false, timeZone } = {}) {
+  if (!iso) return "—";
+  const options = { year: "numeric", month: "2-digit", day: "2-digit" };
+  if (time) Object.assign(options, { hour: "2-digit", minute: "2-digit", hour12: false });
+  if (timeZone) options.timeZone = timeZone;
+  return new Intl.DateTimeFormat("zh-CN", options).format(new Date(iso));
+}
+
+export function formatNumber(value) {
+  return value === null || value === undefined ? "—" : new Intl.NumberFormat("zh-CN").format(value);
+}
+
+export function formatPercent(ratio) {
+  return ratio === null || ratio === undefined ? "—" : `${(ratio * 100).toFixed(1)} %`;
+}

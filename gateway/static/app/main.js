@@ -1,0 +1,5 @@
+/* The web app's entry point: every screen module registers its routes, then the app starts. */
+import { start } from "./app.js";
+import "./home.js";
+
+start();
