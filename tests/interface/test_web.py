@@ -41,8 +41,9 @@ def test_pages_are_served_in_chinese_with_english_labels_and_nothing_from_elsewh
 
 
 def test_an_unknown_asset_is_a_404_problem(api):
-    for name in ("nope.js", "..", "verify.html.bak"):
-        response = api.get(f"/web/{name}", role=None)
+    # ".." is sent encoded: a client would otherwise resolve it to "/" before sending.
+    for path in ("/web/nope.js", "/web/%2E%2E", "/web/verify.html.bak", "/app/nope.js", "/app/index.html"):
+        response = api.get(path, role=None)
         assert response.status_code == 404
         assert response.headers["Content-Type"].startswith("application/problem+json")
 
