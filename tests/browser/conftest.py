@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from alliance.embedded_db import free_port
-from tests.support.browser import CHROMIUM, LAUNCH_ARGS, Page, chromium_available, open_tab
+from tests.support.browser import BROWSER_TIMEOUT_MS, CHROMIUM, LAUNCH_ARGS, Page, chromium_available, open_tab
 from tests.support.cli import alliance
 from tests.support.infrastructure import Infrastructure, own_vhost
 from tests.support.system import RunningSystem, system_environment
@@ -69,11 +69,12 @@ def seeded(session_vhost_uri, tmp_path_factory) -> Iterator[RunningSystem]:
 
 @pytest.fixture(scope="session")
 def browser(chromium: Path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     # Playwright's stop() waits for its driver through asyncio's child watcher, which never wakes
     # under eventlet's monkey-patching (tests/conftest.py). Closing the browser ends Chromium; the
     # driver exits on its own when pytest ends and closes its stdin.
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     playwright = sync_playwright().start()
     instance = playwright.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
     yield instance

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ENSURE_BROWSER = ROOT / "scripts" / "ensure-browser"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+BROWSER_TIMEOUT_MS = 30_000
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 
@@ -67,6 +68,8 @@ class Page:
 def open_tab(browser, base_url: str, output_dir: Path, **context_options) -> Iterator[Page]:
     """A tab in a fresh context (Chinese locale, Shanghai time); on leaving, the page must have logged no error."""
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_options)
+    # Generous waits: the stack behind the page shares two cores with the rest of the suite.
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     tab = Page(context.new_page(), base_url, output_dir)
     yield tab
     context.close()
