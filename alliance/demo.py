@@ -174,6 +174,22 @@ class Event:
     actions: tuple[str, ...] = field(default=("publish",))  # the lifecycle the seed takes it through
 
 
+# The competition's teams register for the May activity week; the demo then records it as held a
+# week before the seed runs, since results are recorded only once an event has started.
+COMPETITION_HELD_REASON = "赛程调整：比赛提前举行 (the competition was held earlier than announced)"
+
+
+def competition_held(today: date) -> dict[str, str]:
+    """The correction that dates the competition a week before ``today``."""
+    held = today - timedelta(days=7)
+    return {
+        "registration_closes_at": _at(held - timedelta(days=1), 18),
+        "starts_at": _at(held, 9),
+        "ends_at": _at(held, 17),
+        "reason": COMPETITION_HELD_REASON,
+    }
+
+
 def events(today: date) -> list[Event]:
     """The alliance's events, dated around ``today``."""
     year = next_may(today)

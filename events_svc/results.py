@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from events_svc.domain import EVENT_LIFECYCLE, EventStatus, RegistrationStatus, is_whole_number
+from events_svc.domain import EVENT_LIFECYCLE, EventStatus, RegistrationStatus, is_whole_number, to_utc
+from services.clock import rfc3339
 from services.errors import Conflict, InvalidInput, error_key
 
 
@@ -26,8 +28,10 @@ def validate_results(
     event: Mapping[str, Any],
     rows: list[dict],
     registrations_by_id: Mapping[str, Mapping[str, Any]],
+    now: datetime,
 ) -> list[dict]:
-    """The result rows with ``award`` defaulted to 'none'; Conflict unless results may be recorded.
+    """The result rows with ``award`` defaulted to 'none'; Conflict unless results may be recorded:
+    the event is closed or completed and has started by ``now``.
 
     Each row must name a distinct confirmed registration of this event; bad
     rows raise InvalidInput keyed by JSON Pointers such as ``/results/2/registration_id``.
@@ -39,6 +43,15 @@ def validate_results(
             {
                 "current_state": status.value,
                 "reason": "results are recorded once the event is closed or completed",
+            },
+        )
+    starts_at = event.get("starts_at")
+    if starts_at is not None and to_utc(now, "now") < to_utc(starts_at, "starts_at"):
+        raise Conflict(
+            "results cannot be recorded before the event starts",
+            {
+                "starts_at": rfc3339(to_utc(starts_at)),
+                "reason": "results are recorded once the event has started; correct its dates if it was held earlier",
             },
         )
     errors: dict[str, list[str]] = {}

@@ -264,10 +264,11 @@ def publish_results(
     def work(session: ClientSession) -> dict[str, Any]:
         event = repository.get_event(event_id, session)
         registrations = repository.registrations_by_id(session, event_id, [row["registration_id"] for row in rows])
-        accepted = results.validate_results({**event, "id": event_id}, rows, registrations)
+        now = utcnow()
+        accepted = results.validate_results({**event, "id": event_id}, rows, registrations, now)
         standing = results.result_rows(accepted, registrations)
         changes = results.award_changes(event.get("results") or [], standing)
-        updated = repository.save_results(session, event_id, standing, utcnow(), by)
+        updated = repository.save_results(session, event_id, standing, now, by)
         repository.emit(
             session,
             "results_published",

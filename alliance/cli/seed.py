@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +23,7 @@ import requests
 
 from alliance import demo
 from gateway.auth import ALLIANCE_ADMIN, jwt_secret, mint_token
+from services.clock import parse_rfc3339
 from services.config import DEFAULT_PUBLIC_BASE_URL, load_config, public_base_url
 from services.waiting import wait_until
 
@@ -112,6 +113,9 @@ class Client:
 
     def post(self, path: str, body: dict[str, Any] | None = None, key: str | None = None) -> Any:
         return _ok(self.call("POST", path, json=body or {}, key=key), f"POST {path}")
+
+    def patch(self, path: str, body: dict[str, Any]) -> Any:
+        return _ok(self.call("PATCH", path, json=body), f"PATCH {path}")
 
     def all(self, path: str, **params: Any) -> list[dict[str, Any]]:
         """Every item of a cursor-paginated list."""
@@ -284,6 +288,8 @@ class Seeder:
                 path, body, f"registration:{event['id']}:{team}", 422, f"events_svc to accept team {team}"
             )
         event = self._advance(self.api.get(f"/api/v1/events/{event['id']}"), ("close",))
+        if parse_rfc3339(event["starts_at"]) > datetime.now(UTC):
+            event = self.api.patch(f"/api/v1/events/{event['id']}", demo.competition_held(date.today()))
         results = self.api.get(f"/api/v1/events/{event['id']}/results")
         self._tally("results", not results["results"])
         if not results["results"]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.support.api import Api, create, create_admin, ok
+from tests.support.schedule import move_into_the_past
 from tests.support.waiting import wait_for
 
 ADMIN_PASSWORD = "alliance-admin-2026"
@@ -148,6 +149,7 @@ def test_a_new_school_admin_teacher_and_student_each_sign_in_and_act_as_themselv
 
     # the competition ends; the organiser's result gives the team a first prize, and certificates follow
     ok(api.post(f"/api/v1/events/{event}/close", token=admin))
+    move_into_the_past(api, event, token=admin)
     results = create(
         api,
         f"/api/v1/events/{event}/results",

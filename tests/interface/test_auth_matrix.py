@@ -20,6 +20,7 @@ from typing import Any
 import gateway.service  # noqa: F401 - importing the gateway declares every route
 from gateway.api import ADMIN, PUBLIC, ROUTES, Route
 from tests.support.api import Api, create, ok
+from tests.support.schedule import move_into_the_past
 from tests.support.waiting import wait_for
 
 NO_TOKEN, OTHER_ORG, OWN_ORG, ALLIANCE_ADMIN = "no token", "other org_admin", "own org_admin", "alliance_admin"
@@ -169,6 +170,7 @@ def build_world(api: Api) -> dict[str, str]:
 
     wait_for(participant_known, timeout=20, message="certificates_svc to know B's participant in A's event")
     ok(api.post(f"/api/v1/events/{results_event}/close"))
+    move_into_the_past(api, results_event)
     ok(
         api.post(
             f"/api/v1/events/{results_event}/results",

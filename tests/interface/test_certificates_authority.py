@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from tests.interface.test_certificates import cli_verify, independently_verify, status_entries
 from tests.support.api import Api, create, ok
+from tests.support.schedule import move_into_the_past
 from tests.support.waiting import wait_for
 
 LEAD = "重庆市渝中职业教育中心"
@@ -127,6 +128,7 @@ def test_a_confirmed_participant_of_an_own_event_gets_the_organisers_certificate
     assert refused.status_code == 403 and "event_participants" in refused.json()["missing_rules"]
 
     ok(api.post(f"/api/v1/events/{event_id}/close", json={}))
+    move_into_the_past(api, event_id)
     results = {"results": [{"registration_id": registration, "score": 91, "rank": 1, "award": "first_prize"}]}
     ok(api.post(f"/api/v1/events/{event_id}/results", json=results, **as_org(a)), 201)
 

@@ -20,6 +20,7 @@ from tests.interface.test_events import (
 )
 from tests.support.api import Api
 from tests.support.events import EventTap
+from tests.support.schedule import move_into_the_past
 from tests.support.waiting import wait_for
 
 
@@ -313,6 +314,10 @@ def test_results_publish_with_revisions_and_awards(events_api, members, config):
     too_early = events_api.post(path, json={"results": rows})
     assert too_early.status_code == 409
     act(events_api, event["id"], "close")
+    not_started = events_api.post(path, json={"results": rows})
+    assert not_started.status_code == 409
+    assert not_started.json()["detail"] == "results cannot be recorded before the event starts"
+    move_into_the_past(events_api, event["id"])
     not_confirmed = events_api.post(path, json={"results": [{"registration_id": waiting["id"]}]})
     assert not_confirmed.status_code == 400
     assert "/results/0/registration_id" in not_confirmed.json()["errors"]

@@ -28,6 +28,7 @@ from services.identity import check_character, mask_identifier
 from tests.interface.test_certificates import status_entries
 from tests.support.api import Api, create
 from tests.support.events import EventTap
+from tests.support.schedule import move_into_the_past
 from tests.support.waiting import wait_for
 
 CST = timezone(timedelta(hours=8))
@@ -189,6 +190,7 @@ def run_competition(api: RecordingApi, alliance: dict, school: dict, person_ids:
 
     registration = wait_for(registered, timeout=20, message="events_svc to know the team")
     assert api.post(f"/api/v1/events/{event['id']}/close").status_code == 200
+    move_into_the_past(api, event["id"])
     results = api.post(
         f"/api/v1/events/{event['id']}/results",
         json={"results": [{"registration_id": registration["id"], "score": 96.5, "rank": 1, "award": "first_prize"}]},

@@ -12,6 +12,7 @@ from services.mongo import PROCESSED_EVENTS
 from services.outbox import OUTBOX
 from tests.support.api import ok
 from tests.support.events import publish_event
+from tests.support.schedule import move_into_the_past
 from tests.support.waiting import wait_for
 
 PRODUCERS = ("members", "events", "certificates")
@@ -91,6 +92,7 @@ def run_every_flow(api) -> None:
 
     registration = wait_for(registered, message="events_svc to know the member and its people")
     ok(api.post(f"/api/v1/events/{event['id']}/close"))
+    move_into_the_past(api, event["id"])
     ok(
         api.post(
             f"/api/v1/events/{event['id']}/results",

@@ -11,6 +11,7 @@ from tests.interface.test_events import ORGANISER, act, published_event, start_e
 from tests.interface.test_events_registration import Members, register_when_known
 from tests.interface.test_spreadsheets import XLSX_TYPE, sheet
 from tests.support.api import Api
+from tests.support.schedule import move_into_the_past
 
 
 @pytest.fixture
@@ -61,6 +62,7 @@ def test_results_export_lists_the_published_results_with_ids_for_the_organiser_o
     winners = register_when_known(events_api, event, "org-a", members.school("org-a"), "渝中一队")
     runners_up = register_when_known(events_api, event, "org-b", members.school("org-b"), "两江队")
     assert act(events_api, event["id"], "close").status_code == 200
+    move_into_the_past(events_api, event["id"])
     rows = [
         {"registration_id": winners["id"], "score": 96.5, "rank": 1, "award": "first_prize"},
         {"registration_id": runners_up["id"], "score": 88.0, "rank": 2, "award": "second_prize"},

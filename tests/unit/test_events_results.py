@@ -1,8 +1,12 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from events_svc.results import award_changes, readable_rows, result_rows, validate_results
 from services.errors import Conflict, InvalidInput
 from services.identity import mask_name
+
+NOW = datetime(2026, 5, 13, 9, 0, tzinfo=UTC)
 
 
 def closed_event(status="closed"):
@@ -25,7 +29,7 @@ def test_results_for_confirmed_registrations_are_accepted(status):
         {"registration_id": "r2", "score": 80, "rank": 2},
     ]
 
-    checked = validate_results(closed_event(status), rows, REGISTRATIONS)
+    checked = validate_results(closed_event(status), rows, REGISTRATIONS, NOW)
 
     assert [row["award"] for row in checked] == ["first_prize", "none"]
     assert checked[0]["score"] == 96.5
@@ -34,7 +38,7 @@ def test_results_for_confirmed_registrations_are_accepted(status):
 @pytest.mark.parametrize("status", ["draft", "published", "cancelled"])
 def test_results_are_refused_before_the_event_closes(status):
     with pytest.raises(Conflict) as caught:
-        validate_results(closed_event(status), [{"registration_id": "r1"}], REGISTRATIONS)
+        validate_results(closed_event(status), [{"registration_id": "r1"}], REGISTRATIONS, NOW)
     assert caught.value.details["current_state"] == status
 
 
@@ -42,7 +46,7 @@ def test_results_are_refused_before_the_event_closes(status):
 def test_results_must_name_a_confirmed_registration_of_the_event(registration_id):
     rows = [{"registration_id": "r1"}, {"registration_id": registration_id}]
     with pytest.raises(InvalidInput) as caught:
-        validate_results(closed_event(), rows, REGISTRATIONS)
+        validate_results(closed_event(), rows, REGISTRATIONS, NOW)
     assert set(caught.value.details) == {"/results/1/registration_id"}
 
 
@@ -53,13 +57,13 @@ def test_results_must_not_repeat_a_registration():
         {"registration_id": "r1"},
     ]
     with pytest.raises(InvalidInput) as caught:
-        validate_results(closed_event(), rows, REGISTRATIONS)
+        validate_results(closed_event(), rows, REGISTRATIONS, NOW)
     assert caught.value.details["/results/2/registration_id"] == ["already given at /results/0/registration_id"]
 
 
 def test_result_rows_need_a_registration_id():
     with pytest.raises(InvalidInput) as caught:
-        validate_results(closed_event(), [{"award": "none"}], REGISTRATIONS)
+        validate_results(closed_event(), [{"award": "none"}], REGISTRATIONS, NOW)
     assert "/results/0/registration_id" in caught.value.details
 
 
@@ -73,7 +77,7 @@ def test_result_rows_need_a_registration_id():
 )
 def test_result_values_are_checked(row, field):
     with pytest.raises(InvalidInput) as caught:
-        validate_results(closed_event(), [row], REGISTRATIONS)
+        validate_results(closed_event(), [row], REGISTRATIONS, NOW)
     assert set(caught.value.details) == {field}
 
 
@@ -140,3 +144,16 @@ def test_the_public_reads_masked_names_and_no_person_ids():
     assert (full["person_ids"], full["names"]) == (["p1", "p2"], ["张三丰", "欧阳娜娜"])
     (unknown,) = readable_rows([{**rows[0], "person_ids": ["p9"]}], names, mask_name)
     assert unknown["names"] == [None]
+
+
+def test_results_wait_for_the_event_to_start():
+    event = {**closed_event(), "starts_at": NOW + timedelta(minutes=1)}
+    rows = [{"registration_id": "r1", "award": "first_prize"}]
+
+    with pytest.raises(Conflict) as refused:
+        validate_results(event, rows, REGISTRATIONS, NOW)
+
+    assert refused.value.message == "results cannot be recorded before the event starts"
+    assert refused.value.details["starts_at"] == "2026-05-13T09:01:00.000Z"
+    started = validate_results({**event, "starts_at": NOW}, rows, REGISTRATIONS, NOW)
+    assert started[0]["award"] == "first_prize"
