@@ -2,5 +2,6 @@
 import { start } from "./app.js";
 import "./home.js";
 import "./people.js";
+import "./accounts.js";
 
 start();
