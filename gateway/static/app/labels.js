@@ -26,6 +26,37 @@ export const CERTIFICATE_KINDS = {
   participation: ["参与证书", "Participation"],
 };
 
+export const PERSON_KINDS = {
+  student: ["学生", "Student"],
+  teacher: ["教师", "Teacher"],
+  researcher: ["研究人员", "Researcher"],
+  expert: ["专家", "Expert"],
+};
+
+export const RESEARCHER_POSITIONS = {
+  full_time_researcher: ["专职研究人员", "Full-time researcher"],
+  part_time_researcher: ["兼职研究人员", "Part-time researcher"],
+};
+
+/** A person's fields, as a correction's history names them. */
+export const PERSON_FIELDS = {
+  name: ["姓名", "Name"],
+  kind: ["类别", "Kind"],
+  student_number: ["学号", "Student number"],
+  national_id: ["身份证号", "National ID"],
+  position: ["岗位", "Position"],
+  archived: ["归档", "Archived"],
+};
+
+export const ACCOUNT_CHANGES = {
+  created: ["创建", "Created"],
+  roles_changed: ["角色变更", "Roles changed"],
+  disabled: ["停用", "Disabled"],
+  enabled: ["启用", "Enabled"],
+  password_changed: ["修改密码", "Password changed"],
+  password_reset: ["重置密码", "Password reset"],
+};
+
 export const STATUSES = {
   active: ["有效", "Valid"],
   suspended: ["已暂停", "Suspended"],
