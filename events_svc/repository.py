@@ -35,7 +35,7 @@ MEMBERSHIPS = "memberships"  # read model of members_svc's memberships
 PEOPLE = "people"  # read model of members_svc's people
 ORGANISATIONS = "organisations"  # read model of members_svc's organisations: their names
 
-EVENT_FILTERS = ("alliance_id", "kind", "status")
+EVENT_FILTERS = ("alliance_id", "organiser_id", "kind", "status")
 REGISTRATION_FILTERS = ("organisation_id", "status")
 
 Page = tuple[list[dict[str, Any]], str | None]

@@ -36,6 +36,11 @@ def _local(field: str) -> fields.Method:
 
 class EventFilter(StrictSchema):
     alliance_id = fields.String(load_default=None)
+    organiser_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the organising organisation"},
+    )
     kind = fields.String(load_default=None, validate=one_of(EventKind))
     status = fields.String(load_default=None, validate=one_of(EventStatus))
     period_from = Timestamp(
