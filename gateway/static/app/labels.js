@@ -26,6 +26,15 @@ export const CERTIFICATE_KINDS = {
   participation: ["参与证书", "Participation"],
 };
 
+export const EVENT_AWARDS = {
+  first_prize: ["一等奖", "First prize"],
+  second_prize: ["二等奖", "Second prize"],
+  third_prize: ["三等奖", "Third prize"],
+  excellence: ["优秀奖", "Excellence"],
+  participation: ["参与奖", "Participation"],
+  none: ["无", "None"],
+};
+
 export const STATUSES = {
   active: ["有效", "Valid"],
   suspended: ["已暂停", "Suspended"],
