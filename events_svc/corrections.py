@@ -90,8 +90,13 @@ def check_teams_fit(event: Mapping[str, Any], team_sizes: list[int]) -> None:
 
 
 def correction_entry(changes: list[dict], at: datetime, by: str | None, reason: str | None) -> dict[str, Any]:
-    """One line of an event's correction history: what changed (old → new), when, by whom and why."""
+    """One line of an event's history: what changed (old → new), when, by whom and why."""
     return {"changes": changes, "at": at, "by": by, "reason": reason}
+
+
+def status_entry(old_status: str, new_status: str, at: datetime, by: str | None, reason: str | None) -> dict[str, Any]:
+    """The history line of a lifecycle action: the status from → to, when, by whom and why."""
+    return correction_entry([{"field": "status", "from": old_status, "to": new_status}], at, by, reason)
 
 
 def calendar_visible(changed_fields: list[str]) -> bool:

@@ -14,7 +14,8 @@ def _time(value: datetime, field: str) -> str:
     return rfc3339(to_utc(value, field))
 
 
-def event_published(event: Mapping[str, Any]) -> dict[str, Any]:
+def event_published(event: Mapping[str, Any], reason: str | None = None) -> dict[str, Any]:
+    """The event as published; ``reason``: what the organiser said on publishing it, if anything."""
     return {
         "event_id": event["_id"],
         "alliance_id": event["alliance_id"],
@@ -24,6 +25,7 @@ def event_published(event: Mapping[str, Any]) -> dict[str, Any]:
         "starts_at": _time(event["starts_at"], "starts_at"),
         "ends_at": _time(event["ends_at"], "ends_at"),
         "skill": event.get("skill"),
+        "reason": reason,
     }
 
 

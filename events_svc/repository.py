@@ -35,7 +35,7 @@ MEMBERSHIPS = "memberships"  # read model of members_svc's memberships
 PEOPLE = "people"  # read model of members_svc's people
 ORGANISATIONS = "organisations"  # read model of members_svc's organisations: their names
 
-EVENT_FILTERS = ("alliance_id", "kind", "status")
+EVENT_FILTERS = ("alliance_id", "organiser_id", "kind", "status")
 REGISTRATION_FILTERS = ("organisation_id", "status")
 
 Page = tuple[list[dict[str, Any]], str | None]
@@ -106,9 +106,16 @@ class EventsRepository(Repository):
         return paginate(self.db[EVENTS], _event_query(filters, visibility), limit, cursor)
 
     def set_event_status(
-        self, session: ClientSession, event_id: str, status: str, now: datetime, new_version: bool = False
+        self,
+        session: ClientSession,
+        event_id: str,
+        status: str,
+        now: datetime,
+        history_line: dict[str, Any],
+        new_version: bool = False,
     ) -> dict[str, Any]:
-        """Store an event's new status (a published one is marked as such for good); the updated event.
+        """Store an event's new status (a published one is marked as such for good) with its history
+        line; the updated event.
 
         ``new_version`` counts a new calendar version (SEQUENCE). The seat counter gets the
         status too, so a registration racing the change conflicts with it instead of reading
@@ -118,7 +125,7 @@ class EventsRepository(Repository):
         changes: dict[str, Any] = {"status": status, "updated_at": now}
         if status == EventStatus.PUBLISHED.value:
             changes["was_published"] = True
-        update: dict[str, Any] = {"$set": changes}
+        update: dict[str, Any] = {"$set": changes, "$push": {"history": history_line}}
         if new_version:
             update["$inc"] = {"sequence": 1}
         return self.db[EVENTS].find_one_and_update(

@@ -36,6 +36,11 @@ def _local(field: str) -> fields.Method:
 
 class EventFilter(StrictSchema):
     alliance_id = fields.String(load_default=None)
+    organiser_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the organising organisation"},
+    )
     kind = fields.String(load_default=None, validate=one_of(EventKind))
     status = fields.String(load_default=None, validate=one_of(EventStatus))
     period_from = Timestamp(
@@ -123,6 +128,15 @@ class EventUpdate(StrictSchema):
     reason = fields.String(allow_none=True, validate=free_text(1000), metadata={"description": "why, for the history"})
 
 
+class EventAction(StrictSchema):
+    """A lifecycle action (publish, close, complete, cancel): ``reason`` goes into the event's history
+    and the message the action sends."""
+
+    reason = fields.String(
+        load_default=None, allow_none=True, validate=free_text(1000), metadata={"description": "why, for the history"}
+    )
+
+
 class EventHistoryEntry(ResponseSchema):
     changes = fields.Method("_changes", metadata={"type": "array", "items": {"type": "object"}})
     at = Timestamp()
@@ -164,7 +178,9 @@ class Event(ResponseSchema):
     sequence = fields.Integer(dump_default=0, metadata={"description": "its calendar revision (iCalendar SEQUENCE)"})
     results_revision = fields.Integer(dump_default=0)
     history = fields.List(
-        fields.Nested(EventHistoryEntry), dump_default=list, metadata={"description": "corrections, oldest first"}
+        fields.Nested(EventHistoryEntry),
+        dump_default=list,
+        metadata={"description": "corrections and status changes, oldest first"},
     )
     created_at = Timestamp()
     updated_at = Timestamp()

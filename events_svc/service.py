@@ -50,8 +50,12 @@ class EventsService(DomainService):
         return schemas.Event().dump(workflows.correct_event(self.repository, event_id, requested, by))
 
     @rpc
-    def change_event_status(self, event_id: str, action: str) -> dict[str, Any]:
-        return schemas.Event().dump(workflows.change_event_status(self.repository, event_id, action))
+    def change_event_status(
+        self, event_id: str, action: str, payload: dict[str, Any] | None = None, by: str | None = None
+    ) -> dict[str, Any]:
+        """Apply a lifecycle action; ``payload`` is an EventAction (an optional reason)."""
+        reason = load(schemas.EventAction, payload or {})["reason"]
+        return schemas.Event().dump(workflows.change_event_status(self.repository, event_id, action, by, reason))
 
     @rpc
     def event_calendar(self, event_id: str, viewer: dict[str, Any]) -> str:

@@ -32,21 +32,25 @@ def create_event(repository: EventsRepository, fields: Mapping[str, Any]) -> dic
     return event
 
 
-def change_event_status(repository: EventsRepository, event_id: str, action: str) -> dict[str, Any]:
-    """Apply a lifecycle action; publishing announces the event, cancelling cancels its registrations."""
+def change_event_status(
+    repository: EventsRepository, event_id: str, action: str, by: str | None = None, reason: str | None = None
+) -> dict[str, Any]:
+    """Apply a lifecycle action, with a history line saying who and why; publishing announces the
+    event, cancelling cancels its registrations (and announces it, once published), each with the reason."""
 
     def work(session: ClientSession) -> dict[str, Any]:
         event = repository.get_event(event_id, session)
         target = domain.next_event_status(event["status"], action)
         now = utcnow()
         cancelled = target is EventStatus.CANCELLED
-        updated = repository.set_event_status(session, event_id, target.value, now, new_version=cancelled)
+        line = corrections.status_entry(event["status"], target.value, now, by, reason)
+        updated = repository.set_event_status(session, event_id, target.value, now, line, new_version=cancelled)
         if target is EventStatus.PUBLISHED:
-            repository.emit(session, "event_published", published.event_published(updated))
+            repository.emit(session, "event_published", published.event_published(updated, reason))
         if cancelled:
             _cancel_registrations(repository, session, event_id, now)
             if updated.get("was_published"):
-                repository.emit(session, "event_updated", published.event_updated(updated, ["status"], None))
+                repository.emit(session, "event_updated", published.event_updated(updated, ["status"], reason))
         return updated
 
     return _with_seats(repository, [repository.transaction(work)])[0]

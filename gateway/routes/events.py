@@ -127,15 +127,16 @@ class EventsRoutes:
     @route(
         "POST",
         "/api/v1/events/<string:event_id>/<string:action>",
-        summary="Publish, close, complete or cancel an event",
+        summary="Publish, close, complete or cancel an event, with an optional reason (kept in its history)",
         access=AUTHENTICATED,
         tags=("events",),
+        body=schemas.EventAction,
         response=schemas.Event,
-        errors=(400, 403, 404, 409),
+        errors=(400, 403, 404, 409, 415),
     )
     def change_event_status(self, call: Call, event_id: str, action: str) -> dict[str, Any]:
         self._organised_event(call, event_id)
-        return self.events_rpc.change_event_status(event_id, action)
+        return self.events_rpc.change_event_status(event_id, action, call.body, call.caller.subject)
 
     # registrations
 

@@ -62,7 +62,13 @@ _ALL = [
         "A person's details were corrected or the person was archived; certificates already issued keep "
         "the name they were issued to.",
     ),
-    EventContract("events", "event_published", "1.0", events.EventPublished, "An alliance event was published."),
+    EventContract(
+        "events",
+        "event_published",
+        "1.1",
+        events.EventPublished,
+        "An alliance event was published (with the organiser's reason, if given, 1.1).",
+    ),
     EventContract(
         "events",
         "event_updated",

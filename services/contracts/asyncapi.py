@@ -123,6 +123,7 @@ EXAMPLE_DATA: dict[tuple[str, str], dict[str, Any]] = {
         "starts_at": "2022-05-10T01:00:00.000Z",
         "ends_at": "2022-05-12T09:00:00.000Z",
         "skill": "网络搭建与应用",
+        "reason": None,
     },
     ("events", "registration_changed"): {
         "registration_id": "6650a1f0c2b7e4a1d3f00050",

@@ -12,6 +12,8 @@ class EventPublished(Schema):
     starts_at = fields.String(required=True)
     ends_at = fields.String(required=True)
     skill = fields.String(allow_none=True)
+    # 1.1: what the organiser said on publishing it, if anything.
+    reason = fields.String(allow_none=True)
 
 
 class RegistrationChanged(Schema):

@@ -74,7 +74,8 @@ def test_a_published_event_is_rescheduled_with_history_event_updated_and_a_new_c
     assert corrected["starts_at_local"] == "2030-05-13T09:00:00+08:00"
     assert corrected["location"] == "重庆市工业学校 实训楼"
     assert corrected["sequence"] == 1
-    (line,) = corrected["history"]
+    publishing, line = corrected["history"]
+    assert publishing["changes"] == [{"field": "status", "from": "draft", "to": "published"}]
     assert line["by"] == f"org_admin:{ORGANISER}"
     assert line["reason"] == "场地调整，顺延一天"
     assert line["at"].endswith("Z")
@@ -86,7 +87,7 @@ def test_a_published_event_is_rescheduled_with_history_event_updated_and_a_new_c
     assert ok(events_api.get(event_path(event), **own)) == corrected
     # The public reads what changed and why, not who changed it.
     public = ok(events_api.get(event_path(event), role=None))
-    assert public["history"] == [{**line, "by": None}]
+    assert public["history"] == [{**publishing, "by": None}, {**line, "by": None}]
     assert ok(events_api.get("/api/v1/events", role=None))["items"][0]["history"][0]["by"] is None
 
     data = announced["data"]
@@ -154,7 +155,7 @@ def test_capacity_raised_confirms_those_waiting_and_lowered_below_confirmed_is_r
         promoted = tap.first(lambda e: e["data"]["change"] == "promoted", "a promotion")
     assert promoted["data"]["registration_id"] == second["id"]
     assert (raised["capacity"], raised["confirmed_count"], raised["places_left"]) == (2, 2, 0)
-    assert raised["history"][0]["changes"] == [{"field": "capacity", "from": 1, "to": 2}]
+    assert raised["history"][-1]["changes"] == [{"field": "capacity", "from": 1, "to": 2}]
     listed = {r["id"]: r for r in ok(events_api.get(registrations_path(event)))["items"]}
     assert (listed[second["id"]]["status"], listed[third["id"]]["waitlist_position"]) == ("confirmed", 1)
 
@@ -273,3 +274,32 @@ def test_registrations_show_names_kept_up_to_date_and_one_can_be_read_alone(even
         lambda: ok(events_api.get(path))["organisation_name"] == "重庆市渝中区职业教育中心",
         message="the organisation's new name in events_svc",
     )
+
+
+def test_lifecycle_actions_take_an_optional_reason_kept_in_the_history_and_the_messages(events_api, config):
+    own = {"role": "org_admin", "org": ORGANISER}
+    event = create_event(events_api)
+    with EventTap(config, "events", "event_published", "event_updated") as tap:
+        published = act(events_api, event["id"], "publish", json={"reason": "联盟秘书处审核通过"}, **own)
+        assert published.status_code == 200, published.text
+        announced = tap.first(lambda e: e["event_type"] == "event_published", "event_published")
+        closed = ok(act(events_api, event["id"], "close", **own))  # no body: no reason
+        refused = act(events_api, event["id"], "cancel", json={"reason": 42}, **own)
+        assert refused.status_code == 400 and "reason" in refused.json()["errors"], refused.text
+        assert act(events_api, event["id"], "cancel", json={"why": "x"}, **own).status_code == 400
+        cancelled = ok(act(events_api, event["id"], "cancel", json={"reason": "场地维修，比赛取消"}, **own))
+        update = tap.first(lambda e: e["event_type"] == "event_updated", "event_updated")
+
+    assert announced["data"]["reason"] == "联盟秘书处审核通过"
+    assert (update["data"]["status"], update["data"]["reason"]) == ("cancelled", "场地维修，比赛取消")
+    assert closed["history"][-1]["reason"] is None
+    assert [(line["changes"], line["reason"], line["by"]) for line in cancelled["history"]] == [
+        ([{"field": "status", "from": "draft", "to": "published"}], "联盟秘书处审核通过", f"org_admin:{ORGANISER}"),
+        ([{"field": "status", "from": "published", "to": "closed"}], None, f"org_admin:{ORGANISER}"),
+        ([{"field": "status", "from": "closed", "to": "cancelled"}], "场地维修，比赛取消", f"org_admin:{ORGANISER}"),
+    ]
+    # The public reads why, not who; a refused action writes no line.
+    public = ok(events_api.get(event_path(event), role=None))
+    assert [line["by"] for line in public["history"]] == [None, None, None]
+    assert act(events_api, event["id"], "publish", json={"reason": "再发布"}, **own).status_code == 409
+    assert len(ok(events_api.get(event_path(event)))["history"]) == 3

@@ -230,7 +230,7 @@ def test_the_public_sees_published_closed_completed_and_once_published_cancelled
     assert events_api.get(f"/api/v1/events/{draft['id']}", role="org_admin", org=ORGANISER).status_code == 200
 
 
-def test_list_filters_by_alliance_kind_status_and_period_with_cursor_pages(events_api):
+def test_list_filters_by_alliance_organiser_kind_status_and_period_with_cursor_pages(events_api):
     may = published_event(
         events_api,
         kind="activity_month",
@@ -255,6 +255,7 @@ def test_list_filters_by_alliance_kind_status_and_period_with_cursor_pages(event
         starts_at="2030-05-20T14:00:00+08:00",
         ends_at="2030-05-20T16:00:00+08:00",
         registration_closes_at=None,
+        organiser_id="org-other",
     )
     act(events_api, other["id"], "close")
 
@@ -266,6 +267,8 @@ def test_list_filters_by_alliance_kind_status_and_period_with_cursor_pages(event
     assert ids(alliance_id=ALLIANCE) == [may["id"], june["id"]]
     assert ids(kind="lecture") == [other["id"]]
     assert ids(status="closed") == [other["id"]]
+    assert ids(organiser_id="org-other") == [other["id"]]
+    assert ids(organiser_id=ORGANISER, kind="open_day") == [june["id"]]
     # The activity month began before the 10th but is still running then.
     assert ids(**{"from": "2030-05-10T00:00:00+08:00", "to": "2030-06-01T00:00:00+08:00"}) == [may["id"], other["id"]]
     assert ids(**{"from": "2030-06-01T00:00:00Z"}) == [june["id"]]

@@ -10,6 +10,7 @@ from events_svc.corrections import (
     check_teams_fit,
     correction_entry,
     event_corrections,
+    status_entry,
 )
 from events_svc.domain import is_time_zone, local_time, places_left
 from services.errors import Conflict, InvalidInput
@@ -97,6 +98,13 @@ def test_history_line_and_calendar_revisions():
         "at": at,
         "by": "alliance_admin",
         "reason": "错别字",
+    }
+    published = status_entry("draft", "published", at, "org_admin:org-a", None)
+    assert published == {
+        **line,
+        "changes": [{"field": "status", "from": "draft", "to": "published"}],
+        "by": "org_admin:org-a",
+        "reason": None,
     }
     assert calendar_visible(["starts_at"]) and calendar_visible(["location", "capacity"])
     assert not calendar_visible(["capacity", "team_size_max"])

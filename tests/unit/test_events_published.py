@@ -30,6 +30,10 @@ def test_event_published_fits_its_contract_with_utc_times():
     build_event("events", "event_published", data, None)
     assert data["starts_at"] == "2025-05-10T01:00:00.000Z"
     assert data["event_id"] == "ev-1"
+    assert data["reason"] is None
+    said = event_published(EVENT, "联盟秘书处审核通过")
+    build_event("events", "event_published", said, None)
+    assert said["reason"] == "联盟秘书处审核通过"
 
 
 def test_registration_changed_fits_its_contract():

@@ -55,6 +55,13 @@ export const ACCOUNT_CHANGES = {
   enabled: ["启用", "Enabled"],
   password_changed: ["修改密码", "Password changed"],
   password_reset: ["重置密码", "Password reset"],
+export const EVENT_AWARDS = {
+  first_prize: ["一等奖", "First prize"],
+  second_prize: ["二等奖", "Second prize"],
+  third_prize: ["三等奖", "Third prize"],
+  excellence: ["优秀奖", "Excellence"],
+  participation: ["参与奖", "Participation"],
+  none: ["无", "None"],
 };
 
 export const STATUSES = {

@@ -3,5 +3,8 @@ import { start } from "./app.js";
 import "./home.js";
 import "./people.js";
 import "./accounts.js";
+import "./events.js";
+import "./events-registrations.js";
+import "./events-results.js";
 
 start();

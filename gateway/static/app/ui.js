@@ -173,7 +173,8 @@ export function form({ fields, submitLabel, submit, done, secondary = [], classN
       key = newIdempotencyKey();
       if (done) await done(answer, node);
     } catch (error) {
-      // The API keeps a key with its first answer (4xx too): the corrected request needs a new key.
+      // An answered request (4xx) is final for its key, so the corrected form is a new request;
+      // after a 5xx or a lost connection the same key retries safely.
       if (error instanceof ApiError && error.status < 500) key = newIdempotencyKey();
       showError(node, error);
     } finally {
@@ -220,7 +221,7 @@ export function pagedTable(path, columns, { query = {}, limit = 50, empty } = {}
       const more = answer.next_cursor
         ? el("button", { type: "button", class: "secondary more", text: t("加载更多", "Load more"), on: { click: () => load(answer.next_cursor, all) } })
         : null;
-      container.replaceChildren(table(columns, all, { empty }), el("p", { class: "note count", text: `${formatNumber(all.length)} ${answer.next_cursor ? t("条（还有更多）", "shown, more to load") : t("条", "in all")}` }), more ?? "");
+      container.replaceChildren(...[table(columns, all, { empty }), el("p", { class: "note count", text: `${formatNumber(all.length)} ${answer.next_cursor ? t("条（还有更多）", "shown, more to load") : t("条", "in all")}` }), more].filter(Boolean));
     } catch (error) {
       container.replaceChildren(errorMessage(error));
     }
