@@ -4,5 +4,6 @@ import "./home.js";
 import "./alliance.js";
 import "./organisations.js";
 import "./memberships.js";
+import "./stats.js";
 
 start();
