@@ -51,16 +51,16 @@ def api(seeded, method: str, path: str, **body) -> dict:
     return answer.json()
 
 
+def applied_school(seeded, name: str) -> tuple[dict, dict]:
+    """A school registered, and its application for membership, through the API."""
+    school = api(seeded, "POST", "/api/v1/organisations", name=name, kind="secondary_vocational_school", region="重庆")
+    path = f"/api/v1/alliances/{alliance_id(seeded)}/memberships"
+    return school, api(seeded, "POST", path, organisation_id=school["id"], role="member")
+
+
 def member_school(seeded, name: str) -> tuple[dict, dict]:
     """A school registered and approved as a member, through the API."""
-    school = api(seeded, "POST", "/api/v1/organisations", name=name, kind="secondary_vocational_school", region="重庆")
-    applied = api(
-        seeded,
-        "POST",
-        f"/api/v1/alliances/{alliance_id(seeded)}/memberships",
-        organisation_id=school["id"],
-        role="member",
-    )
+    school, applied = applied_school(seeded, name)
     return school, api(seeded, "POST", f"/api/v1/memberships/{applied['id']}/approve")
 
 
@@ -255,14 +255,18 @@ def test_errors_of_the_api_show_beside_their_fields_and_the_alliance_keeps_its_c
 
 def test_the_memberships_fit_a_phone(phone, seeded):
     name = unique("测试职业学校丁")
-    school, membership = member_school(seeded, name)
-    as_secretary(phone, seeded, "/#/memberships")
+    _, applied = applied_school(seeded, name)
+    as_secretary(phone, seeded, "/#/memberships?status=applied")
     row = phone.page.locator("tr", has_text=name)
-    expect(row.locator(".badge")).to_have_text(re.compile("在册"))
-    expect(row.get_by_role("button", name=re.compile("暂停"))).to_be_visible()
+    expect(row.locator(".badge")).to_have_text(re.compile("已申请"))
+    expect(row.get_by_role("button", name=re.compile("拒绝"))).to_be_visible()
     assert phone.fits_width()
     phone.screenshot("app-memberships-phone")
-    row.get_by_role("link", name=re.compile("记录")).click()
-    expect(phone.page.locator("section.period")).to_have_count(1)
-    assert phone.page.url.endswith(f"#/memberships/{membership['id']}")
+
+    row.get_by_role("button", name=re.compile("批准")).click()
+    confirm(phone, "批准")
+    expect(row).to_have_count(0)  # approved: no longer among the applications
+    assert seeded.get(f"/api/v1/memberships/{applied['id']}")["status"] == "active"
+    phone.page.goto(f"{seeded.url}/#/memberships/{applied['id']}")
+    expect(phone.page.locator("section.period .badge")).to_have_text(re.compile("在册"))
     assert phone.fits_width()
