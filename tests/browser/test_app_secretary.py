@@ -127,6 +127,17 @@ def test_the_secretary_registers_a_school_it_applies_and_is_approved_suspended_a
     expect(section.get_by_role("heading", name=re.compile("申请加入联盟"))).to_have_count(0)
     page.screenshot("app-organisation")
 
+    # A change of role, with its reason, is a line of the history.
+    section.get_by_role("link", name=re.compile("记录与操作")).click()
+    change = page.page.locator("form", has=page.page.get_by_role("button", name=re.compile("变更角色")))
+    change.get_by_label("角色").select_option("partner")
+    change.get_by_label("原因").fill("转为校企合作单位")
+    change.get_by_role("button", name=re.compile("变更角色")).click()
+    line = page.page.locator("section.period tbody tr", has_text="转为校企合作单位")
+    expect(line).to_contain_text("成员单位 Member → 合作单位 Partner")
+    expect(line).to_contain_text(SECRETARY)
+    assert seeded.get(f"/api/v1/memberships/{memberships[0]['id']}")["role"] == "partner"
+
     page.page.goto(f"{seeded.url}/#/organisations")
     expect(page.page.locator(".paged table")).to_contain_text(demo.WULONG)
     page.screenshot("app-organisations")
@@ -237,6 +248,18 @@ def test_errors_of_the_api_show_beside_their_fields_and_the_alliance_keeps_its_c
     expect(name.locator("input")).to_have_attribute("aria-invalid", "true")
     expect(register.locator(".form-alert")).to_be_visible()
     assert len([o for o in seeded.all("/api/v1/organisations", name=demo.WULONG) if o["name"] == demo.WULONG]) == 1
+
+    # Creating an alliance: a name is needed, and the API says so beside it (nothing is created).
+    alliances = len(seeded.all("/api/v1/alliances"))
+    page.page.goto(f"{seeded.url}/#/alliances/new")
+    create = page.page.locator("form", has=page.page.get_by_role("button", name=re.compile("创建")))
+    create.get_by_label("地区").fill("成渝地区")
+    create.get_by_role("button", name=re.compile("创建")).click()
+    expect(create.locator('[data-field="name"] .field-error')).to_be_visible()
+    expect(create.locator('[data-field="name"] textarea, [data-field="name"] input')).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    assert len(seeded.all("/api/v1/alliances")) == alliances
 
     # The alliance: a correction with its reason lands in the history; a second one puts it back.
     page.page.goto(f"{seeded.url}/#/alliance")
