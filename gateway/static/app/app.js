@@ -75,6 +75,11 @@ export async function getAlliances() {
   return alliances;
 }
 
+/** After an alliance is created or corrected: the next getAlliances() asks the API again. */
+export function forgetAlliances() {
+  alliances = null;
+}
+
 async function loadMe() {
   alliances = null;
   me = currentSession() ? new Me(await get("/api/v1/me")) : null;

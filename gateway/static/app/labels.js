@@ -96,6 +96,47 @@ export const ROLES = {
   student: ["学生", "Student"],
 };
 
+export const ORGANISATION_KINDS = {
+  secondary_vocational_school: ["中等职业学校", "Secondary vocational school"],
+  higher_vocational_college: ["高等职业院校", "Higher vocational college"],
+  enterprise: ["企业", "Enterprise"],
+  university: ["本科高校", "University"],
+  research_base: ["研究基地", "Research base"],
+  government: ["政府部门", "Government"],
+};
+
+export const MEMBERSHIP_ROLES = {
+  lead: ["牵头学校", "Lead school"],
+  founding: ["发起学校", "Founding school"],
+  member: ["成员单位", "Member"],
+  partner: ["合作单位", "Partner"],
+};
+
+export const MEMBERSHIP_STATUSES = {
+  applied: ["已申请", "Applied"],
+  active: ["在册", "Active"],
+  rejected: ["已拒绝", "Rejected"],
+  suspended: ["已暂停", "Suspended"],
+  left: ["已退出", "Left"],
+};
+
+export const MEMBERSHIP_ACTIONS = {
+  approve: ["批准", "Approve"],
+  reject: ["拒绝", "Reject"],
+  suspend: ["暂停", "Suspend"],
+  reinstate: ["恢复", "Reinstate"],
+  leave: ["退出", "Leave"],
+  rejoin: ["重新加入", "Rejoin"],
+};
+
+export const SKILL_LEVELS = {
+  5: ["五级/初级工", "Level 5 / junior worker"],
+  4: ["四级/中级工", "Level 4 / intermediate worker"],
+  3: ["三级/高级工", "Level 3 / senior worker"],
+  2: ["二级/技师", "Level 2 / technician"],
+  1: ["一级/高级技师", "Level 1 / senior technician"],
+};
+
 /** The label of ``code`` in ``table`` ("中文 English"), or the code itself when unknown. */
 export function label(table, code) {
   const names = table[code];

@@ -6,5 +6,9 @@ import "./accounts.js";
 import "./events.js";
 import "./events-registrations.js";
 import "./events-results.js";
+import "./alliance.js";
+import "./organisations.js";
+import "./memberships.js";
+import "./stats.js";
 
 start();

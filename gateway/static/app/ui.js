@@ -294,7 +294,7 @@ export function confirmAction({ zh, en, reason = false, confirmLabel, extraField
     const reasonField = reason ? field({ name: "reason", zh: "原因", en: "Reason", type: "textarea", required: true }) : null;
     const ok = el("button", { type: "submit", text: confirmLabel || t("确定", "Confirm") });
     const cancel = el("button", { type: "button", class: "secondary", text: t("取消", "Cancel") });
-    const dialogForm = el("form", { method: "dialog", class: "stack" }, el("p", {}, zh, en ? el("span", { class: "en", text: ` ${en}` }) : null), extraFields, reasonField, el("div", { class: "row actions" }, ok, cancel));
+    const dialogForm = el("form", { method: "dialog", class: "stack", novalidate: true }, el("p", {}, zh, en ? el("span", { class: "en", text: ` ${en}` }) : null), extraFields, reasonField, el("div", { class: "row actions" }, ok, cancel));
     const dialog = el("dialog", { class: "confirm", "aria-label": zh }, dialogForm);
     document.body.append(dialog);
     const finish = (value) => {
