@@ -55,6 +55,8 @@ export const ACCOUNT_CHANGES = {
   enabled: ["启用", "Enabled"],
   password_changed: ["修改密码", "Password changed"],
   password_reset: ["重置密码", "Password reset"],
+};
+
 export const EVENT_AWARDS = {
   first_prize: ["一等奖", "First prize"],
   second_prize: ["二等奖", "Second prize"],
