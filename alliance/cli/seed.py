@@ -158,7 +158,7 @@ class Seeder:
         alliance_id = self._alliance()
         memberships = self._memberships(alliance_id)
         self._people(demo.PEOPLE)
-        candidates = demo.cohort(self.cohort_size, _passes(self.cohort_size))
+        candidates = demo.cohort(self.cohort_size, demo.cohort_passed(self.cohort_size))
         self._people([person for person, _, _ in candidates])
         events = {event.key: self._event(alliance_id, event) for event in demo.events(date.today())}
         winners = self._competition(events["competition"])
@@ -372,13 +372,6 @@ class Seeder:
                 return None
             awards.extend(held)
         return awards
-
-
-def _passes(size: int) -> int:
-    """Those who pass: 2,063 of 2,114, and the same rate for another cohort size."""
-    if size == demo.COHORT_SIZE:
-        return demo.COHORT_PASSED
-    return round(size * demo.COHORT_PASSED / demo.COHORT_SIZE)
 
 
 def render_summary(summary: dict[str, Any], url: str, seconds: float) -> str:
