@@ -60,6 +60,15 @@ class LevelName(ResponseSchema):
     en = fields.String(metadata={"description": "e.g. Level 4 / intermediate worker"})
 
 
+class StatusHistoryEntry(ResponseSchema):
+    from_status = fields.String(metadata={"description": "the status before, as answered then (may be expired)"})
+    to_status = fields.String()
+    at = Timestamp()
+    by = fields.String(allow_none=True, metadata={"description": "the account (or token) that made the change"})
+    reason = fields.String(allow_none=True)
+    category = fields.String(allow_none=True, metadata={"enum": list(REVOCATION_CATEGORIES)})
+
+
 class Certificate(ResponseSchema):
     number = fields.String()
     kind = fields.String()
@@ -86,6 +95,10 @@ class Certificate(ResponseSchema):
     superseded_by = fields.String(allow_none=True, metadata={"description": "the corrected certificate's number"})
     issued_by = fields.String(allow_none=True, metadata={"description": "the account (or token) that issued it"})
     status_changed_by = fields.String(allow_none=True, metadata={"description": "who made the last status change"})
+    history = fields.List(
+        fields.Nested(StatusHistoryEntry),
+        metadata={"description": "each status change, oldest first (not in lists; none before the first change)"},
+    )
     credential_id = fields.String(attribute="credential.id")
 
     @pre_dump
