@@ -1,5 +1,7 @@
 /* The web app's entry point: every screen module registers its routes, then the app starts. */
 import { start } from "./app.js";
 import "./home.js";
+import "./certificates.js";
+import "./student.js";
 
 start();
