@@ -10,14 +10,12 @@ import { actionButton, badge, clearErrors, confirmAction, details, el, field, fi
 const STAFF = ["alliance_admin", "org_admin", "teacher", "assessor"];
 // The list's filters (CertificateQuery); anything else in the form is the screen's own.
 const FILTERS = ["q", "kind", "status", "year", "level", "occupation", "issuer_id", "holder_organisation_id", "event_id", "holder_id"];
+// Those under "more filters", folded away unless the address sets one.
+const MORE_FILTERS = FILTERS.slice(4);
 
-const options = (table, all) => [["", all], ...Object.entries(table).map(([code, [zh, en]]) => [code, `${zh} ${en}`])];
+/** A select's options: "all", then each code of a label table. */
+const options = (labels, anyLabel) => [["", anyLabel], ...Object.entries(labels).map(([code, [zh, en]]) => [code, `${zh} ${en}`])];
 const ANY = t("全部", "All");
-
-/** Whether the caller may open the certificate in full (the API's rule: the issuer's or the holder's admin). */
-function actsFor(me, certificate) {
-  return me.may("org_admin", certificate.issuer_id) || me.may("org_admin", certificate.holder_organisation_id);
-}
 
 /** The name of an organisation by id, from a list fetched once per screen. */
 function namer(organisations) {
@@ -59,7 +57,7 @@ route("/certificates", {
 
     const more = el(
       "details",
-      { class: "more-filters", open: FILTERS.slice(4).some((name) => initial[name]) || null },
+      { class: "more-filters", open: MORE_FILTERS.some((name) => initial[name]) || null },
       el("summary", {}, t("更多筛选", "More filters")),
       el(
         "div",
