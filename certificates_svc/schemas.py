@@ -362,7 +362,8 @@ class SharedCertificate(ResponseSchema):
     """What a share link shows: the certificate with the holder's full name, its credential and current status."""
 
     holder_name = fields.String()
-    certificate = fields.Nested(Certificate)
+    # An employer sees the current status, not the reasons of earlier suspensions.
+    certificate = fields.Nested(Certificate, exclude=("history",))
     verification = fields.Nested(SharedVerification)
     credential = fields.Dict(metadata={"description": "the signed OpenBadgeCredential"})
     expires_at = Timestamp(metadata={"description": "when the share link stops working"})

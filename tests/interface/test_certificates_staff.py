@@ -115,5 +115,9 @@ def test_a_certificate_keeps_the_history_of_its_status_changes(api: Api):
     assert [h["by"] for h in history] == [f"org_admin:{school['id']}"] * 2 + ["alliance_admin"]
     assert history[0]["at"] <= history[1]["at"] <= history[2]["at"] == revoked["status_changed_at"]
     assert ok(api.get(f"/api/v1/certificates/{number}"))["history"] == history
+    token = ok(api.post(f"/api/v1/certificates/{number}/share-links", json={}), 201)["token"]
+    shared = api.get(f"/api/v1/shared/{token}", role=None)
+    assert shared.status_code == 200 and "history" not in shared.json()["certificate"]
+    assert "成绩复核中" not in shared.text  # an employer is not told why it was once suspended
     listed = ok(api.get("/api/v1/certificates", params={"issuer_id": school["id"]}))["items"]
     assert [c["number"] for c in listed] == [number] and "history" not in listed[0]
