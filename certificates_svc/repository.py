@@ -192,8 +192,12 @@ class CertificatesRepository(Repository):
     def find_certificate(self, number: str) -> dict[str, Any] | None:
         return self.db[CERTIFICATES].find_one({"_id": number})
 
-    def list_certificates(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of certificates (without their credentials) matching a loaded CertificateQuery."""
+    def list_certificates(
+        self, query: dict[str, Any], with_holder_name: bool = False
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of certificates (without their credentials) matching a loaded CertificateQuery;
+        ``with_holder_name`` adds the holder's full name."""
+        projection = {**LIST_PROJECTION, "holder_name": 1} if with_holder_name else LIST_PROJECTION
         selector: dict[str, Any] = {
             CERTIFICATE_FILTERS[name]: query[name] for name in CERTIFICATE_FILTERS if name in query
         }
@@ -203,7 +207,7 @@ class CertificatesRepository(Repository):
             # A prefix as a range of the unique number index, not a regular expression over every number.
             selector["number"] = {"$gte": query["q"], "$lt": query["q"] + "\U0010ffff"}
         if "organisation_id" not in query:
-            return paginate(self.db[CERTIFICATES], selector, query["limit"], query["cursor"], LIST_PROJECTION)
+            return paginate(self.db[CERTIFICATES], selector, query["limit"], query["cursor"], projection)
         # Either party, as two index lookups merged by number rather than one $or, which the
         # embedded server answers by scanning every certificate.
         organisation_id = query["organisation_id"]
@@ -212,7 +216,7 @@ class CertificatesRepository(Repository):
             for party in ORGANISATION_PARTIES
             if selector.get(party, organisation_id) == organisation_id
         ]
-        return paginate_any(self.db[CERTIFICATES], selectors, query["limit"], query["cursor"], LIST_PROJECTION)
+        return paginate_any(self.db[CERTIFICATES], selectors, query["limit"], query["cursor"], projection)
 
     def issued_keys(self, keys: list[str]) -> set[str]:
         """Those of ``keys`` a stored certificate was already issued under."""
@@ -233,7 +237,18 @@ class CertificatesRepository(Repository):
                     "status_changed_at": change["changed_at"],
                     **({"superseded_by": change["replaced_by"]} if change.get("replaced_by") else {}),
                     "status_changed_by": change.get("by"),
-                }
+                },
+                # The fields above hold the last change only; the history keeps each one.
+                "$push": {
+                    "history": {
+                        "from_status": change["old_status"],
+                        "to_status": change["new_status"],
+                        "at": change["changed_at"],
+                        "by": change.get("by"),
+                        "reason": change["reason"],
+                        "category": change.get("category"),
+                    }
+                },
             },
             session=session,
         )

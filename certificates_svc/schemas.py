@@ -60,6 +60,15 @@ class LevelName(ResponseSchema):
     en = fields.String(metadata={"description": "e.g. Level 4 / intermediate worker"})
 
 
+class StatusHistoryEntry(ResponseSchema):
+    from_status = fields.String(metadata={"description": "the status before, as answered then (may be expired)"})
+    to_status = fields.String()
+    at = Timestamp()
+    by = fields.String(allow_none=True, metadata={"description": "the account (or token) that made the change"})
+    reason = fields.String(allow_none=True)
+    category = fields.String(allow_none=True, metadata={"enum": list(REVOCATION_CATEGORIES)})
+
+
 class Certificate(ResponseSchema):
     number = fields.String()
     kind = fields.String()
@@ -86,6 +95,10 @@ class Certificate(ResponseSchema):
     superseded_by = fields.String(allow_none=True, metadata={"description": "the corrected certificate's number"})
     issued_by = fields.String(allow_none=True, metadata={"description": "the account (or token) that issued it"})
     status_changed_by = fields.String(allow_none=True, metadata={"description": "who made the last status change"})
+    history = fields.List(
+        fields.Nested(StatusHistoryEntry),
+        metadata={"description": "each status change, oldest first (not in lists; none before the first change)"},
+    )
     credential_id = fields.String(attribute="credential.id")
 
     @pre_dump
@@ -349,7 +362,8 @@ class SharedCertificate(ResponseSchema):
     """What a share link shows: the certificate with the holder's full name, its credential and current status."""
 
     holder_name = fields.String()
-    certificate = fields.Nested(Certificate)
+    # An employer sees the current status, not the reasons of earlier suspensions.
+    certificate = fields.Nested(Certificate, exclude=("history",))
     verification = fields.Nested(SharedVerification)
     credential = fields.Dict(metadata={"description": "the signed OpenBadgeCredential"})
     expires_at = Timestamp(metadata={"description": "when the share link stops working"})

@@ -73,6 +73,16 @@ class CertificatesService(DomainService):
         return page(schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]), next_cursor)
 
     @rpc
+    def list_disclosed_certificates(self, query: dict[str, Any]) -> dict[str, Any]:
+        """A page of certificates with their holders' full names, for callers the gateway has
+        authorised to list them; the filters, limit and cursor of ``list_certificates``."""
+        loaded = load(schemas.CertificateQuery, query)
+        items, next_cursor = self.repository.list_certificates(loaded, with_holder_name=True)
+        now = utcnow()
+        disclosed = [{"holder_name": c["holder_name"], "certificate": domain.current_view(c, now)} for c in items]
+        return page(schemas.DisclosedCertificate(many=True).dump(disclosed), next_cursor)
+
+    @rpc
     def change_status(self, number: str, action: str, payload: dict[str, Any], by: str | None = None) -> dict[str, Any]:
         """Revoke, suspend or reinstate a certificate (``payload`` carries the reason)."""
         number = normalise_number(number)

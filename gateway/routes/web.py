@@ -7,26 +7,35 @@ the same public API as any other client.
 
 from __future__ import annotations
 
+import io
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import eventlet
 from marshmallow import Schema, fields, validate
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
-from gateway.api import PUBLIC, Call, route
+from certificates_svc.schemas import CertificateQuery
+from gateway.api import AUTHENTICATED, PUBLIC, Call, route
 from gateway.pdf import certificate_pdf, verification_url
 from gateway.rate_limits import LOOKUP_LIMIT, PAGE_LIMIT
-from gateway.routes.certificates import require_staff_of, share_page_url
+from gateway.routes.certificates import certificates_visible_to, require_staff_of, share_page_url
 from gateway.routes.system import static_response
 from services.config import public_base_url
-from services.errors import Forbidden, NotFound
+from services.errors import Forbidden, NotFound, Unprocessable
+from services.pagination import MAX_LIMIT
 
 WEB = Path(__file__).resolve().parent.parent / "static" / "web"
 # The web app for the alliance's staff and students: one page whose modules draw each screen.
 APP = Path(__file__).resolve().parent.parent / "static" / "app"
 PAGES = {"verify": "verify.html", "calendar": "calendar.html", "dashboard": "dashboard.html", "shared": "shared.html"}
 PDF = "application/pdf"
+ZIP = "application/zip"
+# Rendering one certificate takes some 50 ms of the gateway's CPU: a ZIP is a class or a cohort, not the alliance.
+MAX_ZIP_CERTIFICATES = 500
 
 
 class CertificatePdfQuery(Schema):
@@ -37,12 +46,59 @@ class CertificatePdfQuery(Schema):
     )
 
 
+class CertificateFilesQuery(CertificateQuery):
+    """The certificate list's filters, without its page: a ZIP holds every match."""
+
+    class Meta:
+        exclude = ("limit", "cursor")
+
+
 def pdf_response(certificate: dict[str, Any], holder_name: str, qr_url: str) -> Response:
     """The printable certificate as an answer that no cache keeps (its status may change at any time)."""
     response = Response(certificate_pdf(certificate, holder_name, qr_url), status=200, content_type=PDF)
     response.headers["Content-Disposition"] = f'inline; filename="{certificate["number"]}.pdf"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def every_disclosed_certificate(
+    fetch_page: Callable[[dict[str, Any]], dict[str, Any]], filters: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The certificates (with holder names) of a list RPC and ``filters``: at least one and at most
+    MAX_ZIP_CERTIFICATES, else Unprocessable."""
+    found: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = fetch_page({**filters, "limit": MAX_LIMIT, **({"cursor": cursor} if cursor else {})})
+        found += page["items"]
+        if len(found) > MAX_ZIP_CERTIFICATES:
+            raise Unprocessable(
+                f"a ZIP holds at most {MAX_ZIP_CERTIFICATES} certificates and these filters match more; "
+                "narrow them (year, kind, level, occupation, event...)",
+                {"_schema": [f"more than {MAX_ZIP_CERTIFICATES} certificates"]},
+            )
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    if not found:
+        raise Unprocessable("no certificate matches these filters", {"_schema": ["no certificate matches"]})
+    return found
+
+
+def pdf_archive(disclosed: list[dict[str, Any]], base_url: str) -> bytes:
+    """A ZIP of each certificate's printable PDF, named ``<number>.pdf``."""
+    buffer = io.BytesIO()
+    # Stored, not deflated: a PDF's streams are compressed already.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for item in disclosed:
+            certificate = item["certificate"]
+            number = certificate["number"]
+            archive.writestr(
+                f"{number}.pdf", certificate_pdf(certificate, item["holder_name"], verification_url(base_url, number))
+            )
+            # Each PDF holds the gateway's only thread for a while: let other requests through between them.
+            eventlet.sleep(0)
+    return buffer.getvalue()
 
 
 def app_page() -> Response:
@@ -193,6 +249,40 @@ class WebRoutes:
         # The stored number, however it was typed.
         canonical = disclosed["certificate"]["number"]
         return pdf_response(disclosed["certificate"], disclosed["holder_name"], verification_url(base_url, canonical))
+
+    @route(
+        "GET",
+        "/api/v1/certificates.zip",
+        summary=f"The printable certificates (PDF, named by number) of the certificates the list's filters "
+        f"match, in one ZIP: the alliance admin any, an org_admin those its list shows; at most "
+        f"{MAX_ZIP_CERTIFICATES} (more, or none: 422 — narrow the filters)",
+        access=AUTHENTICATED,
+        tags=("certificates",),
+        query=CertificateFilesQuery,
+        errors=(400, 403, 422),
+        content_type=ZIP,
+        openapi={
+            "responses": {
+                "200": {
+                    "description": "A ZIP of `<number>.pdf` files, one per matching certificate",
+                    "content": {ZIP: {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "422": {
+                    "description": f"More than {MAX_ZIP_CERTIFICATES} certificates match, or none does",
+                    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                },
+            }
+        },
+    )
+    def certificates_zip(self, call: Call) -> Response:
+        if not call.caller.is_admin:
+            call.caller.require_org(call.caller.org)
+        filters = certificates_visible_to(call.caller, call.query)
+        disclosed = every_disclosed_certificate(self.certificates_rpc.list_disclosed_certificates, filters)
+        response = Response(pdf_archive(disclosed, public_base_url(self.web_config)), status=200, content_type=ZIP)
+        response.headers["Content-Disposition"] = 'attachment; filename="certificates.zip"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @route(
         "GET",

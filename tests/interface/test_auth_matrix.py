@@ -529,6 +529,10 @@ def matrix(w: dict[str, str]) -> list[Case]:
             secret=w["skill"],
             override={STUDENT: FORBIDDEN},
         ),
+        # the PDFs of what the list shows, for the schools' and the alliance's admins: B's admin gets B's only
+        Case(
+            "certificates_zip", OWN, secret=w["skill"], override={OTHER_ORG: ALLOWED, OWN_ORG: 200, ALLIANCE_ADMIN: 200}
+        ),
         Case("get_certificate", HOLDERS, {"number": w["skill"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case("get_certificate", OWN, {"number": w["training"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),
         Case("get_credential", HOLDERS, {"number": w["skill"]}, override={OWN_ORG: 200, ALLIANCE_ADMIN: 200}),

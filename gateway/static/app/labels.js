@@ -66,6 +66,22 @@ export const EVENT_AWARDS = {
   none: ["无", "None"],
 };
 
+export const SKILL_LEVELS = {
+  5: ["五级/初级工", "Level 5 / junior worker"],
+  4: ["四级/中级工", "Level 4 / intermediate worker"],
+  3: ["三级/高级工", "Level 3 / senior worker"],
+  2: ["二级/技师", "Level 2 / technician"],
+  1: ["一级/高级技师", "Level 1 / senior technician"],
+};
+
+export const REVOCATION_CATEGORIES = {
+  issued_in_error: ["发证有误", "Issued in error"],
+  results_corrected: ["成绩更正", "Results corrected"],
+  misconduct: ["违规", "Misconduct"],
+  withdrawn: ["撤回", "Withdrawn"],
+  other: ["其他", "Other"],
+};
+
 export const STATUSES = {
   active: ["有效", "Valid"],
   suspended: ["已暂停", "Suspended"],
@@ -129,14 +145,6 @@ export const MEMBERSHIP_ACTIONS = {
   reinstate: ["恢复", "Reinstate"],
   leave: ["退出", "Leave"],
   rejoin: ["重新加入", "Rejoin"],
-};
-
-export const SKILL_LEVELS = {
-  5: ["五级/初级工", "Level 5 / junior worker"],
-  4: ["四级/中级工", "Level 4 / intermediate worker"],
-  3: ["三级/高级工", "Level 3 / senior worker"],
-  2: ["二级/技师", "Level 2 / technician"],
-  1: ["一级/高级技师", "Level 1 / senior technician"],
 };
 
 /** The label of ``code`` in ``table`` ("中文 English"), or the code itself when unknown. */

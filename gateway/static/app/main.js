@@ -10,5 +10,7 @@ import "./alliance.js";
 import "./organisations.js";
 import "./memberships.js";
 import "./stats.js";
+import "./certificates.js";
+import "./student.js";
 
 start();

@@ -209,25 +209,31 @@ export function table(columns, items, { caption, empty } = {}) {
  * A cursor-paginated list: the first page now, "more" for the next. ``query`` are the API's filters.
  * Returns the container; ``reload(query)`` on it lists again with other filters.
  */
-export function pagedTable(path, columns, { query = {}, limit = 50, empty } = {}) {
+export function pagedTable(path, columns, { query = {}, limit = 50, empty, onError } = {}) {
   const container = el("div", { class: "paged" });
   let current = query;
+  let generation = 0; // a page asked for before the filters last changed is not shown
   async function load(cursor, items) {
+    const mine = generation;
     const status = el("p", { class: "note", role: "status", text: t("加载中…", "Loading…") });
     container.replaceChildren(...(items ? container.childNodes : []), status);
     try {
       const answer = await page(path, current, cursor, limit);
+      if (mine !== generation) return;
       const all = [...(items || []), ...answer.items];
       const more = answer.next_cursor
         ? el("button", { type: "button", class: "secondary more", text: t("加载更多", "Load more"), on: { click: () => load(answer.next_cursor, all) } })
         : null;
       container.replaceChildren(...[table(columns, all, { empty }), el("p", { class: "note count", text: `${formatNumber(all.length)} ${answer.next_cursor ? t("条（还有更多）", "shown, more to load") : t("条", "in all")}` }), more].filter(Boolean));
     } catch (error) {
+      if (mine !== generation) return;
       container.replaceChildren(errorMessage(error));
+      if (onError) onError(error); // e.g. a filter form shows each message next to its field
     }
   }
   container.reload = (next) => {
     current = next;
+    generation += 1;
     return load(null, null);
   };
   load(null, null);
