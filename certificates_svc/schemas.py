@@ -301,7 +301,7 @@ class AttainmentQuery(StrictSchema):
         load_default=None,
         allow_none=True,
         validate=validate.Length(min=1, max=64),
-        metadata={"description": "an org_admin's own organisation by default; omitted by the alliance admin: all"},
+        metadata={"description": "the caller's own organisation by default; omitted by the alliance admin: all"},
     )
     year = fields.Integer(required=True, validate=validate.Range(2000, 2099))
 

@@ -573,18 +573,24 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("verify_certificate", READ, {"number": w["skill"]}, params={"name": HOLDER}),
         Case("get_status_list", READ, {"list_id": w["status_list"]}),
         Case("get_organisation_status_list", READ, {"organisation_id": a, "list_id": w["status_list"]}),
-        # statistics: an org_admin sees its own organisation's, the admin any and alliance-wide
+        # statistics: an org_admin and its assessors see their own organisation's, the admin any and alliance-wide
         Case(
             "attainment",
             OWN,
             params={"organisation_id": a, "year": date.today().year},
-            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+            override={OWN_ORG: 200, ASSESSOR: 200, ALLIANCE_ADMIN: 200},
         ),
         Case(
             "attainment",
             OWN,
             params={"year": date.today().year},
-            override={OTHER_ORG: 200, OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+            override={OTHER_ORG: 200, OWN_ORG: 200, ASSESSOR: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "attainment",
+            OWN,
+            params={"organisation_id": w["b"], "year": date.today().year},
+            override={OTHER_ORG: 200, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: 200},
         ),
         Case(
             "attainment",
@@ -597,7 +603,7 @@ def matrix(w: dict[str, str]) -> list[Case]:
             OWN,
             {"file_format": "csv"},
             params={"organisation_id": a, "year": date.today().year},
-            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+            override={OWN_ORG: 200, ASSESSOR: 200, ALLIANCE_ADMIN: 200},
         ),
         Case(
             "import_assessment_results",
