@@ -213,6 +213,12 @@ def test_an_assessor_imports_a_results_sheet_and_reads_its_own_schools_figures_a
     assert api.get("/api/v1/stats/attainment.csv", token=token, params=others).status_code == 403
 
 
+def test_without_single_sign_on_the_only_sign_in_method_is_the_password(api):
+    assert ok(api.get("/api/v1/auth/methods", role=None)) == {"password": True, "oidc": []}
+    assert api.get("/api/v1/auth/oidc/login", role=None, params={"return_to": "app"}).status_code == 404
+    assert api.get("/api/v1/auth/oidc/login", role=None, params={"return_to": "elsewhere"}).status_code == 400
+
+
 def test_an_org_admin_gives_accounts_only_to_its_own_people(api, admin):
     school, other = (
         create(api, "/api/v1/organisations", {"name": name, "kind": "secondary_vocational_school"})["id"]

@@ -692,8 +692,10 @@ def matrix(w: dict[str, str]) -> list[Case]:
             body={"current_password": "not the password", "new_password": "whatever it is 1"},
         ),
         Case("jwks", READ),
+        Case("sign_in_methods", READ),
         # single sign-on is not configured in this world: both ends say so to everyone
         Case("oidc_login", READ, override={caller: HIDDEN for caller in CALLERS}),
+        Case("oidc_login", READ, params={"return_to": "app"}, override={caller: HIDDEN for caller in CALLERS}),
         Case("oidc_callback", READ, override={caller: HIDDEN for caller in CALLERS}),
         Case("me", SELF),
         Case("my_certificates", {**SELF, ASSESSOR: FORBIDDEN}),  # the assessor's account has no person

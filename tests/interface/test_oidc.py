@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -88,10 +89,10 @@ def submit_form(browser: requests.Session, page: requests.Response, **fields: st
     return browser.post(requests.compat.urljoin(page.url, html.unescape(action)), data=data, timeout=30)
 
 
-def sign_in_through_provider(api: Api, subject: str) -> requests.Response:
+def sign_in_through_provider(api: Api, subject: str, **params: str) -> requests.Response:
     """A browser's whole trip: the gateway's redirect, the provider's login and consent, the callback."""
     browser = requests.Session()
-    login_page = browser.get(f"{api.base_url}/api/v1/auth/oidc/login", timeout=30)
+    login_page = browser.get(f"{api.base_url}/api/v1/auth/oidc/login", params=params, timeout=30)
     assert login_page.status_code == 200 and 'name="login"' in login_page.text, login_page.text[:500]
     assert (
         login_page.history[0].status_code == 302
@@ -103,17 +104,39 @@ def sign_in_through_provider(api: Api, subject: str) -> requests.Response:
     return consent_page
 
 
-def test_a_linked_account_signs_in_through_the_provider(sso_api, provider):
-    school = create(
-        sso_api, "/api/v1/organisations", {"name": "重庆市工艺美术学校", "kind": "secondary_vocational_school"}
-    )
+def linked_teacher(api: Api, provider: str, subject: str) -> tuple[dict, dict]:
+    """A school's teacher whose account is linked to ``subject`` at the provider; (school, account)."""
+    school = create(api, "/api/v1/organisations", {"name": "重庆市工艺美术学校", "kind": "secondary_vocational_school"})
     teacher = create(
-        sso_api,
+        api,
         "/api/v1/accounts",
         {"login": "liu@gongmei.edu.cn", "roles": [{"role": "teacher", "organisation_id": school["id"]}]},
     )
-    link = {"issuer": provider, "subject": "liu.teacher"}
-    create(sso_api, f"/api/v1/accounts/{teacher['id']}/oidc-links", link)
+    create(api, f"/api/v1/accounts/{teacher['id']}/oidc-links", {"issuer": provider, "subject": subject})
+    return school, teacher
+
+
+def app_redirect(answer: requests.Response) -> tuple[str, dict[str, str]]:
+    """The callback's 303 to the web app: the screen and the values its fragment carries."""
+    (callback,) = [r for r in answer.history if urlsplit(r.url).path == "/api/v1/auth/oidc/callback"]
+    assert callback.status_code == 303 and callback.headers["Cache-Control"] == "no-store", callback.text
+    location = urlsplit(callback.headers["Location"])
+    # Everything is in the fragment, which a browser keeps to itself: nothing in the path or query.
+    assert (location.scheme, location.netloc, location.path, location.query) == ("", "", "/", "")
+    screen, _, values = location.fragment.partition("?")
+    return screen, dict(parse_qsl(values, strict_parsing=True))
+
+
+def test_the_sign_in_methods_offer_the_password_and_the_provider(sso_api, provider):
+    methods = ok(sso_api.get("/api/v1/auth/methods", role=None))
+    assert methods == {
+        "password": True,
+        "oidc": [{"name": "统一身份认证 Single sign-on", "issuer": provider, "login_url": "/api/v1/auth/oidc/login"}],
+    }
+
+
+def test_a_linked_account_signs_in_through_the_provider(sso_api, provider):
+    school, teacher = linked_teacher(sso_api, provider, "liu.teacher")
 
     answer = sign_in_through_provider(sso_api, "liu.teacher")
     assert answer.status_code == 200, answer.text
@@ -136,3 +159,26 @@ def test_a_subject_linked_to_no_account_is_refused(sso_api):
 def test_a_callback_without_the_flow_this_browser_began_is_refused(sso_api):
     forged = sso_api.get("/api/v1/auth/oidc/callback?code=stolen&state=guessed", role=None)
     assert forged.status_code == 401 and "no sign-in is under way" in forged.json()["detail"]
+
+
+def test_a_sign_in_begun_by_the_web_app_returns_to_it_with_the_tokens_in_the_fragment(sso_api, provider):
+    school, teacher = linked_teacher(sso_api, provider, "liu.teacher")
+
+    answer = sign_in_through_provider(sso_api, "liu.teacher", return_to="app")
+    screen, values = app_redirect(answer)
+    assert screen == "/signed-in" and set(values) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert answer.status_code == 200 and "/app/main.js" in answer.text  # the web app, which reads the fragment
+    me = ok(sso_api.get("/api/v1/me", token=values["access_token"]))
+    assert me["account"]["id"] == teacher["id"]
+    assert me["roles"] == [{"role": "teacher", "organisation_id": school["id"]}]
+    refreshed = sso_api.post("/api/v1/auth/refresh", role=None, json={"refresh_token": values["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+    assert int(values["expires_in"]) == refreshed.json()["expires_in"]
+
+
+def test_a_failed_sign_in_begun_by_the_web_app_returns_to_its_sign_in_screen_with_the_reason(sso_api):
+    answer = sign_in_through_provider(sso_api, "stranger", return_to="app")
+    screen, values = app_redirect(answer)
+    assert screen == "/sign-in" and values["sso_error"] == "Unauthorized"
+    assert "no account is linked" in values["sso_detail"]
+    assert not {"access_token", "refresh_token"} & set(values)
