@@ -9,74 +9,38 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 
-from alliance.embedded_db import free_port
 from tests.support.api import Api, create, ok
-from tests.support.waiting import wait_for
+from tests.support.oidc_provider import gateway_settings, provider_installed, running_provider
 
-PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc"
-CLIENT_ID, CLIENT_SECRET = "vocational-alliance", "a client secret the provider and the gateway share"
 FORM = re.compile(r'<form[^>]*action="([^"]+)"[^>]*method="post">(.*?)</form>', re.S)
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
 
 pytestmark = pytest.mark.skipif(
-    not (PROVIDER_DIR / "node_modules" / "oidc-provider").exists() or shutil.which("node") is None,
+    not provider_installed(),
     reason="the OpenID Provider is not installed: run `npm ci` in tests/oidc (scripts/ensure-node-packages does)",
 )
+
+
+def callback_uri(config) -> str:
+    return f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/auth/oidc/callback"
 
 
 @pytest.fixture
 def provider(tmp_path, config) -> Iterator[str]:
     """The provider's issuer URL, its client being the gateway of this test's configuration."""
-    port = free_port()
-    log = tmp_path / "oidc-provider.log"
-    env = {
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-        "NODE_ENV": "development",
-        "OIDC_PORT": str(port),
-        "OIDC_CLIENT_ID": CLIENT_ID,
-        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_REDIRECT_URI": f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/auth/oidc/callback",
-    }
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            ["node", "provider.mjs"], cwd=PROVIDER_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    issuer = f"http://127.0.0.1:{port}"
-    try:
-
-        def discovery_answers() -> bool:
-            assert process.poll() is None, log.read_text()
-            try:
-                return requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2).ok
-            except requests.ConnectionError:
-                return False
-
-        wait_for(discovery_answers, timeout=30, message="the OpenID Provider to answer")
+    with running_provider(callback_uri(config), tmp_path / "oidc-provider.log") as issuer:
         yield issuer
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def sso_api(start_services, config, provider) -> Api:
-    start_services(
-        overrides={
-            "OIDC_ISSUER": provider,
-            "OIDC_CLIENT_ID": CLIENT_ID,
-            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "OIDC_REDIRECT_URI": f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/auth/oidc/callback",
-        }
-    )
+    start_services(overrides=gateway_settings(provider, callback_uri(config)))
     return Api.for_config(config)
 
 
