@@ -218,7 +218,7 @@ export function pagedTable(path, columns, { query = {}, limit = 50, empty } = {}
       const more = answer.next_cursor
         ? el("button", { type: "button", class: "secondary more", text: t("加载更多", "Load more"), on: { click: () => load(answer.next_cursor, all) } })
         : null;
-      container.replaceChildren(table(columns, all, { empty }), el("p", { class: "note count", text: `${formatNumber(all.length)} ${answer.next_cursor ? t("条（还有更多）", "shown, more to load") : t("条", "in all")}` }), more);
+      container.replaceChildren(table(columns, all, { empty }), el("p", { class: "note count", text: `${formatNumber(all.length)} ${answer.next_cursor ? t("条（还有更多）", "shown, more to load") : t("条", "in all")}` }), ...(more ? [more] : []));
     } catch (error) {
       container.replaceChildren(errorMessage(error));
     }
