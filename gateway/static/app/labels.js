@@ -80,3 +80,24 @@ export function formatNumber(value) {
 export function formatPercent(ratio) {
   return ratio === null || ratio === undefined ? "—" : `${(ratio * 100).toFixed(1)} %`;
 }
+
+/** Skill levels by number (5 = 五级/初级工 … 1 = 一级/高级技师). */
+export const SKILL_LEVELS = {
+  5: ["五级/初级工", "Level 5 / junior worker"],
+  4: ["四级/中级工", "Level 4 / intermediate worker"],
+  3: ["三级/高级工", "Level 3 / senior worker"],
+  2: ["二级/技师", "Level 2 / technician"],
+  1: ["一级/高级技师", "Level 1 / senior technician"],
+};
+
+export const JOB_KINDS = {
+  assessment: ["技能等级认定", "Assessment"],
+  batch: ["批量发证", "Batch issue"],
+};
+
+/** How a results sheet is imported (the import's ``mode``). */
+export const IMPORT_MODES = {
+  row_level: ["只导入无误的行", "Import the valid rows"],
+  all_or_nothing: ["全部无误才导入", "All rows or none"],
+  preview: ["只检查，不导入", "Check only"],
+};
