@@ -106,6 +106,7 @@ def new_job(job_id: str, kind: str, key: str, request: dict[str, Any], total: in
     spec = {k: v for k, v in request.items() if k not in ("results", "items")}
     if isinstance(spec.get("assessed_on"), date):
         spec["assessed_on"] = spec["assessed_on"].isoformat()
+    passed = sum(1 for result in request["results"] if result["passed"]) if kind == JobKind.ASSESSMENT else None
     return {
         "_id": job_id,
         "kind": JobKind(kind).value,
@@ -114,6 +115,7 @@ def new_job(job_id: str, kind: str, key: str, request: dict[str, Any], total: in
         "spec": spec,
         "status": JobStatus.QUEUED.value,
         "total": total,
+        "passed": passed,
         "done": 0,
         "failed": 0,
         "issued": 0,

@@ -279,7 +279,7 @@ class CertificatesRepository(Repository):
     def list_jobs(self, query: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
         """One page of jobs (without their per-item errors) matching a loaded JobQuery."""
         selector = {name: query[name] for name in ("issuer_id", "kind", "status") if name in query}
-        return paginate(self.db[JOBS], selector, query["limit"], query["cursor"], {"errors": 0, "spec": 0, "key": 0})
+        return paginate(self.db[JOBS], selector, query["limit"], query["cursor"], {"errors": 0, "key": 0})
 
     def claim_items(self, chunk: int, lease_seconds: float) -> tuple[str, list[dict[str, Any]]] | None:
         """Claim up to ``chunk`` items of the oldest job with work left, with a lease."""

@@ -210,12 +210,29 @@ class JobError(ResponseSchema):
     error = fields.String()
 
 
+class JobAssessment(ResponseSchema):
+    """What an assessment job assesses: its request without the results."""
+
+    occupation = fields.String()
+    work_type = fields.String(allow_none=True)
+    level = fields.Integer()
+    assessed_on = fields.String(metadata={"format": "date"})
+    title = fields.String(allow_none=True)
+    external_ref = fields.String(allow_none=True)
+
+
 class Job(ResponseSchema):
     id = fields.String(attribute="_id")
     kind = fields.String(metadata={"enum": [kind.value for kind in JobKind]})
     issuer_id = fields.String()
     status = fields.String(metadata={"enum": [status.value for status in JobStatus]})
+    assessment = fields.Nested(
+        JobAssessment, allow_none=True, metadata={"description": "an assessment's occupation, level and date"}
+    )
     total = fields.Integer()
+    passed = fields.Integer(
+        allow_none=True, metadata={"description": "an assessment's candidates who passed, whether or not certified yet"}
+    )
     done = fields.Integer(metadata={"description": "items finished without error"})
     failed = fields.Integer()
     issued = fields.Integer()
@@ -224,6 +241,11 @@ class Job(ResponseSchema):
     created_at = Timestamp()
     finished_at = Timestamp(allow_none=True)
     submitted_by = fields.String(allow_none=True, metadata={"description": "the account (or token) that submitted it"})
+
+    @pre_dump
+    def describe_the_assessment(self, job: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """An assessment's own fields, kept with the job as its ``spec``; none for a batch."""
+        return {**job, "assessment": job.get("spec") if job.get("kind") == JobKind.ASSESSMENT else None}
 
 
 class JobSummary(Job):
@@ -292,7 +314,7 @@ class AttainmentQuery(StrictSchema):
         load_default=None,
         allow_none=True,
         validate=validate.Length(min=1, max=64),
-        metadata={"description": "an org_admin's own organisation by default; omitted by the alliance admin: all"},
+        metadata={"description": "the caller's own organisation by default; omitted by the alliance admin: all"},
     )
     year = fields.Integer(required=True, validate=validate.Range(2000, 2099))
 

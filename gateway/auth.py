@@ -44,11 +44,13 @@ ADMINISTER = "administer"  # the organisation itself: memberships, events, resul
 MANAGE_PEOPLE = "manage_people"  # register and correct its people
 REGISTER = "register"  # register its people for events, cancel its registrations
 ASSESS = "assess"  # record assessments in its name (an accredited evaluator)
+READ_STATISTICS = "read_statistics"  # its attainment figures: its admin, and its assessors see their school's
 PERMISSIONS: dict[str, frozenset[str]] = {
     ADMINISTER: frozenset({ORG_ADMIN}),
     MANAGE_PEOPLE: frozenset({ORG_ADMIN, TEACHER}),
     REGISTER: frozenset({ORG_ADMIN, TEACHER}),
     ASSESS: frozenset({ORG_ADMIN, ASSESSOR}),
+    READ_STATISTICS: frozenset({ORG_ADMIN, ASSESSOR}),
 }
 
 

@@ -23,7 +23,9 @@ from services.clock import utcnow
 from services.config import public_base_url
 from services.errors import NotFound, ServiceUnavailable, Unauthorized
 
+LOGIN_PATH = "/api/v1/auth/oidc/login"
 CALLBACK_PATH = "/api/v1/auth/oidc/callback"
+DEFAULT_DISPLAY_NAME = "统一身份认证 Single sign-on"
 PENDING_COOKIE = "alliance_oidc"
 PENDING_LIFETIME = timedelta(minutes=10)
 PENDING_AUDIENCE = "oidc-pending"
@@ -40,6 +42,7 @@ class OidcSettings:
     redirect_uri: str
     scope: str = "openid"
     timeout_seconds: float = 10.0
+    display_name: str = DEFAULT_DISPLAY_NAME
 
 
 def oidc_settings(config: dict[str, Any]) -> OidcSettings | None:
@@ -54,6 +57,7 @@ def oidc_settings(config: dict[str, Any]) -> OidcSettings | None:
         redirect_uri=str(config.get("OIDC_REDIRECT_URI") or f"{public_base_url(config).rstrip('/')}{CALLBACK_PATH}"),
         scope=str(config.get("OIDC_SCOPES") or "openid"),
         timeout_seconds=float(config.get("RPC_TIMEOUT_SECONDS", 10)),
+        display_name=str(config.get("OIDC_DISPLAY_NAME") or DEFAULT_DISPLAY_NAME),
     )
 
 

@@ -7,6 +7,7 @@ sign-in into a short-lived access token signed with its Ed25519 token key.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
@@ -17,17 +18,20 @@ from gateway.auth import ACCESS_TOKEN_LIFETIME, ALLIANCE_ADMIN, Principal, mint_
 from gateway.http import json_response
 from gateway.oidc import (
     CALLBACK_PATH,
+    LOGIN_PATH,
     PENDING_COOKIE,
     PENDING_LIFETIME,
+    OidcClient,
     SingleSignOn,
     pending_cookie,
     read_pending_cookie,
     require_configured,
 )
 from gateway.rate_limits import LOOKUP_LIMIT
+from gateway.schemas import RETURN_TO_APP, OidcLoginQuery, SignInMethods
 from members_svc import schemas
 from services.config import public_base_url
-from services.errors import Forbidden
+from services.errors import DomainError, Forbidden
 from services.pagination import PageQuery
 
 ACCOUNT_MANAGERS = "alliance_admin, or the org_admin of every organisation the account has roles in"
@@ -41,6 +45,13 @@ def require_manager_of(caller: Principal, account: dict[str, Any], grants: list[
     every = [*account.get("roles", []), *grants]
     if not every or any(g["role"] == ALLIANCE_ADMIN or not caller.can_act_for(g.get("organisation_id")) for g in every):
         raise Forbidden(f"managing this account needs the {ACCOUNT_MANAGERS}")
+
+
+def app_redirect(screen: str, values: dict[str, Any]) -> Response:
+    """A 303 to a screen of the web app with ``values`` in the URL fragment, which browsers never
+    send to a server: tokens there stay out of access logs and Referer headers."""
+    location = f"/#/{screen}?{urlencode(values)}"
+    return Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})
 
 
 def require_account(caller: Principal) -> str:
@@ -149,19 +160,39 @@ class AccountsRoutes:
     def jwks(self, call: Call):
         return json_response(self.token_keys.jwks(), content_type="application/jwk-set+json")
 
+    @route(
+        "GET",
+        "/api/v1/auth/methods",
+        summary="How one may sign in here: a password, and each single sign-on provider with its login URL",
+        access=PUBLIC,
+        tags=("auth",),
+        response=SignInMethods,
+    )
+    def sign_in_methods(self, call: Call) -> dict[str, Any]:
+        client = self.single_sign_on
+        providers = (
+            [{"name": client.settings.display_name, "issuer": client.settings.issuer, "login_url": LOGIN_PATH}]
+            if client is not None
+            else []
+        )
+        return {"password": True, "oidc": providers}
+
     # single sign-on (OIDC, authorization code with PKCE)
 
     @route(
         "GET",
-        "/api/v1/auth/oidc/login",
+        LOGIN_PATH,
         summary="Sign in with the region's identity provider: a redirect to it (404 when not configured)",
         access=PUBLIC,
         tags=("auth",),
+        query=OidcLoginQuery,
         status=302,
-        errors=(404, 503),
+        errors=(400, 404, 503),
     )
     def oidc_login(self, call: Call) -> Response:
         url, pending = require_configured(self.single_sign_on).begin()
+        if call.query["return_to"]:
+            pending["return_to"] = call.query["return_to"]
         response = Response(status=302, headers={"Location": url, "Cache-Control": "no-store"})
         response.set_cookie(
             PENDING_COOKIE,
@@ -178,21 +209,37 @@ class AccountsRoutes:
         "GET",
         CALLBACK_PATH,
         summary="Where the identity provider sends the browser back: the tokens of the account linked "
-        "to the provider's subject",
+        "to the provider's subject (begun with return_to=app: a 303 to the web app, tokens in the fragment)",
         access=PUBLIC,
         tags=("auth",),
         response=schemas.Tokens,
         errors=(401, 404, 503),
+        openapi={"responses": {"303": {"description": "return_to=app: to /#/signed-in?… or /#/sign-in?sso_error=…"}}},
     )
     def oidc_callback(self, call: Call) -> Response:
         client = require_configured(self.single_sign_on)
         pending = read_pending_cookie(self.jwt_secret, call.request.cookies.get(PENDING_COOKIE))
-        claims = client.finish(call.request.url, pending)
-        session = self.members_rpc.sign_in_by_oidc(client.settings.issuer, claims["sub"])
-        response = json_response(self._tokens(session))
-        response.headers["Cache-Control"] = "no-store"
+        if pending.get("return_to") == RETURN_TO_APP:
+            response = self._return_to_app(client, call.request.url, pending)
+        else:
+            response = json_response(self._oidc_tokens(client, call.request.url, pending))
+            response.headers["Cache-Control"] = "no-store"
         response.delete_cookie(PENDING_COOKIE, path=CALLBACK_PATH)
         return response
+
+    def _oidc_tokens(self, client: OidcClient, callback_url: str, pending: dict[str, str]) -> dict[str, Any]:
+        """The tokens of the account linked to the subject the provider vouches for in its callback."""
+        claims = client.finish(callback_url, pending)
+        return self._tokens(self.members_rpc.sign_in_by_oidc(client.settings.issuer, claims["sub"]))
+
+    def _return_to_app(self, client: OidcClient, callback_url: str, pending: dict[str, str]) -> Response:
+        """The web app's end of a sign-in: its tokens, or why it failed, for the app to show."""
+        try:
+            tokens = self._oidc_tokens(client, callback_url, pending)
+        except DomainError as exc:
+            return app_redirect("sign-in", {"sso_error": exc.title, "sso_detail": exc.message})
+        fragment = {key: tokens[key] for key in ("access_token", "refresh_token", "token_type", "expires_in")}
+        return app_redirect("signed-in", fragment)
 
     # the signed-in account
 

@@ -8,7 +8,7 @@ from nameko.dependency_providers import Config
 
 from certificates_svc import schemas
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
-from gateway.auth import ASSESS, Principal
+from gateway.auth import ASSESS, READ_STATISTICS, Principal
 from gateway.http import json_response
 from gateway.rate_limits import LOOKUP_LIMIT
 from services.config import public_base_url
@@ -293,7 +293,7 @@ class CertificatesRoutes:
         "GET",
         "/api/v1/stats/attainment",
         summary="Assessed, certified and attainment rate of an organisation's holders in a year "
-        "(an org_admin: its own; the alliance admin: any, or alliance-wide without organisation_id, "
+        "(an org_admin or assessor: its own; the alliance admin: any, or alliance-wide without organisation_id, "
         "then also by organisation)",
         access=AUTHENTICATED,
         tags=("statistics",),
@@ -305,7 +305,7 @@ class CertificatesRoutes:
         organisation_id = call.query.get("organisation_id")
         if not call.caller.is_admin:
             organisation_id = organisation_id or call.caller.org
-            call.caller.require_org(organisation_id)
+            call.caller.require(READ_STATISTICS, organisation_id)
         return self.certificates_rpc.attainment(organisation_id, call.query["year"])
 
     @route(

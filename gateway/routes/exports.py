@@ -16,7 +16,7 @@ from certificates_svc import schemas as certificates
 from events_svc import schemas as events
 from gateway import tables
 from gateway.api import AUTHENTICATED, Call, route
-from gateway.auth import MANAGE_PEOPLE, REGISTER
+from gateway.auth import MANAGE_PEOPLE, READ_STATISTICS, REGISTER
 from gateway.routes.certificates import certificates_visible_to
 from gateway.routes.events import _viewer
 from gateway.routes.spreadsheets import every_item
@@ -146,6 +146,6 @@ class ExportRoutes:
         organisation_id = call.query.get("organisation_id")
         if not call.caller.is_admin:
             organisation_id = organisation_id or call.caller.org
-            call.caller.require_org(organisation_id)
+            call.caller.require(READ_STATISTICS, organisation_id)
         figures = self.certificates_rpc.attainment(organisation_id, call.query["year"])
         return spreadsheet_response(tables.ATTAINMENT, tables.attainment_rows(figures), file_format, "attainment")

@@ -279,7 +279,7 @@ class SpreadsheetRoutes:
         if query["mode"] == PREVIEW:
             return json_response(report(PREVIEW, rows, errors, 0))
         job = self.certificates_rpc.submit_assessment(
-            {**assessment, "results": [results[i] for i in good]}, call.caller.is_admin
+            {**assessment, "results": [results[i] for i in good]}, call.caller.is_admin, call.caller.subject
         )
         return report(query["mode"], rows, errors, len(good), job=job)
 

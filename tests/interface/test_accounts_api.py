@@ -6,6 +6,7 @@ import jwt
 import pytest
 
 from tests.support.api import Api, create, create_admin, ok
+from tests.support.waiting import wait_for
 
 PASSWORD = "两江-admin-2026"
 PROBLEM = "application/problem+json"
@@ -150,6 +151,72 @@ def test_an_assessor_records_an_assessment_for_its_evaluator_and_the_job_names_t
         f"/api/v1/organisations/{evaluator}/people", token=token, json={"name": "某人", "kind": "student"}
     )
     assert person.status_code == 403
+
+
+def test_an_assessor_imports_a_results_sheet_and_reads_its_own_schools_figures_and_no_others(api):
+    evaluator = create(
+        api,
+        "/api/v1/organisations",
+        {
+            "name": "武隆职业教育中心",
+            "kind": "secondary_vocational_school",
+            "accredited_evaluator": True,
+            "evaluator": {"type": "S", "code": "5012", "province": "50", "site": "000156"},
+        },
+    )["id"]
+    other = create(api, "/api/v1/organisations", {"name": "四川邻水职业中学", "kind": "secondary_vocational_school"})
+    people = [{"name": name, "kind": "student", "student_number": f"WL-{i}"} for i, name in enumerate(("冉涛", "田甜"))]
+    create(api, f"/api/v1/organisations/{evaluator}/people/batch", {"people": people})
+    assessor = create(
+        api,
+        "/api/v1/accounts",
+        {
+            "login": "assessor@wl.edu.cn",
+            "roles": [{"role": "assessor", "organisation_id": evaluator}],
+            "password": "assessor-2026",
+        },
+    )
+    token = api.sign_in("assessor@wl.edu.cn", "assessor-2026")
+    sheet = "学号 Student number,是否通过 Passed,成绩 Score\nWL-0,是,86\nWL-1,否,41\n".encode()
+    query = {"issuer_id": evaluator, "occupation": "电工", "level": 4, "assessed_on": "2025-06-18"}
+
+    def upload(mode: str):
+        files = {"file": ("results.csv", sheet, "text/csv")}
+        return api.post("/api/v1/assessments/import", token=token, params={**query, "mode": mode}, files=files)
+
+    wait_for(lambda: ok(upload("preview"))["valid"] == 2, timeout=20, message="certificates_svc to know the students")
+    job = ok(upload("row_level"), 202)["job"]
+    assert job["submitted_by"] == f"account:{assessor['id']}"
+    assessment = job["assessment"]
+    assert (job["total"], job["passed"], assessment["occupation"], assessment["level"]) == (2, 1, "电工", 4)
+
+    def finished():
+        current = ok(api.get(f"/api/v1/jobs/{job['id']}", token=token))
+        return current if current["status"] == "done" else None
+
+    done = wait_for(finished, timeout=30, message="the assessment job")
+    assert (done["issued"], done["passed"], done["assessment"]["assessed_on"]) == (1, 1, "2025-06-18")
+    (listed,) = ok(api.get("/api/v1/jobs", token=token))["items"]
+    assert (listed["id"], listed["passed"], listed["assessment"]["occupation"]) == (job["id"], 1, "电工")
+
+    own = ok(api.get("/api/v1/stats/attainment", token=token, params={"organisation_id": evaluator, "year": 2025}))
+    assert (own["assessed"], own["certified"], own["attainment_rate"]) == (2, 1, 0.5)
+    assert own["by_occupation_and_level"] == [
+        {"occupation": "电工", "level": 4, "assessed": 2, "certified": 1, "attainment_rate": 0.5}
+    ]
+    assert ok(api.get("/api/v1/stats/attainment", token=token, params={"year": 2025}))["organisation_id"] == evaluator
+    exported = api.get("/api/v1/stats/attainment.csv", token=token, params={"year": 2025})
+    assert exported.status_code == 200 and "电工" in exported.content.decode("utf-8-sig")
+    others = {"organisation_id": other["id"], "year": 2025}
+    refused = api.get("/api/v1/stats/attainment", token=token, params=others)
+    assert refused.status_code == 403 and refused.headers["Content-Type"].startswith(PROBLEM)
+    assert api.get("/api/v1/stats/attainment.csv", token=token, params=others).status_code == 403
+
+
+def test_without_single_sign_on_the_only_sign_in_method_is_the_password(api):
+    assert ok(api.get("/api/v1/auth/methods", role=None)) == {"password": True, "oidc": []}
+    assert api.get("/api/v1/auth/oidc/login", role=None, params={"return_to": "app"}).status_code == 404
+    assert api.get("/api/v1/auth/oidc/login", role=None, params={"return_to": "elsewhere"}).status_code == 400
 
 
 def test_an_org_admin_gives_accounts_only_to_its_own_people(api, admin):

@@ -579,18 +579,24 @@ def matrix(w: dict[str, str]) -> list[Case]:
         Case("verify_certificate", READ, {"number": w["skill"]}, params={"name": HOLDER}),
         Case("get_status_list", READ, {"list_id": w["status_list"]}),
         Case("get_organisation_status_list", READ, {"organisation_id": a, "list_id": w["status_list"]}),
-        # statistics: an org_admin sees its own organisation's, the admin any and alliance-wide
+        # statistics: an org_admin and its assessors see their own organisation's, the admin any and alliance-wide
         Case(
             "attainment",
             OWN,
             params={"organisation_id": a, "year": date.today().year},
-            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+            override={OWN_ORG: 200, ASSESSOR: 200, ALLIANCE_ADMIN: 200},
         ),
         Case(
             "attainment",
             OWN,
             params={"year": date.today().year},
-            override={OTHER_ORG: 200, OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+            override={OTHER_ORG: 200, OWN_ORG: 200, ASSESSOR: 200, ALLIANCE_ADMIN: 200},
+        ),
+        Case(
+            "attainment",
+            OWN,
+            params={"organisation_id": w["b"], "year": date.today().year},
+            override={OTHER_ORG: 200, OWN_ORG: FORBIDDEN, ALLIANCE_ADMIN: 200},
         ),
         Case(
             "attainment",
@@ -603,7 +609,7 @@ def matrix(w: dict[str, str]) -> list[Case]:
             OWN,
             {"file_format": "csv"},
             params={"organisation_id": a, "year": date.today().year},
-            override={OWN_ORG: 200, ALLIANCE_ADMIN: 200},
+            override={OWN_ORG: 200, ASSESSOR: 200, ALLIANCE_ADMIN: 200},
         ),
         Case(
             "import_assessment_results",
@@ -692,8 +698,10 @@ def matrix(w: dict[str, str]) -> list[Case]:
             body={"current_password": "not the password", "new_password": "whatever it is 1"},
         ),
         Case("jwks", READ),
+        Case("sign_in_methods", READ),
         # single sign-on is not configured in this world: both ends say so to everyone
         Case("oidc_login", READ, override={caller: HIDDEN for caller in CALLERS}),
+        Case("oidc_login", READ, params={"return_to": "app"}, override={caller: HIDDEN for caller in CALLERS}),
         Case("oidc_callback", READ, override={caller: HIDDEN for caller in CALLERS}),
         Case("me", SELF),
         Case("my_certificates", {**SELF, ASSESSOR: FORBIDDEN}),  # the assessor's account has no person

@@ -9,73 +9,38 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 
-from alliance.embedded_db import free_port
 from tests.support.api import Api, create, ok
-from tests.support.waiting import wait_for
+from tests.support.oidc_provider import gateway_settings, provider_installed, running_provider
 
-PROVIDER_DIR = Path(__file__).resolve().parents[1] / "oidc"
-CLIENT_ID, CLIENT_SECRET = "vocational-alliance", "a client secret the provider and the gateway share"
 FORM = re.compile(r'<form[^>]*action="([^"]+)"[^>]*method="post">(.*?)</form>', re.S)
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)"')
 
 pytestmark = pytest.mark.skipif(
-    not (PROVIDER_DIR / "node_modules" / "oidc-provider").exists() or shutil.which("node") is None,
+    not provider_installed(),
     reason="the OpenID Provider is not installed: run `npm ci` in tests/oidc (scripts/ensure-node-packages does)",
 )
+
+
+def callback_uri(config) -> str:
+    return f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/auth/oidc/callback"
 
 
 @pytest.fixture
 def provider(tmp_path, config) -> Iterator[str]:
     """The provider's issuer URL, its client being the gateway of this test's configuration."""
-    port = free_port()
-    log = tmp_path / "oidc-provider.log"
-    env = {
-        "PATH": "/usr/bin:/bin:/usr/local/bin",
-        "NODE_ENV": "development",
-        "OIDC_PORT": str(port),
-        "OIDC_CLIENT_ID": CLIENT_ID,
-        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-        "OIDC_REDIRECT_URI": f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/auth/oidc/callback",
-    }
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            ["node", "provider.mjs"], cwd=PROVIDER_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-    issuer = f"http://127.0.0.1:{port}"
-    try:
-
-        def discovery_answers() -> bool:
-            assert process.poll() is None, log.read_text()
-            try:
-                return requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2).ok
-            except requests.ConnectionError:
-                return False
-
-        wait_for(discovery_answers, timeout=30, message="the OpenID Provider to answer")
+    with running_provider(callback_uri(config), tmp_path / "oidc-provider.log") as issuer:
         yield issuer
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
 def sso_api(start_services, config, provider) -> Api:
-    start_services(
-        overrides={
-            "OIDC_ISSUER": provider,
-            "OIDC_CLIENT_ID": CLIENT_ID,
-            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "OIDC_REDIRECT_URI": f"http://{config['WEB_SERVER_ADDRESS']}/api/v1/auth/oidc/callback",
-        }
-    )
+    start_services(overrides=gateway_settings(provider, callback_uri(config)))
     return Api.for_config(config)
 
 
@@ -88,10 +53,10 @@ def submit_form(browser: requests.Session, page: requests.Response, **fields: st
     return browser.post(requests.compat.urljoin(page.url, html.unescape(action)), data=data, timeout=30)
 
 
-def sign_in_through_provider(api: Api, subject: str) -> requests.Response:
+def sign_in_through_provider(api: Api, subject: str, **params: str) -> requests.Response:
     """A browser's whole trip: the gateway's redirect, the provider's login and consent, the callback."""
     browser = requests.Session()
-    login_page = browser.get(f"{api.base_url}/api/v1/auth/oidc/login", timeout=30)
+    login_page = browser.get(f"{api.base_url}/api/v1/auth/oidc/login", params=params, timeout=30)
     assert login_page.status_code == 200 and 'name="login"' in login_page.text, login_page.text[:500]
     assert (
         login_page.history[0].status_code == 302
@@ -103,17 +68,39 @@ def sign_in_through_provider(api: Api, subject: str) -> requests.Response:
     return consent_page
 
 
-def test_a_linked_account_signs_in_through_the_provider(sso_api, provider):
-    school = create(
-        sso_api, "/api/v1/organisations", {"name": "重庆市工艺美术学校", "kind": "secondary_vocational_school"}
-    )
+def linked_teacher(api: Api, provider: str, subject: str) -> tuple[dict, dict]:
+    """A school's teacher whose account is linked to ``subject`` at the provider; (school, account)."""
+    school = create(api, "/api/v1/organisations", {"name": "重庆市工艺美术学校", "kind": "secondary_vocational_school"})
     teacher = create(
-        sso_api,
+        api,
         "/api/v1/accounts",
         {"login": "liu@gongmei.edu.cn", "roles": [{"role": "teacher", "organisation_id": school["id"]}]},
     )
-    link = {"issuer": provider, "subject": "liu.teacher"}
-    create(sso_api, f"/api/v1/accounts/{teacher['id']}/oidc-links", link)
+    create(api, f"/api/v1/accounts/{teacher['id']}/oidc-links", {"issuer": provider, "subject": subject})
+    return school, teacher
+
+
+def app_redirect(answer: requests.Response) -> tuple[str, dict[str, str]]:
+    """The callback's 303 to the web app: the screen and the values its fragment carries."""
+    (callback,) = [r for r in answer.history if urlsplit(r.url).path == "/api/v1/auth/oidc/callback"]
+    assert callback.status_code == 303 and callback.headers["Cache-Control"] == "no-store", callback.text
+    location = urlsplit(callback.headers["Location"])
+    # Everything is in the fragment, which a browser keeps to itself: nothing in the path or query.
+    assert (location.scheme, location.netloc, location.path, location.query) == ("", "", "/", "")
+    screen, _, values = location.fragment.partition("?")
+    return screen, dict(parse_qsl(values, strict_parsing=True))
+
+
+def test_the_sign_in_methods_offer_the_password_and_the_provider(sso_api, provider):
+    methods = ok(sso_api.get("/api/v1/auth/methods", role=None))
+    assert methods == {
+        "password": True,
+        "oidc": [{"name": "统一身份认证 Single sign-on", "issuer": provider, "login_url": "/api/v1/auth/oidc/login"}],
+    }
+
+
+def test_a_linked_account_signs_in_through_the_provider(sso_api, provider):
+    school, teacher = linked_teacher(sso_api, provider, "liu.teacher")
 
     answer = sign_in_through_provider(sso_api, "liu.teacher")
     assert answer.status_code == 200, answer.text
@@ -136,3 +123,26 @@ def test_a_subject_linked_to_no_account_is_refused(sso_api):
 def test_a_callback_without_the_flow_this_browser_began_is_refused(sso_api):
     forged = sso_api.get("/api/v1/auth/oidc/callback?code=stolen&state=guessed", role=None)
     assert forged.status_code == 401 and "no sign-in is under way" in forged.json()["detail"]
+
+
+def test_a_sign_in_begun_by_the_web_app_returns_to_it_with_the_tokens_in_the_fragment(sso_api, provider):
+    school, teacher = linked_teacher(sso_api, provider, "liu.teacher")
+
+    answer = sign_in_through_provider(sso_api, "liu.teacher", return_to="app")
+    screen, values = app_redirect(answer)
+    assert screen == "/signed-in" and set(values) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert answer.status_code == 200 and "/app/main.js" in answer.text  # the web app, which reads the fragment
+    me = ok(sso_api.get("/api/v1/me", token=values["access_token"]))
+    assert me["account"]["id"] == teacher["id"]
+    assert me["roles"] == [{"role": "teacher", "organisation_id": school["id"]}]
+    refreshed = sso_api.post("/api/v1/auth/refresh", role=None, json={"refresh_token": values["refresh_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+    assert int(values["expires_in"]) == refreshed.json()["expires_in"]
+
+
+def test_a_failed_sign_in_begun_by_the_web_app_returns_to_its_sign_in_screen_with_the_reason(sso_api):
+    answer = sign_in_through_provider(sso_api, "stranger", return_to="app")
+    screen, values = app_redirect(answer)
+    assert screen == "/sign-in" and values["sso_error"] == "Unauthorized"
+    assert "no account is linked" in values["sso_detail"]
+    assert not {"access_token", "refresh_token"} & set(values)

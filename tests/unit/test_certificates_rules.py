@@ -259,6 +259,25 @@ def test_assessment_items_issue_skill_levels_to_those_who_passed_and_record_ever
     assert (outcome["organisation_id"], outcome["year"], outcome["passed"]) == ("school", 2022, False)
 
 
+def test_an_assessment_job_answers_what_it_assesses_and_how_many_passed_and_a_batch_neither():
+    job = assessments.new_job("j1", "assessment", "k", ASSESSMENT, 2, NOW)
+    batch = assessments.new_job("j2", "batch", "k2", {"issuer_id": "o", "items": [{}]}, 1, NOW)
+
+    answer = schemas.Job().dump(job)
+    assert (answer["total"], answer["passed"]) == (2, 1)
+    assert answer["assessment"] == {
+        "occupation": "电工",
+        "work_type": None,
+        "level": 4,
+        "assessed_on": "2022-06-18",
+        "title": None,
+        "external_ref": None,
+    }
+    (listed,) = schemas.JobSummary(many=True).dump([job])
+    assert listed["assessment"] == answer["assessment"] and "errors" not in listed
+    assert (schemas.Job().dump(batch)["assessment"], schemas.Job().dump(batch)["passed"]) == (None, None)
+
+
 def test_jobs_start_from_queued_and_end_failed_only_when_every_item_failed():
     job = assessments.new_job("j1", "assessment", "k", ASSESSMENT, 2, NOW)
 

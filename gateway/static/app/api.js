@@ -185,6 +185,11 @@ export async function signIn(login, password) {
   return tokens;
 }
 
+/** Keep the tokens a single sign-on handed back (in the address's fragment) as this tab's sign-in. */
+export function adoptTokens(tokens) {
+  keep({ ...tokens, expires_in: Number(tokens.expires_in) || 60 });
+}
+
 export async function signOut() {
   if (session) {
     const refreshToken = session.refresh_token;

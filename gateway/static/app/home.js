@@ -4,16 +4,18 @@ import { get, post, signIn } from "./api.js";
 import { PUBLIC, SIGNED_IN, getAlliances, navItem, navigate, route, signedIn } from "./app.js";
 import { ROLES, formatNumber, label, t } from "./labels.js";
 import { el, field, form, heading, toast } from "./ui.js";
+import { singleSignOn } from "./sso.js";
 
 route("/sign-in", {
   zh: "登录",
   en: "Sign in",
   roles: PUBLIC,
-  render: () =>
+  render: async ({ query }) =>
     el(
       "section",
       { class: "narrow" },
       heading(1, "登录", "Sign in"),
+      await singleSignOn(query),
       form({
         fields: [
           field({ name: "login", zh: "账号", en: "Login", required: true, attrs: { autocomplete: "username", autofocus: true } }),
@@ -21,7 +23,10 @@ route("/sign-in", {
         ],
         submitLabel: t("登录", "Sign in"),
         submit: (v) => signIn(v.login || "", v.password || ""),
-        done: () => signedIn(),
+        done: () => {
+          if (location.hash.startsWith("#/sign-in")) history.replaceState(null, "", "/#/"); // past a failed sign-on
+          return signedIn();
+        },
       }),
       el("p", { class: "note" }, t("忘记密码请联系本校管理员，由其发送重置链接。", "Forgot your password? Your school's admin can send you a reset link.")),
       el("p", { class: "note" }, el("a", { href: "/verify", text: t("核验证书（无需登录）", "Verify a certificate (no sign-in needed)") })),

@@ -169,3 +169,15 @@ export function formatNumber(value) {
 export function formatPercent(ratio) {
   return ratio === null || ratio === undefined ? "—" : `${(ratio * 100).toFixed(1)} %`;
 }
+
+export const JOB_KINDS = {
+  assessment: ["技能等级认定", "Assessment"],
+  batch: ["批量发证", "Batch issue"],
+};
+
+/** How a results sheet is imported (the import's ``mode``). */
+export const IMPORT_MODES = {
+  row_level: ["只导入无误的行", "Import the valid rows"],
+  all_or_nothing: ["全部无误才导入", "All rows or none"],
+  preview: ["只检查，不导入", "Check only"],
+};

@@ -12,5 +12,6 @@ import "./memberships.js";
 import "./stats.js";
 import "./certificates.js";
 import "./student.js";
+import "./assessments.js";
 
 start();
