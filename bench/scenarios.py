@@ -49,8 +49,8 @@ class Client:
         return response.json()
 
 
-def prepare_cohort(stack: Stack, client: Client) -> dict[str, Any]:
-    """An accredited evaluator and a cohort of students, known to certificates_svc."""
+def prepare_cohort(stack: Stack, client: Client, size: int = COHORT_SIZE) -> dict[str, Any]:
+    """An accredited evaluator and a cohort of ``size`` students, known to every read model of people."""
     school = client.post(
         "/api/v1/organisations",
         {
@@ -62,16 +62,22 @@ def prepare_cohort(stack: Stack, client: Client) -> dict[str, Any]:
         },
     )
 
-    cohort = [{"name": person_name(i), "kind": "student", "student_number": f"2022{i:05d}"} for i in range(COHORT_SIZE)]
+    cohort = [{"name": person_name(i), "kind": "student", "student_number": f"2022{i:05d}"} for i in range(size)]
     commands = stack.database_commands()
     started = time.monotonic()
     registered = client.post(f"/api/v1/organisations/{school['id']}/people/batch", {"people": cohort})["items"]
     people = [(person["id"], person["name"]) for person in registered]
     holders = stack.mongo["alliance_certificates"]["holders"]
     wait_until(
-        lambda: holders.count_documents({"organisation_id": school["id"]}) >= COHORT_SIZE,
+        lambda: holders.count_documents({"organisation_id": school["id"]}) >= size,
         600,
         "certificates_svc to know every holder",
+    )
+    events_people = stack.mongo["alliance_events"]["people"]
+    wait_until(
+        lambda: events_people.count_documents({"organisation_id": school["id"]}) >= size,
+        600,
+        "events_svc to know every person",
     )
     registration = {
         "seconds": time.monotonic() - started,

@@ -41,7 +41,9 @@ class Vhost:
 class Stack:
     """`alliance up` in a temporary data directory; knows its URL, tokens and database."""
 
-    def __init__(self, workdir: Path, amqp_uri: str, scale: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, amqp_uri: str, scale: dict[str, int] | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.db_port = free_port()
@@ -54,6 +56,7 @@ class Stack:
             LOG_LEVEL="WARNING",
             PUBLIC_BASE_URL=self.url,
         )
+        self.env.update(env or {})
         # Each process serves its metrics on the next port after this one (see `alliance up`).
         self.metrics_base = free_port()
         args = [ALLIANCE, "up", "--port", str(self.port), "--metrics-port", str(self.metrics_base)]
