@@ -41,7 +41,9 @@ class Vhost:
 class Stack:
     """`alliance up` in a temporary data directory; knows its URL, tokens and database."""
 
-    def __init__(self, workdir: Path, amqp_uri: str, scale: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, amqp_uri: str, scale: dict[str, int] | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.db_port = free_port()
@@ -54,6 +56,7 @@ class Stack:
             LOG_LEVEL="WARNING",
             PUBLIC_BASE_URL=self.url,
         )
+        self.env.update(env or {})
         # Each process serves its metrics on the next port after this one (see `alliance up`).
         self.metrics_base = free_port()
         args = [ALLIANCE, "up", "--port", str(self.port), "--metrics-port", str(self.metrics_base)]
@@ -100,12 +103,19 @@ class Stack:
 
     def database_commands(self) -> int:
         """Database commands (round trips) every service process has sent so far."""
-        total = 0.0
+        return sum(self.database_commands_by_kind().values())
+
+    def database_commands_by_kind(self) -> dict[str, int]:
+        """Database commands every service process has sent so far, by ``<database>.<command>``."""
+        counts: dict[str, int] = {}
         for url in self.metrics_urls():
             for family in text_string_to_metric_families(requests.get(url, timeout=10).text):
                 if family.name == "alliance_database_commands":
-                    total += sum(sample.value for sample in family.samples if sample.name.endswith("_total"))
-        return int(total)
+                    for sample in family.samples:
+                        if sample.name.endswith("_total"):
+                            kind = f"{sample.labels['database']}.{sample.labels['command']}"
+                            counts[kind] = counts.get(kind, 0) + int(sample.value)
+        return counts
 
     def service_pids(self) -> dict[str, list[int]]:
         """The process ids of each service, read from /proc."""

@@ -12,6 +12,7 @@ from certificates_svc.numbers import normalise_number
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.signing import IssuerKeys, Signer
 from services.base import DomainService
+from services.batching import batch_event_handler
 from services.clock import utcnow
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
@@ -202,17 +203,15 @@ class CertificatesService(DomainService):
             lease_seconds=float(self.config.get("JOB_LEASE_SECONDS", 60)),
         ).run(JOB_TICK_BUDGET_SECONDS)
 
-    @event_handler("members", "person_registered")
-    def on_person_registered(self, event: dict[str, Any]) -> None:
-        holder = domain.holder_from_person(event["data"])
-        self.repository.consume(event, lambda session: self.repository.save_holder(session, holder))
+    @batch_event_handler("members", "person_registered")
+    def on_person_registered(self, events: list[dict[str, Any]]) -> None:
+        workflows.record_holders(self.repository, events)
 
-    @event_handler("members", "person_updated")
-    def on_person_updated(self, event: dict[str, Any]) -> None:
+    @batch_event_handler("members", "person_updated")
+    def on_person_updated(self, events: list[dict[str, Any]]) -> None:
         """A corrected name is the one future certificates and their verification use; the
         certificates already issued keep the name they were issued to."""
-        holder = domain.holder_from_person(event["data"])
-        self.repository.consume(event, lambda session: self.repository.save_holder(session, holder))
+        workflows.record_holders(self.repository, events)
 
     @event_handler("members", "organisation_registered")
     def on_organisation_registered(self, event: dict[str, Any]) -> None:

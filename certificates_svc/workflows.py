@@ -74,6 +74,17 @@ class Directory:
         return issuer
 
 
+def record_holders(repository: CertificatesRepository, envelopes: list[dict[str, Any]]) -> None:
+    """Keep the people of a batch of ``person_registered`` or ``person_updated`` events as holders,
+    each event once, with one bulk write."""
+    repository.consume_batch(
+        envelopes,
+        lambda session, fresh: repository.save_holders(
+            session, [domain.holder_from_person(envelope["data"]) for envelope in fresh]
+        ),
+    )
+
+
 def store_issued(
     repository: CertificatesRepository, session: ClientSession, certificates: list[dict[str, Any]]
 ) -> None:

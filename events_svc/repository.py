@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import ReplaceOne, ReturnDocument
 from pymongo.client_session import ClientSession
 
 from events_svc.domain import EventStatus, RegistrationStatus, Visibility
@@ -315,14 +315,17 @@ class EventsRepository(Repository):
             )
         ]
 
-    def person_as_of(self, session: ClientSession, person_id: str) -> datetime | None:
-        """When the recorded state of a person happened; None if none is recorded (or it has no time)."""
-        recorded = self.db[PEOPLE].find_one({"_id": person_id}, {"as_of": 1}, session=session)
-        return None if recorded is None else recorded.get("as_of")
+    def people_as_of(self, session: ClientSession, person_ids: list[str]) -> dict[str, datetime | None]:
+        """When the recorded state of each of the people recorded happened (None: it has no time), by id."""
+        recorded = self.db[PEOPLE].find({"_id": {"$in": list(set(person_ids))}}, {"as_of": 1}, session=session)
+        return {person["_id"]: person.get("as_of") for person in recorded}
 
-    def save_person(self, session: ClientSession, person: dict[str, Any]) -> None:
-        """Record a person, replacing the one recorded."""
-        self.db[PEOPLE].replace_one({"_id": person["_id"]}, person, upsert=True, session=session)
+    def save_people(self, session: ClientSession, people: list[dict[str, Any]]) -> None:
+        """Record people with one bulk write, each replacing the one recorded."""
+        if people:
+            self.db[PEOPLE].bulk_write(
+                [ReplaceOne({"_id": person["_id"]}, person, upsert=True) for person in people], session=session
+            )
 
     def organisation_as_of(self, session: ClientSession, organisation_id: str) -> datetime | None:
         """When the recorded state of an organisation happened; None if none is recorded."""

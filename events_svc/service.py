@@ -7,6 +7,7 @@ from typing import Any
 from events_svc import calendar, domain, schemas, workflows
 from events_svc.repository import EventsRepository
 from services.base import DomainService
+from services.batching import batch_event_handler
 from services.config import public_base_url
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
@@ -120,10 +121,10 @@ class EventsService(DomainService):
     def on_organisation_updated(self, event: dict[str, Any]) -> None:
         workflows.record_organisation(self.repository, event)
 
-    @event_handler("members", "person_registered")
-    def on_person_registered(self, event: dict[str, Any]) -> None:
-        workflows.record_person(self.repository, event)
+    @batch_event_handler("members", "person_registered")
+    def on_person_registered(self, events: list[dict[str, Any]]) -> None:
+        workflows.record_people(self.repository, events)
 
-    @event_handler("members", "person_updated")
-    def on_person_updated(self, event: dict[str, Any]) -> None:
-        workflows.record_person(self.repository, event)
+    @batch_event_handler("members", "person_updated")
+    def on_person_updated(self, events: list[dict[str, Any]]) -> None:
+        workflows.record_people(self.repository, events)

@@ -328,13 +328,19 @@ def record_organisation(repository: EventsRepository, envelope: dict[str, Any]) 
     return repository.consume(envelope, effect)
 
 
-def record_person(repository: EventsRepository, envelope: dict[str, Any]) -> bool:
-    """Keep which organisation a person belongs to and their name, from ``person_registered`` or
-    ``person_updated``; an older change arriving late is ignored. False for a re-delivery."""
-    person, occurred_at = envelope["data"], parse_rfc3339(envelope["occurred_at"])
+def record_people(repository: EventsRepository, envelopes: list[dict[str, Any]]) -> int:
+    """Keep which organisation each person belongs to and their name, from a batch of ``person_registered``
+    or ``person_updated`` events, each once, with one read and one bulk write; an older change arriving
+    late is ignored. How many events were new (0 for a batch of re-deliveries)."""
 
-    def effect(session: ClientSession) -> None:
-        if eligibility.change_applies(repository.person_as_of(session, person["person_id"]), occurred_at):
-            repository.save_person(session, eligibility.person_record(person, occurred_at))
+    def effect(session: ClientSession, fresh: list[dict[str, Any]]) -> None:
+        recorded = repository.people_as_of(session, [envelope["data"]["person_id"] for envelope in fresh])
+        changed: dict[str, dict[str, Any]] = {}
+        for envelope in fresh:
+            person, occurred_at = envelope["data"], parse_rfc3339(envelope["occurred_at"])
+            if eligibility.change_applies(recorded.get(person["person_id"]), occurred_at):
+                changed[person["person_id"]] = eligibility.person_record(person, occurred_at)
+                recorded[person["person_id"]] = occurred_at
+        repository.save_people(session, list(changed.values()))
 
-    return repository.consume(envelope, effect)
+    return len(repository.consume_batch(envelopes, effect))

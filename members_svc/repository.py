@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 
@@ -381,6 +381,30 @@ class MembersRepository(Repository):
         # update_one, not find_one_and_update: the embedded server scans the whole
         # collection for findAndModify but uses the _id index for an update.
         self.db[PEOPLE].update_one({"_id": person_id}, {"$set": {"certificates": portfolio}}, session=session)
+
+    def portfolios_of(self, session: ClientSession, person_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """The certificates each person holds, by id, in one read; NotFound naming the unknown people."""
+        wanted = list(dict.fromkeys(person_ids))
+        found = {
+            person["_id"]: person.get("certificates", [])
+            for person in self.db[PEOPLE].find({"_id": {"$in": wanted}}, {"certificates": 1}, session=session)
+        }
+        unknown = [person_id for person_id in wanted if person_id not in found]
+        if unknown:
+            raise NotFound(f"certificate holders {', '.join(unknown)} not found")
+        return found
+
+    def save_portfolios(self, session: ClientSession, portfolios: dict[str, list[dict[str, Any]]]) -> None:
+        """Store several people's portfolios with one bulk write."""
+        if portfolios:
+            self.db[PEOPLE].bulk_write(
+                [
+                    UpdateOne({"_id": person_id}, {"$set": {"certificates": held}})
+                    for person_id, held in portfolios.items()
+                ],
+                ordered=False,
+                session=session,
+            )
 
     # accounts
 

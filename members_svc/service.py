@@ -10,6 +10,7 @@ from members_svc import account_workflows, domain, imports, portfolio, schemas, 
 from members_svc.identity_key import IdentityKey
 from members_svc.repository import MembersRepository
 from services.base import DomainService
+from services.batching import batch_event_handler
 from services.clock import rfc3339
 from services.errors import InvalidInput
 from services.messaging import event_handler
@@ -296,10 +297,10 @@ class MembersService(DomainService):
 
     # the portfolio, fed by certificates_svc
 
-    @event_handler("certificates", "certificate_issued")
-    def on_certificate_issued(self, event: dict[str, Any]) -> None:
-        """Add the certificate to its holder's portfolio."""
-        workflows.record_certificate_event(self.repository, portfolio.CERTIFICATE_ISSUED, event)
+    @batch_event_handler("certificates", "certificate_issued")
+    def on_certificate_issued(self, events: list[dict[str, Any]]) -> None:
+        """Add the certificates to their holders' portfolios."""
+        workflows.record_certificates_issued(self.repository, events)
 
     @event_handler("certificates", "certificate_status_changed")
     def on_certificate_status_changed(self, event: dict[str, Any]) -> None:

@@ -303,6 +303,21 @@ def archive_person(repository: MembersRepository, person_id: str, by: str | None
     return repository.transaction(work)
 
 
+def record_certificates_issued(repository: MembersRepository, envelopes: list[dict[str, Any]]) -> None:
+    """Add the certificates of a batch of ``certificate_issued`` events to their holders' portfolios,
+    each event once, with one read and one bulk write; NotFound when a holder is unknown."""
+
+    def effect(session: ClientSession, fresh: list[dict[str, Any]]) -> None:
+        portfolios = repository.portfolios_of(session, [envelope["data"]["holder_id"] for envelope in fresh])
+        for envelope in fresh:
+            data = envelope["data"]
+            held = portfolios[data["holder_id"]]
+            portfolios[data["holder_id"]] = portfolio.apply_certificate_event(held, portfolio.CERTIFICATE_ISSUED, data)
+        repository.save_portfolios(session, portfolios)
+
+    repository.consume_batch(envelopes, effect)
+
+
 def record_certificate_event(repository: MembersRepository, event_type: str, envelope: dict[str, Any]) -> None:
     """Update the holder's portfolio from a certificates event, once per event id."""
     data = envelope["data"]

@@ -153,13 +153,18 @@ class ReliableEventHandler(EventHandler):
         )
 
     def handle_message(self, body: Any, message: Any) -> None:
+        envelope = self.envelope_or_dead_letter(body, message)
+        if envelope is not None:
+            super().handle_message(envelope, message)
+
+    def envelope_or_dead_letter(self, body: Any, message: Any) -> dict[str, Any] | None:
+        """The validated envelope of a message; None for one that breaks the contract, dead-lettered at once."""
         try:
-            envelope = parse_event(self.source_service, self.event_type, body)
+            return parse_event(self.source_service, self.event_type, body)
         except ContractViolation as exc:
             log.error("dead-lettering an invalid %s.%s message: %s", self.source_service, self.event_type, exc)
             self.forward(message, dead_letter=True, error=str(exc))
-            return
-        super().handle_message(envelope, message)
+            return None
 
     def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
         if exc_info is None:

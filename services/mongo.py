@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -132,6 +133,15 @@ def ensure_ttl_index(collection: Collection, field: str, seconds: int) -> None:
         )
 
 
+def processed_record(envelope: dict[str, Any], processed_at: datetime) -> dict[str, Any]:
+    """What ``processed_events`` keeps of a consumed event: its id (unique), its kind and when."""
+    return {
+        "_id": envelope["event_id"],
+        "event_type": f"{envelope['producer']}.{envelope['event_type']}",
+        "processed_at": processed_at,
+    }
+
+
 class Repository:
     """Base of each service's repository: its database, transactions and outbox."""
 
@@ -210,14 +220,7 @@ class Repository:
 
     def mark_processed(self, session: ClientSession, envelope: dict[str, Any]) -> None:
         """Record a consumed event; a second delivery raises DuplicateKeyError."""
-        self.db[PROCESSED_EVENTS].insert_one(
-            {
-                "_id": envelope["event_id"],
-                "event_type": f"{envelope['producer']}.{envelope['event_type']}",
-                "processed_at": utcnow(),
-            },
-            session=session,
-        )
+        self.db[PROCESSED_EVENTS].insert_one(processed_record(envelope, utcnow()), session=session)
 
     def consume(self, envelope: dict[str, Any], effect: Callable[[ClientSession], Any]) -> bool:
         """Apply ``effect`` for a received event exactly once in effect.
@@ -240,6 +243,38 @@ class Repository:
                 return False  # a concurrent delivery of the same event won
             raise
         return True
+
+    def consume_batch(
+        self, envelopes: list[dict[str, Any]], effect: Callable[[ClientSession, list[dict[str, Any]]], Any]
+    ) -> list[dict[str, Any]]:
+        """Apply ``effect`` to the events of a batch not applied before, in one transaction; the events applied.
+
+        One query finds which ids were already processed (and an id repeated within the
+        batch counts once); ``effect(session, fresh)`` gets the others in arrival order and
+        writes them in bulk; their ids are recorded with one insert in the same transaction.
+        A concurrent delivery of one of them that commits first makes the transaction fail
+        with DuplicateKeyError and nothing of the batch is applied, so its events can be
+        consumed again one by one.
+        """
+        by_id: dict[str, dict[str, Any]] = {}
+        for envelope in envelopes:
+            by_id.setdefault(envelope["event_id"], envelope)
+        if not by_id:
+            return []
+        seen = {record["_id"] for record in self.db[PROCESSED_EVENTS].find({"_id": {"$in": list(by_id)}}, {"_id": 1})}
+        fresh = [envelope for event_id, envelope in by_id.items() if event_id not in seen]
+        if not fresh:
+            return []
+
+        def work(session: ClientSession) -> None:
+            now = utcnow()
+            self.db[PROCESSED_EVENTS].insert_many(
+                [processed_record(envelope, now) for envelope in fresh], ordered=False, session=session
+            )
+            effect(session, fresh)
+
+        self.transaction(work)
+        return fresh
 
     def ping(self) -> dict[str, Any]:
         """The database answers; with how many outbox records wait to be published."""

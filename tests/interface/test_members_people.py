@@ -200,8 +200,8 @@ def test_portfolio_follows_certificate_events_and_ignores_redelivery(start_servi
     before = api.get(f"/api/v1/people/{person['id']}").json()
     container = get_container(runner, MembersService)
     with entrypoint_hook(container, "on_certificate_issued") as deliver_issued:
-        deliver_issued(issued)
-        deliver_issued(issued)
+        deliver_issued([issued])
+        deliver_issued([issued, issued])
     with entrypoint_hook(container, "on_certificate_status_changed") as deliver_status:
         deliver_status(revoked)
     assert api.get(f"/api/v1/people/{person['id']}").json() == before
