@@ -308,7 +308,6 @@ def test_a_newcomer_does_the_seed_story_in_the_browser_alone(browser, empty_syst
         wait_until_events_know_the_team(system, competition_id, members)
         team_is_registered(tab, competition_id, team, members)
         competition_is_held_and_awarded(tab, competition_id, today - timedelta(days=7), team)
-        tab.screenshot("app-story-awards")
         sign_out(tab)
 
         # 武隆: the cohort's roster, then the assessment's results sheet.
@@ -324,13 +323,11 @@ def test_a_newcomer_does_the_seed_story_in_the_browser_alone(browser, empty_syst
         )
         wait_until_the_candidates_are_known(system, sheet)
         assessment_is_uploaded(tab, system, sheet)
-        tab.screenshot("app-story-assessment")
         sign_out(tab)
 
         # The secretary's statistics.
         sign_in(tab, SECRETARY, PASSWORD)
         statistics_show_the_cohort(tab)
-        tab.screenshot("app-story-stats")
 
     awarded = system.all("/api/v1/certificates", kind="competition_award", status="active")
     assert len(awarded) == 3
