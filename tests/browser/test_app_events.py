@@ -18,7 +18,7 @@ from alliance import demo
 from tests.support.browser import Page
 from tests.support.system import RunningSystem
 from tests.support.waiting import wait_for
-from tests.support.web_app import account, sign_in
+from tests.support.web_app import account, confirm, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -112,15 +112,6 @@ def registrations(seeded: RunningSystem, event: dict) -> list[dict]:
 
 def organiser(seeded: RunningSystem) -> None:
     account(seeded, ORGANISER, [{"role": "org_admin", "organisation_id": organisation(seeded, demo.LEAD)["id"]}])
-
-
-def confirm(tab: Page, reason: str | None = None) -> None:
-    dialog = tab.page.locator("dialog.confirm")
-    expect(dialog).to_be_visible()
-    if reason is not None:
-        dialog.locator("textarea").fill(reason)
-    dialog.locator("button[type=submit]").click()
-    expect(dialog).to_be_hidden()
 
 
 def quiet(tab: Page) -> None:

@@ -34,6 +34,7 @@ from tests.support.browser import Page, open_tab
 from tests.support.cli import ALLIANCE
 from tests.support.system import RunningSystem, system_environment
 from tests.support.waiting import wait_for
+from tests.support.web_app import confirm, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -74,26 +75,9 @@ def create_admin(system: RunningSystem) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def sign_in(tab: Page, login: str, password: str) -> None:
-    tab.open("/")
-    tab.page.get_by_label("账号").fill(login)
-    tab.page.get_by_label("密码").fill(password)
-    tab.page.get_by_label("密码").press("Enter")
-    expect(tab.page.locator("#account")).to_be_visible()
-
-
 def sign_out(tab: Page) -> None:
     tab.page.get_by_role("button", name=re.compile("退出")).click()
     expect(tab.page.get_by_role("heading", name=re.compile("登录"))).to_be_visible()
-
-
-def confirm(tab: Page, reason: str | None = None) -> None:
-    dialog = tab.page.locator("dialog.confirm")
-    expect(dialog).to_be_visible()
-    if reason is not None:
-        dialog.locator("textarea").fill(reason)
-    dialog.locator("button[type=submit]").click()
-    expect(dialog).to_be_hidden()
 
 
 def typed(moment: datetime) -> str:

@@ -31,3 +31,13 @@ def sign_in(tab: Page, login: str, password: str = PASSWORD, path: str = "/") ->
     tab.page.get_by_label("密码").fill(password)
     tab.page.get_by_label("密码").press("Enter")
     expect(tab.page.locator("#account")).to_be_visible()
+
+
+def confirm(tab: Page, reason: str | None = None) -> None:
+    """Answer the screen's confirmation dialog (with ``reason``, where it asks for one)."""
+    dialog = tab.page.locator("dialog.confirm")
+    expect(dialog).to_be_visible()
+    if reason is not None:
+        dialog.locator("textarea").fill(reason)
+    dialog.locator("button[type=submit]").click()
+    expect(dialog).to_be_hidden()
