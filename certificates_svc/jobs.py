@@ -156,13 +156,15 @@ class JobWorker:
         self.chunk_size = chunk_size
         self.lease_seconds = lease_seconds
 
-    def run(self, budget_seconds: float) -> None:
-        """Process chunks until no work is left or the time budget is spent."""
+    def run(self, budget_seconds: float) -> bool:
+        """Process chunks until no work is left or the time budget is spent; whether there was any."""
         deadline = time.monotonic() + budget_seconds
+        worked = False
         while time.monotonic() < deadline:
             claimed = self.repository.claim_items(self.chunk_size, self.lease_seconds)
             if claimed is None:
-                return
+                return worked
+            worked = True
             token, items = claimed
             if not items:
                 continue
@@ -176,6 +178,7 @@ class JobWorker:
                 continue
             if self.repository.items_left(job_id) == 0:
                 finish_job(self.repository, job_id)
+        return worked
 
     def process_chunk(self, job: dict[str, Any], token: str, items: list[dict[str, Any]]) -> None:
         """Issue a claimed chunk's certificates and record its progress; LeaseLost if it was taken over."""

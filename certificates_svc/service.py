@@ -16,6 +16,7 @@ from services.batching import batch_event_handler
 from services.clock import utcnow
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
+from services.pacing import IdlePacing, Pacing
 from services.pagination import page
 from services.rpc import TimedRpcProxy, rpc
 from services.validation import load
@@ -33,6 +34,7 @@ class CertificatesService(DomainService):
     repository: CertificatesRepository = MongoDatabase(CertificatesRepository)
     signer: Signer = IssuerKeys()
     members_rpc = TimedRpcProxy("members")
+    job_pacing: IdlePacing = Pacing(JOB_POLL_SECONDS)
 
     @rpc
     def did_document(self, organisation_id: str | None = None) -> dict[str, Any]:
@@ -157,6 +159,7 @@ class CertificatesService(DomainService):
         """Queue an assessment as a job issuing skill levels to those who passed."""
         request = load(schemas.AssessmentCreate, payload)
         job = jobs.submit_assessment(self.repository, self._directory(), request, by_admin is True, by)
+        self.job_pacing.wake()
         return schemas.Job().dump(job)
 
     @rpc
@@ -172,6 +175,7 @@ class CertificatesService(DomainService):
         """Queue a batch of certificates as a job, if an issuing rule allows each item."""
         request = load(schemas.BatchCreate, payload)
         job = jobs.submit_batch(self.repository, self._directory(), request, by_admin is True, by)
+        self.job_pacing.wake()
         return schemas.Job().dump(job)
 
     @rpc
@@ -194,14 +198,17 @@ class CertificatesService(DomainService):
 
     @timer(interval=JOB_POLL_SECONDS)
     def work_on_jobs(self) -> None:
-        """Work on queued job items for one tick's budget."""
-        jobs.JobWorker(
+        """Work on queued job items for one tick's budget (while none are queued, less and less often)."""
+        if not self.job_pacing.due():
+            return
+        worked = jobs.JobWorker(
             self.repository,
             self._factory(),
             self._directory(),
             chunk_size=int(self.config.get("JOB_CHUNK_SIZE", 250)),
             lease_seconds=float(self.config.get("JOB_LEASE_SECONDS", 60)),
         ).run(JOB_TICK_BUDGET_SECONDS)
+        self.job_pacing.record(worked)
 
     @batch_event_handler("members", "person_registered")
     def on_person_registered(self, events: list[dict[str, Any]]) -> None:

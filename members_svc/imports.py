@@ -102,14 +102,17 @@ class PeopleImportWorker:
         self.chunk_size = chunk_size
         self.lease_seconds = lease_seconds
 
-    def run(self, budget_seconds: float) -> None:
-        """Work on imports until none waits or the time budget is spent."""
+    def run(self, budget_seconds: float) -> bool:
+        """Work on imports until none waits or the time budget is spent; whether any waited."""
         deadline = time.monotonic() + budget_seconds
+        worked = False
         while time.monotonic() < deadline:
             job = self.repository.claim_people_import(self.lease_seconds)
             if job is None:
-                return
+                return worked
+            worked = True
             self.work_on(job, deadline)
+        return worked
 
     def work_on(self, job: dict[str, Any], deadline: float) -> None:
         """Register the import's people from where it stands; close it once all are through."""

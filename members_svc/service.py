@@ -15,6 +15,7 @@ from services.clock import rfc3339
 from services.errors import InvalidInput
 from services.messaging import event_handler
 from services.mongo import MongoDatabase
+from services.pacing import IdlePacing, Pacing
 from services.pagination import page
 from services.rpc import rpc
 from services.validation import load
@@ -28,6 +29,7 @@ class MembersService(DomainService):
     name = "members"
 
     repository: MembersRepository = MongoDatabase(MembersRepository)
+    import_pacing: IdlePacing = Pacing(IMPORT_POLL_SECONDS)
     identity_key: bytes = IdentityKey()
 
     # alliances
@@ -162,6 +164,7 @@ class MembersService(DomainService):
         """Queue a roster import (a PeopleImportCreate); a worker registers its people in the background."""
         request = load(schemas.PeopleImportCreate, payload)
         job = imports.submit_people_import(self.repository, organisation_id, request, self.identity_key, by)
+        self.import_pacing.wake()
         return schemas.PeopleImport().dump(job)
 
     @rpc
@@ -171,12 +174,16 @@ class MembersService(DomainService):
 
     @timer(interval=IMPORT_POLL_SECONDS)
     def work_on_people_imports(self) -> None:
-        """Register the people of queued roster imports for one tick's budget."""
-        imports.PeopleImportWorker(
+        """Register the people of queued roster imports for one tick's budget (while none wait, less
+        and less often)."""
+        if not self.import_pacing.due():
+            return
+        worked = imports.PeopleImportWorker(
             self.repository,
             chunk_size=int(self.config.get("IMPORT_CHUNK_SIZE", 200)),
             lease_seconds=float(self.config.get("JOB_LEASE_SECONDS", 60)),
         ).run(IMPORT_TICK_BUDGET_SECONDS)
+        self.import_pacing.record(worked)
 
     @rpc
     def list_people(self, organisation_id: str, query: dict[str, Any]) -> dict[str, Any]:
