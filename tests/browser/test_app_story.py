@@ -32,6 +32,7 @@ from alliance import demo
 from alliance.embedded_db import free_port
 from tests.support.browser import Page, open_tab
 from tests.support.cli import ALLIANCE
+from tests.support.infrastructure import Infrastructure, own_vhost
 from tests.support.system import RunningSystem, system_environment
 from tests.support.waiting import wait_for
 from tests.support.web_app import confirm, sign_in
@@ -50,16 +51,18 @@ DESKTOP = {"width": 1100, "height": 900}
 
 
 @pytest.fixture(scope="module")
-def empty_system(session_vhost_uri, tmp_path_factory) -> Iterator[RunningSystem]:
-    """`alliance up` on an empty database, as the README's first command starts it."""
+def empty_system(infrastructure: Infrastructure, tmp_path_factory) -> Iterator[RunningSystem]:
+    """`alliance up` on an empty database and a vhost of its own (the demo stack of the other browser
+    tests has the session's), as the README's first command starts it."""
     home = tmp_path_factory.mktemp("story")
-    env = system_environment(session_vhost_uri, home / "var")
-    system = RunningSystem(env, free_port(), home / "up.log")
-    try:
-        system.wait_ready()
-        yield system
-    finally:
-        assert system.stop() == 0
+    with own_vhost(infrastructure) as uri:
+        env = system_environment(uri, home / "var")
+        system = RunningSystem(env, free_port(), home / "up.log")
+        try:
+            system.wait_ready()
+            yield system
+        finally:
+            assert system.stop() == 0
 
 
 def create_admin(system: RunningSystem) -> None:
