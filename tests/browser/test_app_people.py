@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from alliance import demo
 from services.identity import check_character
-from tests.support.web_app import account, sign_in
+from tests.support.web_app import account, sign_in, workbook
 
 pytestmark = pytest.mark.e2e
 
@@ -39,13 +38,7 @@ def people_numbered(seeded, school: dict, student_number: str) -> list[dict]:
 
 def roster(path: Path, rows: list[tuple[str, str, str, str | None]]) -> Path:
     """A roster workbook as a school fills it in: Chinese headers, kinds in Chinese."""
-    book = Workbook()
-    sheet = book.active
-    sheet.append(["姓名", "类别", "学号", "身份证号"])
-    for row in rows:
-        sheet.append(list(row))
-    book.save(path)
-    return path
+    return workbook(path, ["姓名", "类别", "学号", "身份证号"], rows)
 
 
 def test_a_teacher_finds_people_adds_one_after_a_refused_id_number_and_corrects_it_with_a_reason(page, seeded):

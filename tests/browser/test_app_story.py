@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -25,17 +24,16 @@ from pathlib import Path
 
 import pytest
 import requests
-from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from alliance import demo
 from alliance.embedded_db import free_port
+from tests.support.api import create_admin
 from tests.support.browser import Page, open_tab
-from tests.support.cli import ALLIANCE
 from tests.support.infrastructure import Infrastructure, own_vhost
 from tests.support.system import RunningSystem, system_environment
 from tests.support.waiting import wait_for
-from tests.support.web_app import confirm, sign_in
+from tests.support.web_app import confirm, sign_in, workbook
 
 pytestmark = pytest.mark.e2e
 
@@ -65,19 +63,6 @@ def empty_system(infrastructure: Infrastructure, tmp_path_factory) -> Iterator[R
             assert system.stop() == 0
 
 
-def create_admin(system: RunningSystem) -> None:
-    """The operator's one command: the first secretary's account."""
-    result = subprocess.run(
-        [ALLIANCE, "users", "create-admin", "--login", SECRETARY, "--password-stdin"],
-        input=PASSWORD + "\n",
-        env={**system.env, "RPC_TIMEOUT_SECONDS": "20"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-
-
 def sign_out(tab: Page) -> None:
     tab.page.get_by_role("button", name=re.compile("退出")).click()
     expect(tab.page.get_by_role("heading", name=re.compile("登录"))).to_be_visible()
@@ -90,15 +75,6 @@ def typed(moment: datetime) -> str:
 
 def at(day: date, hour: int) -> datetime:
     return datetime(day.year, day.month, day.day, hour, 0, tzinfo=demo.CHINA)
-
-
-def workbook(path: Path, header: list[str], rows: list[list]) -> Path:
-    book = Workbook()
-    book.active.append(header)
-    for row in rows:
-        book.active.append(row)
-    book.save(path)
-    return path
 
 
 # the chapters
@@ -262,7 +238,7 @@ def statistics_show_the_cohort(tab: Page) -> None:
 def test_a_newcomer_does_the_seed_story_in_the_browser_alone(browser, empty_system, output_dir, tmp_path):
     started = time.monotonic()
     system = empty_system
-    create_admin(system)
+    create_admin({"AMQP_URI": system.env["AMQP_URI"]}, SECRETARY, PASSWORD)  # the operator's one command
     lead, wulong = (next(o for o in demo.ORGANISATIONS if o.name == name) for name in (demo.LEAD, demo.WULONG))
     school, team, members, *_ = demo.TEAMS[0]
     candidates = demo.cohort(COHORT_SIZE, COHORT_PASSED)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
+from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from tests.support.browser import Page
@@ -41,3 +44,13 @@ def confirm(tab: Page, reason: str | None = None) -> None:
         dialog.locator("textarea").fill(reason)
     dialog.locator("button[type=submit]").click()
     expect(dialog).to_be_hidden()
+
+
+def workbook(path: Path, header: list[str], rows: list[list]) -> Path:
+    """An .xlsx file as a school fills one in: ``header``, then ``rows``."""
+    book = Workbook()
+    book.active.append(header)
+    for row in rows:
+        book.active.append(list(row))
+    book.save(path)
+    return path
