@@ -97,6 +97,7 @@ def prepare(stack: Stack, client: Client) -> dict[str, Any]:
     stored = database["certificates"].find_one({"_id": template["number"]})
     repository = CertificatesRepository(database, "certificates")
     first_index = repository.reserve_status_indices(CERTIFICATES)
+    first_position = repository.reserve_positions(CERTIFICATES)
     holders = [(school, person) for school, people in schools.items() for person in people]
     started = time.monotonic()
     for start in range(0, CERTIFICATES, INSERT_CHUNK):
@@ -111,6 +112,7 @@ def prepare(stack: Stack, client: Client) -> dict[str, Any]:
                 holder_id=person,
                 holder_organisation_id=school,
                 status_index=first_index + i,
+                position=first_position + i,
             )
             certificate["credential"]["id"] = f"urn:bench:{number}"
             chunk.append(certificate)

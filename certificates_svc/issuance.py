@@ -22,7 +22,7 @@ class CertificateFactory:
     ) -> list[dict[str, Any]]:
         """Signed certificates for ``(request, holder)`` pairs of one issuer.
 
-        One counter update per number series and one for the status slots, however
+        One counter update per number series, one for the status slots and one for the list positions, however
         many certificates: a serial drawn but not stored leaves a gap, never a reuse.
         """
         if not drafts:
@@ -39,10 +39,13 @@ class CertificateFactory:
             for offset, position in enumerate(positions):
                 numbers[position] = renders[position](first + offset)
         first_index = self.repository.reserve_status_indices(len(drafts))
-        return [
-            self._signed(request, holder, issuer, numbers[position], first_index + position, now)
-            for position, (request, holder) in enumerate(drafts)
-        ]
+        first_position = self.repository.reserve_positions(len(drafts))
+        certificates = []
+        for offset, (request, holder) in enumerate(drafts):
+            certificate = self._signed(request, holder, issuer, numbers[offset], first_index + offset, now)
+            certificate["position"] = first_position + offset
+            certificates.append(certificate)
+        return certificates
 
     def _signed(
         self,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from pymongo import ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
+from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from certificates_svc.assessments import ItemState
@@ -16,7 +17,7 @@ from certificates_svc.lifecycle import CertificateStatus
 from services.clock import utcnow
 from services.errors import NotFound
 from services.mongo import Repository
-from services.pagination import paginate, paginate_any
+from services.pagination import paginate, paginate_by_position
 
 CERTIFICATES = "certificates"
 COUNTERS = "counters"
@@ -33,6 +34,12 @@ REGISTRATIONS = "registrations"  # read model of events_svc's registrations: who
 SHARE_LINKS = "share_links"
 
 STATUS_INDEX_COUNTER = "status-list-index"
+# Certificates are listed in the order they were issued in: each has a ``position``, drawn from this
+# counter in ranges as numbers are (dense, gaps only where a drawn range was not stored).
+POSITION_COUNTER = "list-position"
+# Filters that keep few certificates (one holder's, one event's, a number prefix): read whole after
+# the cursor. A listing without them is read in ranges of positions (see paginate_by_position).
+SELECTIVE_FILTERS = ("holder_id", "source.event_id", "number")
 # The CertificateQuery fields that narrow a listing, each matched as stored (query field → stored field).
 CERTIFICATE_FILTERS = {
     "holder_id": "holder_id",
@@ -71,14 +78,16 @@ class CertificatesRepository(Repository):
 
     INDEXES = [
         (CERTIFICATES, [("number", 1)], {"unique": True}),
-        # Each list filter with the number after it: one filter and the page cursor are one index range.
-        (CERTIFICATES, [("holder_id", 1), ("_id", 1)], {}),
-        (CERTIFICATES, [("issuer_id", 1), ("_id", 1)], {}),
-        (CERTIFICATES, [("holder_organisation_id", 1), ("_id", 1)], {}),
-        (CERTIFICATES, [("kind", 1), ("_id", 1)], {}),
-        (CERTIFICATES, [("status", 1), ("_id", 1)], {}),
-        (CERTIFICATES, [("occupation", 1), ("_id", 1)], {}),
-        (CERTIFICATES, [("level", 1), ("_id", 1)], {}),
+        # Lists page by position: each list filter with the position after it, so that one filter
+        # and a page's range of positions are one index range.
+        (CERTIFICATES, [("position", 1)], {"unique": True}),
+        (CERTIFICATES, [("holder_id", 1), ("position", 1)], {}),
+        (CERTIFICATES, [("issuer_id", 1), ("position", 1)], {}),
+        (CERTIFICATES, [("holder_organisation_id", 1), ("position", 1)], {}),
+        (CERTIFICATES, [("kind", 1), ("position", 1)], {}),
+        (CERTIFICATES, [("status", 1), ("position", 1)], {}),
+        (CERTIFICATES, [("occupation", 1), ("position", 1)], {}),
+        (CERTIFICATES, [("level", 1), ("position", 1)], {}),
         (CERTIFICATES, [("issued_at", 1)], {}),
         (CERTIFICATES, [("issuer_id", 1), ("issued_at", 1)], {}),
         (CERTIFICATES, [("status_index", 1)], {"unique": True}),
@@ -88,7 +97,7 @@ class CertificatesRepository(Repository):
             [("issuance_key", 1)],
             {"unique": True, "partialFilterExpression": {"issuance_key": {"$type": "string"}}},
         ),
-        (CERTIFICATES, [("source.event_id", 1), ("_id", 1)], {}),
+        (CERTIFICATES, [("source.event_id", 1), ("position", 1)], {}),
         (JOBS, [("issuer_id", 1), ("_id", 1)], {}),
         (JOBS, [("kind", 1), ("_id", 1)], {}),
         (JOBS, [("status", 1), ("_id", 1)], {}),
@@ -102,6 +111,27 @@ class CertificatesRepository(Repository):
         (SHARE_LINKS, [("token_digest", 1)], {"unique": True}),
         (SHARE_LINKS, [("number", 1), ("created_at", 1)], {}),
     ]
+
+    @classmethod
+    def ensure_indexes(cls, database: Database, config: dict[str, Any] | None = None) -> None:
+        """Also give the certificates of a database from before list positions theirs, in number order
+        (before the unique index on positions is built)."""
+        if database[COUNTERS].find_one({"_id": POSITION_COUNTER}) is None:
+            cls._place_unplaced(database)
+        super().ensure_indexes(database, config)
+
+    @classmethod
+    def _place_unplaced(cls, database: Database) -> None:
+        unplaced = [c["_id"] for c in database[CERTIFICATES].find({"position": {"$exists": False}}, {"_id": 1})]
+        repository = cls(database, producer="certificates")
+        first = repository.reserve_positions(len(unplaced))  # creates the counter, even for none
+        if unplaced:
+            database[CERTIFICATES].bulk_write(
+                [
+                    UpdateOne({"_id": number, "position": {"$exists": False}}, {"$set": {"position": first + offset}})
+                    for offset, number in enumerate(sorted(unplaced))
+                ]
+            )
 
     # read models fed by members events
 
@@ -173,6 +203,15 @@ class CertificatesRepository(Repository):
         """The first of ``count`` consecutive status-list slots (numbered from 0)."""
         return self.reserve_serials(STATUS_INDEX_COUNTER, count) - 1
 
+    def reserve_positions(self, count: int) -> int:
+        """The first of ``count`` consecutive list positions (numbered from 1)."""
+        return self.reserve_serials(POSITION_COUNTER, count)
+
+    def positions_reserved(self) -> int:
+        """The last list position handed out so far (0 for none)."""
+        counter = self.db[COUNTERS].find_one({"_id": POSITION_COUNTER}) or {"value": 0}
+        return int(counter["value"])
+
     def status_indices_reserved(self) -> int:
         """How many status-list slots have been handed out so far."""
         counter = self.db[COUNTERS].find_one({"_id": STATUS_INDEX_COUNTER}) or {"value": 0}
@@ -213,17 +252,26 @@ class CertificatesRepository(Repository):
         if "q" in query:
             # A prefix as a range of the unique number index, not a regular expression over every number.
             selector["number"] = {"$gte": query["q"], "$lt": query["q"] + "\U0010ffff"}
-        if "organisation_id" not in query:
-            return paginate(self.db[CERTIFICATES], selector, query["limit"], query["cursor"], projection)
-        # Either party, as two index lookups merged by number rather than one $or, which the
-        # embedded server answers by scanning every certificate.
-        organisation_id = query["organisation_id"]
-        selectors = [
-            {**selector, party: organisation_id}
-            for party in ORGANISATION_PARTIES
-            if selector.get(party, organisation_id) == organisation_id
-        ]
-        return paginate_any(self.db[CERTIFICATES], selectors, query["limit"], query["cursor"], projection)
+        selectors = [selector]
+        if "organisation_id" in query:
+            # Either party, as two index lookups merged by position rather than one $or, which the
+            # embedded server answers by scanning every certificate.
+            organisation_id = query["organisation_id"]
+            selectors = [
+                {**selector, party: organisation_id}
+                for party in ORGANISATION_PARTIES
+                if selector.get(party, organisation_id) == organisation_id
+            ]
+        return paginate_by_position(
+            self.db[CERTIFICATES],
+            selectors,
+            query["limit"],
+            query["cursor"],
+            projection,
+            key="position",
+            last=self.positions_reserved(),
+            windowed=not any(name in selector for name in SELECTIVE_FILTERS),
+        )
 
     def issued_keys(self, keys: list[str]) -> set[str]:
         """Those of ``keys`` a stored certificate was already issued under."""

@@ -1,4 +1,5 @@
-"""Cursor pagination over a collection ordered by ``_id`` (ObjectId strings sort by time).
+"""Cursor pagination over a collection ordered by ``_id`` (ObjectId strings sort by time), or by a
+dense integer position (:func:`paginate_by_position`).
 
 The one paging convention: a list query schema derives from :class:`PageQuery`; a list RPC takes
 that query as one dict (filters, ``limit`` and ``cursor``) and answers ``{"items", "next_cursor"}``.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Any
 
 from marshmallow import fields, validate
@@ -33,22 +35,38 @@ def page(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]
     return {"items": items, "next_cursor": next_cursor}
 
 
-def encode_cursor(last_id: str) -> str:
-    raw = json.dumps({"after": last_id}, separators=(",", ":")).encode()
+def encode_cursor(last: str | int) -> str:
+    """The cursor of the page after the one ending at ``last`` (an id, or a position)."""
+    raw = json.dumps({"after": last}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str:
     """The id a cursor points after; InvalidInput for anything not made by encode_cursor."""
+    after = _cursor_value(cursor)
+    if not isinstance(after, str):
+        raise _invalid_cursor()
+    return after
+
+
+def decode_position_cursor(cursor: str) -> int:
+    """The position a cursor points after; InvalidInput for anything not made by encode_cursor(position)."""
+    after = _cursor_value(cursor)
+    if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        raise _invalid_cursor()
+    return after
+
+
+def _cursor_value(cursor: str) -> Any:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        after = value["after"]
-        if not isinstance(after, str):
-            raise ValueError
-        return after
+        return json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
     except (ValueError, KeyError, TypeError, UnicodeError):
-        raise InvalidInput("invalid cursor", {"cursor": "not a cursor this API returned"}) from None
+        raise _invalid_cursor() from None
+
+
+def _invalid_cursor() -> InvalidInput:
+    return InvalidInput("invalid cursor", {"cursor": "not a cursor this API returned"})
 
 
 def check_limit(limit: int | None) -> int:
@@ -79,25 +97,77 @@ def paginate(
     return docs[:size], next_cursor
 
 
-def paginate_any(
+# A window spans at most this many pages' worth of positions, so one window reads a bounded number of
+# documents however few of them a sparse filter keeps.
+MAX_WINDOW_PAGES = 8
+# Headroom over what the density seen so far says the rest of a page needs.
+WINDOW_HEADROOM = 1.25
+
+
+def paginate_by_position(
     collection: Collection,
     selectors: list[dict[str, Any]],
     limit: int | None,
     cursor: str | None,
-    projection: dict[str, Any] | None = None,
+    projection: dict[str, Any],
+    *,
+    key: str,
+    last: int,
+    windowed: bool,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of the documents matching any of ``selectors``, in ``_id`` order, as :func:`paginate` pages.
+    """One page of the documents matching any of ``selectors``, in the order of ``key``: a dense
+    integer position (1, 2, … ``last``; gaps allowed), unique in the collection and indexed.
 
-    Several selectors stand for one ``$or`` (run as separate, index-served queries).
+    ``windowed`` reads the page as consecutive ranges of positions rather than as every matching
+    document after the cursor: since positions are dense, a range of *w* positions holds at most *w*
+    documents, so a page of a filter that matches thousands costs about a page of reads on a server
+    that materialises every candidate before it applies a limit (the embedded one does). Ask for it
+    when the selectors match many documents; a selective filter (one holder, one event) is read
+    whole after the cursor, which is then cheaper than walking every range.
     """
     size = check_limit(limit)
-    found: dict[str, dict[str, Any]] = {}
-    more = False
-    for selector in selectors:
-        docs, next_cursor = paginate(collection, selector, size, cursor, projection)
-        found.update((doc["_id"], doc) for doc in docs)
-        more = more or next_cursor is not None
-    ordered = [found[key] for key in sorted(found)]
-    # Each selector gave its first ``size`` after the cursor, so the first ``size`` of the union are among them.
-    more = more or len(ordered) > size
-    return ordered[:size], encode_cursor(ordered[size - 1]["_id"]) if more else None
+    after = decode_position_cursor(cursor) if cursor else 0
+    projection = {**projection, key: 1}
+    if windowed:
+        found = _read_windows(collection, selectors, size + 1, after, projection, key, last)
+    else:
+        found = {}
+        for selector in selectors:
+            query = {**selector, key: {"$gt": after}}
+            found.update((doc["_id"], doc) for doc in collection.find(query, projection).sort(key, 1).limit(size + 1))
+    ordered = sorted(found.values(), key=lambda doc: doc[key])
+    next_cursor = encode_cursor(ordered[size - 1][key]) if len(ordered) > size else None
+    return [_without(doc, key) for doc in ordered[:size]], next_cursor
+
+
+def _read_windows(
+    collection: Collection,
+    selectors: list[dict[str, Any]],
+    wanted: int,
+    after: int,
+    projection: dict[str, Any],
+    key: str,
+    last: int,
+) -> dict[Any, dict[str, Any]]:
+    """The matching documents of consecutive position ranges after ``after``, until ``wanted`` are found
+    or the positions run out; each range is sized by the density of matches seen so far."""
+    found: dict[Any, dict[str, Any]] = {}
+    start, width = after, wanted
+    while len(found) < wanted and start < last:
+        end = min(start + width, last)
+        for selector in selectors:
+            # The range first: where no index holds a selector's fields and the position together,
+            # the embedded server plans the query on the first indexed clause.
+            found.update(
+                (doc["_id"], doc) for doc in collection.find({key: {"$gt": start, "$lte": end}, **selector}, projection)
+            )
+        start, remaining = end, wanted - len(found)
+        density = len(found) / (end - after)
+        estimate = math.ceil(remaining / density * WINDOW_HEADROOM) if density else math.inf
+        width = max(remaining, min(estimate, wanted * MAX_WINDOW_PAGES))
+    return found
+
+
+def _without(doc: dict[str, Any], key: str) -> dict[str, Any]:
+    doc.pop(key, None)
+    return doc

@@ -73,7 +73,8 @@ class CertificatesRoutes:
         "GET",
         "/api/v1/certificates",
         summary="List certificates by holder, issuer, holder's organisation, kind, status, event, occupation, "
-        "level, year of issue and number prefix (an org_admin: those its organisation issued or its people hold)",
+        "level, year of issue and number prefix, in the order they were issued in (an org_admin: those its "
+        "organisation issued or its people hold)",
         access=AUTHENTICATED,
         tags=("certificates",),
         query=schemas.CertificateQuery,
