@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pymongo import ReplaceOne, ReturnDocument, UpdateOne
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.client_session import ClientSession
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -139,11 +139,8 @@ class CertificatesRepository(Repository):
         self.db[HOLDERS].replace_one({"_id": holder["_id"]}, holder, upsert=True, session=session)
 
     def save_holders(self, session: ClientSession, holders: list[dict[str, Any]]) -> None:
-        """Record holders with one bulk write, in order (a later record of the same person wins)."""
-        if holders:
-            self.db[HOLDERS].bulk_write(
-                [ReplaceOne({"_id": holder["_id"]}, holder, upsert=True) for holder in holders], session=session
-            )
+        """Record holders with one bulk write (a later record of the same person wins)."""
+        self.save_records(session, HOLDERS, holders)
 
     def save_issuer(self, session: ClientSession | None, issuer: dict[str, Any]) -> None:
         self.db[ISSUERS].replace_one({"_id": issuer["_id"]}, issuer, upsert=True, session=session)

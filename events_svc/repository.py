@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ReplaceOne, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.client_session import ClientSession
 
 from events_svc.domain import EventStatus, RegistrationStatus, Visibility
@@ -320,12 +320,10 @@ class EventsRepository(Repository):
         recorded = self.db[PEOPLE].find({"_id": {"$in": list(set(person_ids))}}, {"as_of": 1}, session=session)
         return {person["_id"]: person.get("as_of") for person in recorded}
 
-    def save_people(self, session: ClientSession, people: list[dict[str, Any]]) -> None:
-        """Record people with one bulk write, each replacing the one recorded."""
-        if people:
-            self.db[PEOPLE].bulk_write(
-                [ReplaceOne({"_id": person["_id"]}, person, upsert=True) for person in people], session=session
-            )
+    def save_people(self, session: ClientSession, people: list[dict[str, Any]], recorded: set[str]) -> None:
+        """Record people with one bulk write, each replacing the one recorded (``recorded``: the ids
+        of those recorded before)."""
+        self.save_records(session, PEOPLE, people, known=recorded)
 
     def organisation_as_of(self, session: ClientSession, organisation_id: str) -> datetime | None:
         """When the recorded state of an organisation happened; None if none is recorded."""

@@ -335,12 +335,13 @@ def record_people(repository: EventsRepository, envelopes: list[dict[str, Any]])
 
     def effect(session: ClientSession, fresh: list[dict[str, Any]]) -> None:
         recorded = repository.people_as_of(session, [envelope["data"]["person_id"] for envelope in fresh])
+        known = set(recorded)
         changed: dict[str, dict[str, Any]] = {}
         for envelope in fresh:
             person, occurred_at = envelope["data"], parse_rfc3339(envelope["occurred_at"])
             if eligibility.change_applies(recorded.get(person["person_id"]), occurred_at):
                 changed[person["person_id"]] = eligibility.person_record(person, occurred_at)
                 recorded[person["person_id"]] = occurred_at
-        repository.save_people(session, list(changed.values()))
+        repository.save_people(session, list(changed.values()), known)
 
     return len(repository.consume_batch(envelopes, effect))

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from nameko.extensions import DependencyProvider
-from pymongo import MongoClient, monitoring
+from pymongo import InsertOne, MongoClient, ReplaceOne, monitoring
 from pymongo.client_session import ClientSession
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -275,6 +275,35 @@ class Repository:
 
         self.transaction(work)
         return fresh
+
+    def save_records(
+        self,
+        session: ClientSession,
+        collection: str,
+        records: list[dict[str, Any]],
+        known: set[Any] | None = None,
+    ) -> None:
+        """Record read-model documents with one bulk write, each replacing the one recorded under its
+        ``_id`` (a later record of the same id in ``records`` wins).
+
+        Ids not recorded yet are inserted rather than upserted: the embedded server inserts a
+        document in about a third of the time an upsert takes. ``known``: the ids already
+        recorded, when the caller has read them (else one query finds them).
+        """
+        latest = {record["_id"]: record for record in records}
+        if not latest:
+            return
+        if known is None:
+            found = self.db[collection].find({"_id": {"$in": list(latest)}}, {"_id": 1}, session=session)
+            known = {record["_id"] for record in found}
+        self.db[collection].bulk_write(
+            [
+                ReplaceOne({"_id": key}, record, upsert=True) if key in known else InsertOne(record)
+                for key, record in latest.items()
+            ],
+            ordered=False,
+            session=session,
+        )
 
     def ping(self) -> dict[str, Any]:
         """The database answers; with how many outbox records wait to be published."""
