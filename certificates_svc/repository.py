@@ -51,6 +51,13 @@ CERTIFICATE_FILTERS = {
     "occupation": "occupation",
     "level": "level",
 }
+# Indexes of earlier versions that nothing reads any more (lists paged by number, years of issue
+# read by date): dropped at start, as each costs every certificate stored a write.
+SUPERSEDED_INDEXES = (
+    *(f"{field}_1__id_1" for field in CERTIFICATE_FILTERS.values()),
+    "issued_at_1",
+    "issuer_id_1_issued_at_1",
+)
 # The two ways a certificate concerns an organisation: it issued it, or the holder is one of its people.
 ORGANISATION_PARTIES = ("issuer_id", "holder_organisation_id")
 # What a list item carries: the certificate as answered, with its credential's id but not the credential.
@@ -88,8 +95,6 @@ class CertificatesRepository(Repository):
         (CERTIFICATES, [("status", 1), ("position", 1)], {}),
         (CERTIFICATES, [("occupation", 1), ("position", 1)], {}),
         (CERTIFICATES, [("level", 1), ("position", 1)], {}),
-        (CERTIFICATES, [("issued_at", 1)], {}),
-        (CERTIFICATES, [("issuer_id", 1), ("issued_at", 1)], {}),
         (CERTIFICATES, [("status_index", 1)], {"unique": True}),
         # One certificate per (job key, person), per award revision: resends issue nothing twice.
         (
@@ -114,10 +119,14 @@ class CertificatesRepository(Repository):
 
     @classmethod
     def ensure_indexes(cls, database: Database, config: dict[str, Any] | None = None) -> None:
-        """Also give the certificates of a database from before list positions theirs, in number order
-        (before the unique index on positions is built)."""
+        """Also bring a database from before list positions up to date: its certificates get positions
+        in number order (before the unique index on positions is built), superseded indexes go."""
         if database[COUNTERS].find_one({"_id": POSITION_COUNTER}) is None:
             cls._place_unplaced(database)
+        existing = database[CERTIFICATES].index_information()
+        for name in SUPERSEDED_INDEXES:
+            if name in existing:
+                database[CERTIFICATES].drop_index(name)
         super().ensure_indexes(database, config)
 
     @classmethod

@@ -140,8 +140,10 @@ def test_certificates_from_before_positions_get_them_in_number_order(config):
         database[CERTIFICATES].insert_many(
             [{"_id": n, "number": n, "status_index": i} for i, n in enumerate(("B2", "A1", "C3"))]
         )
+        database[CERTIFICATES].create_index([("holder_id", 1), ("_id", 1)])  # lists paged by number then
         CertificatesRepository.ensure_indexes(database, config)
         CertificatesRepository.ensure_indexes(database, config)  # a restart places nothing twice
+        assert "holder_id_1__id_1" not in database[CERTIFICATES].index_information()
         placed = {c["_id"]: c["position"] for c in database[CERTIFICATES].find()}
         assert placed == {"A1": 1, "B2": 2, "C3": 3}
         assert database[COUNTERS].find_one({"_id": POSITION_COUNTER})["value"] == 3
