@@ -116,7 +116,7 @@ def test_signing_keys_come_from_a_secret_into_signing_keys_dir():
 def test_secrets_are_referenced_from_the_secret_and_the_queue_type_is_quorum():
     (template,) = documents(K8S / "secret.example.yaml")
     secret_keys = set(template["stringData"])
-    assert secret_keys == {"JWT_SECRET", "AMQP_URI", "MONGO_URI"}
+    assert secret_keys == {"JWT_SECRET", "AMQP_URI", "MONGO_URI", "IDENTITY_KEY"}
     assert all("CHANGE-ME" in value for value in template["stringData"].values())
     for deployment in resources("Deployment").values():
         for variable in main_container(deployment).get("env", []):
