@@ -208,7 +208,9 @@ class JobWorker:
         issuer_error: str | None,
     ) -> None:
         now = utcnow()
-        already = self.repository.issued_keys([item["issuance_key"] for item in items])
+        already = self.repository.issued_keys(
+            [item["issuance_key"] for item in items], [item["holder_id"] for item in items]
+        )
         drafts: list[tuple[dict[str, Any], dict[str, Any]]] = []
         drafted: list[dict[str, Any]] = []
         outcomes: list[dict[str, Any]] = []

@@ -279,10 +279,14 @@ class CertificatesRepository(Repository):
             windowed=not any(name in selector for name in SELECTIVE_FILTERS),
         )
 
-    def issued_keys(self, keys: list[str]) -> set[str]:
-        """Those of ``keys`` a stored certificate was already issued under."""
-        found = self.db[CERTIFICATES].find({"issuance_key": {"$in": keys}}, {"issuance_key": 1})
-        return {c["issuance_key"] for c in found}
+    def issued_keys(self, keys: list[str], holder_ids: list[str]) -> set[str]:
+        """Those of ``keys`` a stored certificate was already issued under, the keys being those of
+        certificates for ``holder_ids``."""
+        # Asked by holder: the embedded server does not use the issuance key's partial index for
+        # an $in and read every certificate; a certificate issued under a key is for its holder.
+        wanted = set(keys)
+        found = self.db[CERTIFICATES].find({"holder_id": {"$in": list(set(holder_ids))}}, {"issuance_key": 1})
+        return {c["issuance_key"] for c in found if c.get("issuance_key") in wanted}
 
     # status
 
@@ -349,21 +353,23 @@ class CertificatesRepository(Repository):
         # Equality on the indexed state (never an $or, which scans every item ever queued).
         pending = {"state": ItemState.PENDING.value}
         expired = {"state": ItemState.CLAIMED.value, "lease_until": {"$lt": now}}
-        first = items.find_one(pending, {"job_id": 1}, sort=[("job_id", 1), ("index", 1)]) or items.find_one(
-            expired, {"job_id": 1}
-        )
+        # The first pending items in job order are the oldest job's: one read finds the job and its chunk.
+        head = list(items.find(pending, {"job_id": 1, "index": 1}).sort([("job_id", 1), ("index", 1)]).limit(chunk))
+        first = head[0] if head else items.find_one(expired, {"job_id": 1})
         if first is None:
             return None
         job_id = first["job_id"]
-        ids = [i["_id"] for i in items.find({**pending, "job_id": job_id}, {"_id": 1}).sort("index", 1).limit(chunk)]
-        groups = [(pending, ids)]
-        if len(ids) < chunk:
-            groups.append(
-                (
-                    expired,
-                    [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1}).limit(chunk - len(ids))],
-                )
-            )
+        indices = [i["index"] for i in head if i["job_id"] == job_id]
+        groups: list[dict[str, Any]] = []
+        if indices:
+            # The job's items still pending between the chunk's first and last index are among these
+            # (an item never becomes pending again), so a range of the (state, job_id, index) index
+            # claims them, where the embedded server checks an $in of their ids against each id in turn.
+            groups.append({**pending, "job_id": job_id, "index": {"$gte": indices[0], "$lte": indices[-1]}})
+        if len(indices) < chunk:
+            ids = [i["_id"] for i in items.find({**expired, "job_id": job_id}, {"_id": 1}).limit(chunk - len(indices))]
+            if ids:
+                groups.append({"_id": {"$in": ids}, **expired})
         token = uuid.uuid4().hex
         claim = {
             "$set": {
@@ -374,9 +380,8 @@ class CertificatesRepository(Repository):
         }
 
         def take(session: ClientSession) -> None:
-            for still_claimable, group in groups:
-                if group:
-                    items.update_many({"_id": {"$in": group}, **still_claimable}, claim, session=session)
+            for still_claimable in groups:
+                items.update_many(still_claimable, claim, session=session)
 
         # In a transaction, a clash with the open transaction of an instance that died mid-chunk
         # is a WriteConflict that is retried until the server aborts the orphan (60 s), where a
@@ -385,17 +390,25 @@ class CertificatesRepository(Repository):
         return token, list(self.db[JOB_ITEMS].find({"claim": token}).sort("index", 1))
 
     def release_items(self, session: ClientSession, token: str, done_ids: list[str], failed_ids: list[str]) -> int:
-        """Mark claimed items finished (done or failed); how many were still held under ``token``."""
-        marked = self.db[JOB_ITEMS].update_many(
-            {"_id": {"$in": done_ids + failed_ids}, "claim": token, "state": ItemState.CLAIMED.value},
-            {"$set": {"state": ItemState.DONE.value}, "$unset": {"lease_until": ""}},
-            session=session,
-        )
-        if failed_ids:
-            self.db[JOB_ITEMS].update_many(
-                {"_id": {"$in": failed_ids}}, {"$set": {"state": ItemState.FAILED.value}}, session=session
+        """Mark the items claimed under ``token`` finished, ``failed_ids`` failed and the others done;
+        how many were still held under ``token``. Between them the two lists name every item of the claim.
+        """
+
+        def finish(selector: dict[str, Any], state: ItemState) -> int:
+            return (
+                self.db[JOB_ITEMS]
+                .update_many(
+                    {**selector, "claim": token, "state": ItemState.CLAIMED.value},
+                    {"$set": {"state": state.value}, "$unset": {"lease_until": ""}},
+                    session=session,
+                )
+                .modified_count
             )
-        return marked.modified_count
+
+        # By the claim's index rather than an $in of every id, which the embedded server checks
+        # against each candidate id by id.
+        failed = finish({"_id": {"$in": failed_ids}}, ItemState.FAILED) if failed_ids else 0
+        return failed + (finish({}, ItemState.DONE) if done_ids else 0)
 
     def record_progress(
         self, session: ClientSession, job_id: str, counts: dict[str, int], errors: list[dict[str, Any]]

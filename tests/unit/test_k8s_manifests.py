@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import kubernetes_validate
@@ -116,7 +117,7 @@ def test_signing_keys_come_from_a_secret_into_signing_keys_dir():
 def test_secrets_are_referenced_from_the_secret_and_the_queue_type_is_quorum():
     (template,) = documents(K8S / "secret.example.yaml")
     secret_keys = set(template["stringData"])
-    assert secret_keys == {"JWT_SECRET", "AMQP_URI", "MONGO_URI"}
+    assert secret_keys == {"JWT_SECRET", "AMQP_URI", "MONGO_URI", "IDENTITY_KEY"}
     assert all("CHANGE-ME" in value for value in template["stringData"].values())
     for deployment in resources("Deployment").values():
         for variable in main_container(deployment).get("env", []):
@@ -136,3 +137,49 @@ def test_every_environment_variable_the_manifests_set_is_read_by_the_configurati
         variables |= {v["name"] for v in main_container(deployment).get("env", [])}
     missing = sorted(v for v in variables if "${" + v + ":" not in text)
     assert not missing, f"not read by {DEFAULT_CONFIG_PATH.name}: {missing}"
+
+
+def default_yaml_variables() -> list[str]:
+    """The environment variable of every setting in default.yaml (``KEY: ${VARIABLE:default}``).
+
+    Read from the text: once nameko's YAML parser is set up (by any test), loading the file
+    substitutes the variables."""
+    text = DEFAULT_CONFIG_PATH.read_text()
+    settings = re.findall(r"^([A-Za-z_][A-Za-z0-9_]*):(.*)$", text, re.MULTILINE)
+    assert len(settings) == len(yaml.safe_load(text))
+    variables = []
+    for key, value in settings:
+        match = re.fullmatch(r"\s*\$\{([A-Z0-9_]+):.*\}\s*", value)
+        assert match, f"{key} in {DEFAULT_CONFIG_PATH.name} is not read from the environment"
+        variables.append(match.group(1))
+    return variables
+
+
+def commented_out_entries(path: Path) -> set[str]:
+    """``# VARIABLE: value — why`` lines: settings a manifest leaves unset, and says so."""
+    return set(re.findall(r"^\s*#\s*([A-Z][A-Z0-9_]*):", path.read_text(), re.MULTILINE))
+
+
+def test_every_setting_of_default_yaml_is_in_the_configmap_or_a_secret_or_said_unset():
+    listed = set(resources("ConfigMap")["alliance-config"]["data"])
+    listed |= set(documents(K8S / "secret.example.yaml")[0]["stringData"])
+    listed |= commented_out_entries(K8S / "configmap.yaml")
+    missing = [v for v in default_yaml_variables() if v not in listed]
+    assert not missing, f"settings of {DEFAULT_CONFIG_PATH.name} missing from configmap.yaml: {missing}"
+
+
+def test_every_setting_of_default_yaml_is_in_the_runbook_settings_table():
+    runbook = (ROOT / "docs" / "operations.md").read_text()
+    rows = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", runbook, re.MULTILINE))
+    missing = [v for v in default_yaml_variables() if v not in rows]
+    assert not missing, f"settings of {DEFAULT_CONFIG_PATH.name} missing from docs/operations.md: {missing}"
+
+
+def test_the_configmap_gives_the_defaults_of_default_yaml_unless_it_says_why_not():
+    text = DEFAULT_CONFIG_PATH.read_text()
+    defaults = dict(re.findall(r"\$\{([A-Z0-9_]+):(.*)\}", text))
+    # deliberate differences from a one-machine run, each explained in the ConfigMap's comments
+    kubernetes_values = {"PUBLIC_BASE_URL", "ALLIANCE_DATA_DIR", "SIGNING_KEYS_DIR", "EVENT_QUEUE_TYPE"}
+    config = resources("ConfigMap")["alliance-config"]["data"]
+    differing = {k: (v, defaults[k]) for k, v in config.items() if k not in kubernetes_values and v != defaults[k]}
+    assert not differing, differing
