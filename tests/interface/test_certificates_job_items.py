@@ -103,7 +103,14 @@ def test_a_worker_that_lost_its_lease_writes_nothing_of_its_chunk(repository):
 def test_issued_keys_are_those_of_the_holders_certificates_issued_under_the_keys_asked(repository):
     def certificate(n: int, holder: str, key: str | None) -> dict:
         number = f"S{n:021d}"
-        return {"_id": number, "number": number, "holder_id": holder, "status_index": n, "issuance_key": key}
+        return {
+            "_id": number,
+            "number": number,
+            "holder_id": holder,
+            "status_index": n,
+            "position": n,
+            "issuance_key": key,
+        }
 
     repository.insert_certificates(
         None,
