@@ -15,7 +15,6 @@ other scenarios, so that does not run it.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
 from alliance.embedded_db import EmbeddedDatabase, OplogBounds, database_credentials
-from bench.scenarios import Client, person_name
+from bench.scenarios import Client, certificate_copies, person_name
 from bench.stack import Stack, Vhost
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.workflows import store_issued
@@ -106,17 +105,11 @@ def store_certificates(stack: Stack, client: Client, count: int, people: int) ->
     database = stack.mongo["alliance_certificates"]
     stored = database["certificates"].find_one({"_id": template["number"]})
     repository = CertificatesRepository(database, "certificates")
-    first_index = repository.reserve_status_indices(count)
     started = time.monotonic()
     retried = 0
-    for start in range(0, count, INSERT_CHUNK):
-        chunk = []
-        for i in range(start, min(start + INSERT_CHUNK, count)):
-            number = f"{stored['number'][:-6]}{100_000 + i:06d}"
-            certificate = copy.deepcopy(stored)
-            certificate.update(_id=number, number=number, holder_id=holders[i % people], status_index=first_index + i)
-            certificate["credential"]["id"] = f"urn:bench:{number}"
-            chunk.append(certificate)
+    for chunk in certificate_copies(
+        repository, stored, count, INSERT_CHUNK, lambda i: {"holder_id": holders[i % people]}
+    ):
         for attempt in range(1, COMMIT_ATTEMPTS + 1):
             try:
                 repository.transaction(lambda session, chunk=chunk: store_issued(repository, session, chunk))

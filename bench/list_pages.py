@@ -6,7 +6,6 @@ Run alone with ``python -m bench.list_pages``; ``make bench`` runs it on a stack
 
 from __future__ import annotations
 
-import copy
 import sys
 import tempfile
 import time
@@ -17,7 +16,7 @@ from typing import Any
 import requests
 
 from bench.load import percentile
-from bench.scenarios import Client, person_name
+from bench.scenarios import Client, certificate_copies, person_name
 from bench.stack import Stack, Vhost
 from certificates_svc.repository import LIST_PROJECTION, CertificatesRepository
 
@@ -96,26 +95,14 @@ def prepare(stack: Stack, client: Client) -> dict[str, Any]:
     database = stack.mongo["alliance_certificates"]
     stored = database["certificates"].find_one({"_id": template["number"]})
     repository = CertificatesRepository(database, "certificates")
-    first_index = repository.reserve_status_indices(CERTIFICATES)
-    first_position = repository.reserve_positions(CERTIFICATES)
     holders = [(school, person) for school, people in schools.items() for person in people]
+
+    def holder(i: int) -> dict[str, str]:
+        school, person = holders[i % len(holders)]
+        return {"holder_id": person, "holder_organisation_id": school}
+
     started = time.monotonic()
-    for start in range(0, CERTIFICATES, INSERT_CHUNK):
-        chunk = []
-        for i in range(start, min(start + INSERT_CHUNK, CERTIFICATES)):
-            school, person = holders[i % len(holders)]
-            number = f"{stored['number'][:-6]}{100000 + i:06d}"
-            certificate = copy.deepcopy(stored)
-            certificate.update(
-                _id=number,
-                number=number,
-                holder_id=person,
-                holder_organisation_id=school,
-                status_index=first_index + i,
-                position=first_position + i,
-            )
-            certificate["credential"]["id"] = f"urn:bench:{number}"
-            chunk.append(certificate)
+    for chunk in certificate_copies(repository, stored, CERTIFICATES, INSERT_CHUNK, holder):
         repository.transaction(lambda session, chunk=chunk: repository.insert_certificates(session, chunk))
     return {
         "evaluator": evaluator,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,6 +49,26 @@ class Client:
         response = self.session.get(self.url + path, timeout=60)
         response.raise_for_status()
         return response.json()
+
+
+def certificate_copies(
+    repository: Any, template: dict[str, Any], count: int, chunk: int, holder: Callable[[int], dict[str, Any]]
+) -> Iterator[list[dict[str, Any]]]:
+    """``count`` copies of a stored, signed certificate in chunks, each with its own number, status slot
+    and list position drawn as issuance draws them, and the holder fields ``holder(i)`` gives."""
+    first_index = repository.reserve_status_indices(count)
+    first_position = repository.reserve_positions(count)
+    for start in range(0, count, chunk):
+        copies = []
+        for i in range(start, min(start + chunk, count)):
+            number = f"{template['number'][:-6]}{100_000 + i:06d}"
+            certificate = copy.deepcopy(template)
+            certificate.update(
+                _id=number, number=number, status_index=first_index + i, position=first_position + i, **holder(i)
+            )
+            certificate["credential"]["id"] = f"urn:bench:{number}"
+            copies.append(certificate)
+        yield copies
 
 
 def prepare_cohort(stack: Stack, client: Client, size: int = COHORT_SIZE) -> dict[str, Any]:
