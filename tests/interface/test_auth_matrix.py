@@ -799,11 +799,12 @@ class AccountTokens:
         self.tokens: dict[str, tuple[float, str]] = {}
 
     def __call__(self, caller: str) -> str:
-        signed_in_at, token = self.tokens.get(caller, (0.0, ""))
-        if time.monotonic() - signed_in_at > self.RENEW_AFTER_SECONDS:
+        signed_in = self.tokens.get(caller)
+        if signed_in is None or time.monotonic() - signed_in[0] > self.RENEW_AFTER_SECONDS:
             token = self.api.sign_in(self.LOGINS[caller], PASSWORD)
             self.tokens[caller] = (time.monotonic(), token)
-        return token
+            return token
+        return signed_in[1]
 
 
 def request_as(api: Api, caller: str, spec: Route, case: Case, w: dict[str, str], tokens: AccountTokens):

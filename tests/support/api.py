@@ -45,7 +45,9 @@ class Api:
         **kwargs,
     ) -> requests.Response:
         """A request with a service token for ``role`` (and ``org``), or with an account's ``token``."""
-        own = {"Authorization": f"Bearer {token}"} if token else self.headers(role, org)
+        if token == "":
+            raise ValueError("an empty account token: sign in first")
+        own = {"Authorization": f"Bearer {token}"} if token is not None else self.headers(role, org)
         merged = {**own, **(headers or {})}
         return self.session.request(method, self.base_url + path, headers=merged, timeout=30, **kwargs)
 
