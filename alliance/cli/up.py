@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             ),
         )
         try:
-            database.start()
+            database.start(timeout=float(config.get("EMBEDDED_DB_START_TIMEOUT_SECONDS") or 600))
         except RuntimeError as exc:
             print(f"alliance up: {exc}", file=sys.stderr)
             return 1
