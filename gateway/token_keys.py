@@ -1,9 +1,12 @@
 """The Ed25519 keys that sign account access tokens, published as a JWKS.
 
 Each key is a PEM file ``<kid>.pem`` (mode 0600) in the token-keys directory of the
-data dir; a kid begins with its creation time, so the newest key sorts last and signs.
-Rotation adds a key: the older ones stay published, and keep verifying tokens, until
-every token they signed has expired.
+data dir; a kid begins with its creation time, so the newest key sorts last.
+Rotation adds a key. It is published at once but signs only once it is
+``KEY_ACTIVATION`` old, so every gateway replica knows it before any token signed with
+it reaches them, even where the directory reaches each replica with a delay (a
+Kubernetes Secret volume). The older keys stay published, and keep verifying tokens,
+until every token they signed has expired.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from services.clock import utcnow
 from services.config import data_dir
 
 KID_TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"  # microseconds: two keys made in one second still sort by age
+# How long a new key is published before it signs: longer than a Secret volume takes to reach every pod.
+KEY_ACTIVATION = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -47,13 +52,10 @@ class TokenKey:
 
 @dataclass(frozen=True)
 class TokenKeyRing:
-    """The keys in force, oldest first: the last signs, all of them verify."""
+    """The keys in force, oldest first, all of them verifying; ``signing`` is one of them."""
 
     keys: tuple[TokenKey, ...]
-
-    @property
-    def signing(self) -> TokenKey:
-        return self.keys[-1]
+    signing: TokenKey
 
     def find(self, kid: str) -> TokenKey | None:
         return next((key for key in self.keys if key.kid == kid), None)
@@ -85,20 +87,29 @@ def new_key(directory: Path, now: datetime | None = None) -> TokenKey:
 def load_token_keys(directory: Path, token_lifetime: timedelta, now: datetime | None = None) -> TokenKeyRing:
     """The keys in force, a first one created when there is none.
 
-    A key whose successor was created longer than ``token_lifetime`` ago can have signed no
-    token still alive, so it is retired: neither published nor accepted (its file is kept).
+    The newest key at least ``KEY_ACTIVATION`` old signs (the oldest key while every key is
+    newer). A key whose successor began signing longer than ``token_lifetime`` ago can have
+    signed no token still alive, so it is retired: neither published nor accepted (its file
+    is kept).
     """
     now = now or utcnow()
     paths = sorted(directory.glob("*.pem")) if directory.exists() else []
     keys = [TokenKey(path.stem, _read_private_key(path)) for path in paths]
     if not keys:
-        keys = [new_key(directory, now)]
+        try:
+            keys = [new_key(directory, now)]
+        except OSError as exc:
+            raise OSError(
+                f"{directory} holds no token key and one cannot be created there ({exc}); "
+                "create one with `alliance users rotate-token-key`"
+            ) from exc
     in_force = [
         key
         for key, successor in zip(keys, [*keys[1:], None], strict=True)
-        if successor is None or now - successor.created_at < token_lifetime
+        if successor is None or now - successor.created_at < token_lifetime + KEY_ACTIVATION
     ]
-    return TokenKeyRing(tuple(in_force))
+    active = [key for key in in_force if now - key.created_at >= KEY_ACTIVATION]
+    return TokenKeyRing(tuple(in_force), active[-1] if active else in_force[0])
 
 
 def _read_private_key(path: Path) -> Ed25519PrivateKey:

@@ -11,7 +11,7 @@ from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.auth import ACCESS_TOKEN_LIFETIME
-from gateway.token_keys import load_token_keys, new_key, token_keys_directory
+from gateway.token_keys import KEY_ACTIVATION, load_token_keys, new_key, token_keys_directory
 from services.config import load_config
 from services.errors import DomainError
 
@@ -52,7 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def rotate_token_key(config: dict) -> int:
-    """Add a signing key to the token-keys directory; every gateway picks it up within a minute."""
+    """Add a signing key to the token-keys directory: published by every gateway within a minute,
+    signing once it is ``KEY_ACTIVATION`` old."""
     directory = token_keys_directory(config)
     try:
         load_token_keys(directory, ACCESS_TOKEN_LIFETIME)  # the first key, if there is none yet
@@ -61,8 +62,10 @@ def rotate_token_key(config: dict) -> int:
         print(f"alliance users: cannot use the token keys in {directory}: {exc}", file=sys.stderr)
         return 1
     print(f"new token signing key {key.kid} in {directory}")
+    minutes = int(KEY_ACTIVATION.total_seconds() // 60)
     print(
-        "Gateways sign with it within a minute; older keys stay in /.well-known/jwks.json until their tokens expired."
+        f"Gateways publish it within a minute and sign with it after {minutes} minutes; older keys stay in "
+        "/.well-known/jwks.json until their tokens expired."
     )
     return 0
 

@@ -19,7 +19,7 @@ from gateway.auth import (
     mint_token,
     principal_from_header,
 )
-from gateway.token_keys import TokenKeyStore, load_token_keys, new_key
+from gateway.token_keys import KEY_ACTIVATION, TokenKeyStore, load_token_keys, new_key
 from services.errors import Forbidden, Unauthorized
 from tests.support.cli import alliance
 
@@ -56,11 +56,34 @@ def test_a_token_verifies_with_the_published_key_alone(tmp_path):
 def test_after_rotation_the_new_key_signs_and_the_old_one_verifies_until_its_tokens_expired(tmp_path):
     now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
     old = new_key(tmp_path, now - timedelta(days=30))
-    new = new_key(tmp_path, now - timedelta(minutes=5))
+    new = new_key(tmp_path, now - KEY_ACTIVATION - timedelta(minutes=1))
     ring = load_token_keys(tmp_path, LIFETIME, now)
     assert ring.signing.kid == new.kid and ring.find(old.kid) is not None
+    # The old key signed until the new one was KEY_ACTIVATION old; its tokens live LIFETIME after that.
+    still = load_token_keys(tmp_path, LIFETIME, now + LIFETIME - timedelta(minutes=2))
+    assert [key.kid for key in still.keys] == [old.kid, new.kid]
     later = load_token_keys(tmp_path, LIFETIME, now + LIFETIME)
     assert [key.kid for key in later.keys] == [new.kid]
+
+
+def test_a_new_key_is_published_at_once_and_signs_only_once_every_replica_can_know_it(tmp_path):
+    now = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    old = new_key(tmp_path, now - timedelta(days=30))
+    new = new_key(tmp_path, now - timedelta(minutes=1))
+    ring = load_token_keys(tmp_path, LIFETIME, now)
+    assert ring.signing.kid == old.kid
+    assert [jwk["kid"] for jwk in ring.jwks()["keys"]] == [old.kid, new.kid]
+    assert load_token_keys(tmp_path, LIFETIME, new.created_at + KEY_ACTIVATION).signing.kid == new.kid
+
+
+def test_the_only_keys_sign_at_once_and_an_empty_read_only_directory_says_what_to_do(tmp_path):
+    first = new_key(tmp_path / "fresh")
+    assert load_token_keys(tmp_path / "fresh", LIFETIME).signing.kid == first.kid
+    # A place no key can be written to (a file where the directory's parent should be; root ignores modes).
+    unwritable = tmp_path / "mounted"
+    unwritable.write_text("")
+    with pytest.raises(OSError, match="rotate-token-key"):
+        load_token_keys(unwritable / "keys", LIFETIME)
 
 
 def test_an_account_token_becomes_a_principal_with_its_grants(tmp_path):
@@ -116,6 +139,8 @@ def test_the_operator_rotates_the_token_key_and_both_keys_are_published(tmp_path
         result = alliance("users", "rotate-token-key", TOKEN_KEYS_DIR=str(directory), ALLIANCE_DATA_DIR=str(tmp_path))
         assert result.returncode == 0, result.stderr
     ring = load_token_keys(directory, LIFETIME)
-    assert len(ring.keys) == 3 and ring.signing.kid in result.stdout
+    # The first key signs until the newer ones are KEY_ACTIVATION old.
+    assert len(ring.keys) == 3 and ring.keys[-1].kid in result.stdout and ring.signing == ring.keys[0]
+    assert "after 5 minutes" in result.stdout
     assert [key.kid for key in ring.keys] == sorted(key.kid for key in ring.keys)
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in directory.glob("*.pem"))

@@ -114,6 +114,15 @@ def test_signing_keys_come_from_a_secret_into_signing_keys_dir():
     assert "exit 1" in init["command"][-1]  # no key in the Secret: the pod does not start
 
 
+def test_every_gateway_replica_reads_the_token_keys_from_one_secret_mounted_read_only():
+    gateway = resources("Deployment")["gateway"]
+    volumes = {v["name"]: v for v in gateway["spec"]["template"]["spec"]["volumes"]}
+    (volume,) = [name for name, v in volumes.items() if v.get("secret", {}).get("secretName") == "alliance-token-keys"]
+    (mount,) = [m for m in main_container(gateway)["volumeMounts"] if m["name"] == volume]
+    config = resources("ConfigMap")["alliance-config"]["data"]
+    assert mount["readOnly"] is True and mount["mountPath"] == config["TOKEN_KEYS_DIR"]
+
+
 def test_secrets_are_referenced_from_the_secret_and_the_queue_type_is_quorum():
     (template,) = documents(K8S / "secret.example.yaml")
     secret_keys = set(template["stringData"])
@@ -179,7 +188,13 @@ def test_the_configmap_gives_the_defaults_of_default_yaml_unless_it_says_why_not
     text = DEFAULT_CONFIG_PATH.read_text()
     defaults = dict(re.findall(r"\$\{([A-Z0-9_]+):(.*)\}", text))
     # deliberate differences from a one-machine run, each explained in the ConfigMap's comments
-    kubernetes_values = {"PUBLIC_BASE_URL", "ALLIANCE_DATA_DIR", "SIGNING_KEYS_DIR", "EVENT_QUEUE_TYPE"}
+    kubernetes_values = {
+        "PUBLIC_BASE_URL",
+        "ALLIANCE_DATA_DIR",
+        "SIGNING_KEYS_DIR",
+        "TOKEN_KEYS_DIR",
+        "EVENT_QUEUE_TYPE",
+    }
     config = resources("ConfigMap")["alliance-config"]["data"]
     differing = {k: (v, defaults[k]) for k, v in config.items() if k not in kubernetes_values and v != defaults[k]}
     assert not differing, differing
