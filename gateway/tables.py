@@ -110,8 +110,10 @@ PEOPLE = (
 REGISTRATIONS = (
     Column("id", "报名编号", "Registration ID"),
     Column("organisation_id", "单位编号", "Organisation ID"),
+    Column("organisation_name", "单位名称", "Organisation"),
     Column("team_name", "队伍名称", "Team"),
     Column("person_ids", "人员编号", "Person IDs"),
+    Column("names", "姓名", "Names"),
     Column("status", "状态", "Status"),
     Column("waitlist_position", "候补顺位", "Waitlist position"),
     Column("created_at", "报名时间", "Registered at"),
@@ -122,6 +124,8 @@ RESULTS = (
     Column("award", "奖项", "Award"),
     Column("score", "成绩", "Score"),
     Column("team_name", "队伍名称", "Team"),
+    Column("organisation_name", "单位名称", "Organisation"),
+    Column("names", "姓名", "Names"),
     Column("organisation_id", "单位编号", "Organisation ID"),
     Column("person_ids", "人员编号", "Person IDs"),
     Column("registration_id", "报名编号", "Registration ID"),
@@ -155,12 +159,16 @@ TOTAL = "合计 Total"
 
 
 def listed(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Items of a list route as table rows: lists of ids joined, a level's names in both languages."""
+    """Items of a list route as table rows: lists of ids and names joined (a registration's names from
+    its people), a level's names in both languages."""
     rows = []
     for item in items:
         row = dict(item)
-        if isinstance(row.get("person_ids"), list):
-            row["person_ids"] = ", ".join(row["person_ids"])
+        if isinstance(row.get("people"), list):
+            row["names"] = [person.get("name") for person in row["people"]]
+        for joined in ("person_ids", "names"):
+            if isinstance(row.get(joined), list):
+                row[joined] = ", ".join(value or "" for value in row[joined])
         if isinstance(row.get("level_name"), dict):
             row["level_name"] = f"{row['level_name']['zh']} {row['level_name']['en']}"
         rows.append(row)

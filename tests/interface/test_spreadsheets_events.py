@@ -22,6 +22,7 @@ def events_api(start_services, config) -> Api:
 def test_registrations_export_shows_the_organiser_all_and_a_registrant_its_own(events_api, config):
     members = Members(config)
     event = published_event(events_api, capacity=1)
+    members.organisation("org-a", "渝中职教中心")
     first_team = members.school("org-a")
     second_team = members.school("org-b")
     confirmed = register_when_known(events_api, event, "org-a", first_team, "=渝中一队")
@@ -32,16 +33,19 @@ def test_registrations_export_shows_the_organiser_all_and_a_registrant_its_own(e
     assert organiser.status_code == 200, organiser.text
     assert organiser.headers["Content-Type"] == XLSX_TYPE
     header, *rows = sheet(organiser.content)
-    assert header[:5] == (
+    assert header[:7] == (
         "报名编号 Registration ID",
         "单位编号 Organisation ID",
+        "单位名称 Organisation",
         "队伍名称 Team",
         "人员编号 Person IDs",
+        "姓名 Names",
         "状态 Status",
     )
-    assert [row[:6] for row in rows] == [
-        (confirmed["id"], "org-a", "'=渝中一队", ", ".join(first_team), "confirmed", None),
-        (waitlisted["id"], "org-b", "两江队", ", ".join(second_team), "waitlisted", 1),
+    names = "张三, 张三"
+    assert [row[:8] for row in rows] == [
+        (confirmed["id"], "org-a", "渝中职教中心", "'=渝中一队", ", ".join(first_team), names, "confirmed", None),
+        (waitlisted["id"], "org-b", None, "两江队", ", ".join(second_team), names, "waitlisted", 1),
     ]
 
     own = events_api.get(f"{path}.csv", role="org_admin", org="org-b")
@@ -75,9 +79,9 @@ def test_results_export_lists_the_published_results_with_ids_for_the_organiser_o
     assert exported.status_code == 200, exported.text
     header, *table = sheet(exported.content)
     assert header[:4] == ("名次 Rank", "奖项 Award", "成绩 Score", "队伍名称 Team")
-    assert [row[:5] for row in table] == [
-        (1, "first_prize", 96.5, "渝中一队", "org-a"),
-        (2, "second_prize", 88.0, "两江队", "org-b"),
+    assert [row[:7] for row in table] == [
+        (1, "first_prize", 96.5, "渝中一队", None, "张三, 张三", "org-a"),
+        (2, "second_prize", 88.0, "两江队", None, "张三, 张三", "org-b"),
     ]
     # Published results are public: another school reads them as the JSON route shows them, without ids.
     public = events_api.get(f"{path}.csv", role="org_admin", org="org-a")
