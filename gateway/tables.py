@@ -135,6 +135,7 @@ CERTIFICATES = (
     Column("number", "证书编号", "Number"),
     Column("kind", "证书类别", "Kind"),
     Column("title", "证书名称", "Title"),
+    Column("holder_name", "持证人", "Holder"),
     Column("holder_id", "持证人编号", "Holder ID"),
     Column("holder_organisation_id", "持证人单位编号", "Holder's organisation ID"),
     Column("issuer_name", "发证机构", "Issuer"),

@@ -110,9 +110,11 @@ def test_certificates_and_attainment_export_with_the_list_filters(api):
     exported = api.get("/api/v1/certificates.xlsx", params={"kind": "skill_level"}, **own)
     assert exported.status_code == 200, exported.text
     header, *rows = sheet(exported.content)
-    assert header[:3] == ("证书编号 Number", "证书类别 Kind", "证书名称 Title")
+    assert header[:4] == ("证书编号 Number", "证书类别 Kind", "证书名称 Title", "持证人 Holder")
     assert sorted(row[0] for row in rows) == sorted(c["number"] for c in certificates_of(api, school["id"]))
-    assert {(row[7], row[9], row[13]) for row in rows} == {("电工", 4, "active")}
+    # The school's admin may print these certificates, so the export names their holders.
+    assert sorted(row[3] for row in rows) == ["学生0000", "学生0001"]
+    assert {(row[8], row[10], row[14]) for row in rows} == {("电工", 4, "active")}
     none_revoked = api.get("/api/v1/certificates.csv", params={"status": "revoked"}, **own)
     assert none_revoked.status_code == 200
     assert len(list(csv.reader(io.StringIO(none_revoked.content.decode("utf-8-sig"))))) == 1
