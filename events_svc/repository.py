@@ -25,7 +25,7 @@ from pymongo.client_session import ClientSession
 from events_svc.domain import EventStatus, RegistrationStatus, Visibility
 from services.errors import NotFound
 from services.mongo import Repository
-from services.pagination import paginate
+from services.pagination import paginate, paginate_by_date
 
 EVENTS = "events"
 SEATS = "seats"
@@ -79,6 +79,7 @@ class EventsRepository(Repository):
         (EVENTS, [("status", 1), ("starts_at", 1)], {}),
         (EVENTS, [("alliance_id", 1), ("kind", 1)], {}),
         (EVENTS, [("organiser_id", 1)], {}),
+        (EVENTS, [("starts_at", 1), ("_id", 1)], {}),
         (REGISTRATIONS, [("event_id", 1), ("status", 1), ("waitlist_position", 1)], {}),
         (REGISTRATIONS, [("event_id", 1), ("organisation_id", 1)], {}),
         (MEMBERSHIPS, [("alliance_id", 1), ("organisation_id", 1)], {}),
@@ -102,8 +103,8 @@ class EventsRepository(Repository):
         return event
 
     def list_events(self, filters: Mapping[str, Any], visibility: Visibility, limit: int, cursor: str | None) -> Page:
-        """One page of the events matching ``filters`` that ``visibility`` admits."""
-        return paginate(self.db[EVENTS], _event_query(filters, visibility), limit, cursor)
+        """One page of the events matching ``filters`` that ``visibility`` admits, in the order they start."""
+        return paginate_by_date(self.db[EVENTS], _event_query(filters, visibility), "starts_at", limit, cursor)
 
     def set_event_status(
         self,

@@ -56,16 +56,16 @@ class EventFilter(StrictSchema):
 # PageQuery first among the bases keeps the filters first in the field order, as the OpenAPI
 # document has always listed them.
 class EventQuery(PageQuery, EventFilter):
-    """A page of events: the filters, ``limit`` and ``cursor``."""
+    """A page of events in the order they start: the filters, ``limit`` and ``cursor``."""
 
 
 class CalendarQuery(EventFilter):
-    """The events of a calendar feed: one page, the oldest first, so no cursor."""
+    """The events of a calendar feed: one page, in the order they start, so no cursor."""
 
     limit = fields.Integer(
         load_default=MAX_LIMIT,
         validate=validate.Range(1, MAX_LIMIT),
-        metadata={"description": "at most this many events, oldest first"},
+        metadata={"description": "at most this many events, the earliest start first"},
     )
 
 

@@ -1,5 +1,5 @@
-"""Cursor pagination over a collection ordered by ``_id`` (ObjectId strings sort by time), or by a
-dense integer position (:func:`paginate_by_position`).
+"""Cursor pagination over a collection ordered by ``_id`` (ObjectId strings sort by time), by a
+date field (:func:`paginate_by_date`), or by a dense integer position (:func:`paginate_by_position`).
 
 The one paging convention: a list query schema derives from :class:`PageQuery`; a list RPC takes
 that query as one dict (filters, ``limit`` and ``cursor``) and answers ``{"items", "next_cursor"}``.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import fields, validate
@@ -35,8 +36,8 @@ def page(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]
     return {"items": items, "next_cursor": next_cursor}
 
 
-def encode_cursor(last: str | int) -> str:
-    """The cursor of the page after the one ending at ``last`` (an id, or a position)."""
+def encode_cursor(last: str | int | list[str]) -> str:
+    """The cursor of the page after the one ending at ``last`` (an id, a position, or a date and an id)."""
     raw = json.dumps({"after": last}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -55,6 +56,20 @@ def decode_position_cursor(cursor: str) -> int:
     if not isinstance(after, int) or isinstance(after, bool) or after < 0:
         raise _invalid_cursor()
     return after
+
+
+def decode_date_cursor(cursor: str) -> tuple[datetime, str]:
+    """The (date, id) a cursor of :func:`paginate_by_date` points after; InvalidInput for anything else."""
+    after = _cursor_value(cursor)
+    if not (isinstance(after, list) and len(after) == 2 and all(isinstance(part, str) for part in after)):
+        raise _invalid_cursor()
+    try:
+        moment = datetime.fromisoformat(after[0])
+    except ValueError:
+        raise _invalid_cursor() from None
+    if moment.tzinfo is None:
+        raise _invalid_cursor()
+    return moment.astimezone(UTC).replace(tzinfo=None), after[1]
 
 
 def _cursor_value(cursor: str) -> Any:
@@ -95,6 +110,29 @@ def paginate(
     docs = list(collection.find(query, projection, session=session).sort("_id", 1).limit(size + 1))
     next_cursor = encode_cursor(docs[size - 1]["_id"]) if len(docs) > size else None
     return docs[:size], next_cursor
+
+
+def paginate_by_date(
+    collection: Collection,
+    query: dict[str, Any],
+    field: str,
+    limit: int | None,
+    cursor: str | None,
+    projection: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of documents in the order of the date ``field`` (then ``_id``, for equal dates) and
+    the cursor of the next page. Every document must have the field (stored in UTC)."""
+    size = check_limit(limit)
+    if cursor:
+        moment, last_id = decode_date_cursor(cursor)
+        after = {"$or": [{field: {"$gt": moment}}, {field: moment, "_id": {"$gt": last_id}}]}
+        query = {"$and": [query, after]} if query else after
+    docs = list(collection.find(query, projection).sort([(field, 1), ("_id", 1)]).limit(size + 1))
+    if len(docs) <= size:
+        return docs, None
+    last = docs[size - 1]
+    moment = last[field].replace(tzinfo=UTC) if last[field].tzinfo is None else last[field].astimezone(UTC)
+    return docs[:size], encode_cursor([moment.isoformat(), str(last["_id"])])
 
 
 # A window spans at most this many pages' worth of positions, so one window reads a bounded number of

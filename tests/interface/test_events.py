@@ -276,7 +276,8 @@ def test_list_filters_by_alliance_organiser_kind_status_and_period_with_cursor_p
     first = events_api.get("/api/v1/events", role=None, params={"limit": 2}).json()
     assert len(first["items"]) == 2 and first["next_cursor"]
     second = events_api.get("/api/v1/events", role=None, params={"limit": 2, "cursor": first["next_cursor"]}).json()
-    assert [e["id"] for e in second["items"]] == [other["id"]]
+    # In the order the events start: May, then the lecture of 20 May, then June.
+    assert [e["id"] for e in first["items"] + second["items"]] == [may["id"], other["id"], june["id"]]
     assert second["next_cursor"] is None
 
     for params, field in [
@@ -289,6 +290,24 @@ def test_list_filters_by_alliance_organiser_kind_status_and_period_with_cursor_p
         response = events_api.get("/api/v1/events", role=None, params=params)
         assert response.status_code == 400, (params, response.text)
         assert field in response.json()["errors"]
+
+
+def test_events_that_start_together_page_one_by_one_without_loss_or_repeat(events_api):
+    together = {"starts_at": "2030-09-01T09:00:00+08:00", "ends_at": "2030-09-01T17:00:00+08:00"}
+    earlier = published_event(
+        events_api, title="开学典礼", starts_at="2030-08-31T09:00:00+08:00", ends_at="2030-08-31T11:00:00+08:00"
+    )
+    same = [published_event(events_api, title=f"新生入学教育 {i}", **together) for i in range(3)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        response = events_api.get("/api/v1/events", role=None, params=params)
+        assert response.status_code == 200, response.text
+        seen += [e["id"] for e in response.json()["items"]]
+        cursor = response.json()["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [earlier["id"], *sorted(e["id"] for e in same)]
 
 
 def test_icalendar_export_of_one_event_and_of_the_list(events_api):
