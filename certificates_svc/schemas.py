@@ -107,8 +107,20 @@ class Certificate(ResponseSchema):
         return {**certificate, "level_name": level_name(certificate.get("level"))}
 
 
+class CertificateListItem(Certificate):
+    """A certificate as a list shows it: with its holder's full name for those who may print it."""
+
+    holder_name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the holder's full name, for the alliance admin and the admins of the issuer or of the "
+            "holder's organisation (who may print the certificate); null for every other caller"
+        },
+    )
+
+
 class CertificateQuery(PageQuery):
-    """A page of certificates, ordered by number; a filter left out matches every certificate."""
+    """A page of certificates, in the order they were issued in; a filter left out matches every certificate."""
 
     holder_id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "the holder (person)"})
     issuer_id = fields.String(validate=validate.Length(min=1, max=64), metadata={"description": "the issuer"})

@@ -13,6 +13,7 @@ from gateway.http import json_response
 from gateway.rate_limits import LOOKUP_LIMIT
 from services.config import public_base_url
 from services.errors import Forbidden
+from services.pagination import page
 
 
 def require_staff_of(caller: Principal, certificate: dict[str, Any]) -> None:
@@ -37,6 +38,12 @@ def certificates_visible_to(caller: Principal, query: dict[str, Any]) -> dict[st
     if "issuer_id" in query and "holder_organisation_id" in query:
         raise Forbidden("this token lists only its own organisation's certificates")
     return {**query, "organisation_id": organisation_id}
+
+
+def discloses_holder_names(caller: Principal) -> bool:
+    """Whether the certificates ``caller`` lists (certificates_visible_to) come with their holders'
+    full names: for the alliance admin and an org_admin, who may print those certificates too."""
+    return caller.is_admin or caller.can_act_for(caller.org)
 
 
 def require_holder_or_their_org(caller: Principal, certificate: dict[str, Any]) -> None:
@@ -78,12 +85,19 @@ class CertificatesRoutes:
         access=AUTHENTICATED,
         tags=("certificates",),
         query=schemas.CertificateQuery,
-        response=schemas.Certificate,
+        response=schemas.CertificateListItem,
         many=True,
         errors=(400, 403),
     )
     def list_certificates(self, call: Call) -> dict[str, Any]:
-        return self.certificates_rpc.list_certificates(certificates_visible_to(call.caller, call.query))
+        filters = certificates_visible_to(call.caller, call.query)
+        if discloses_holder_names(call.caller):
+            found = self.certificates_rpc.list_disclosed_certificates(filters)
+            items = [{**item["certificate"], "holder_name": item["holder_name"]} for item in found["items"]]
+        else:
+            found = self.certificates_rpc.list_certificates(filters)
+            items = [{**item, "holder_name": None} for item in found["items"]]
+        return page(items, found["next_cursor"])
 
     @route(
         "POST",

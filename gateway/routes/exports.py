@@ -17,7 +17,7 @@ from events_svc import schemas as events
 from gateway import tables
 from gateway.api import AUTHENTICATED, Call, route
 from gateway.auth import MANAGE_PEOPLE, READ_STATISTICS, REGISTER
-from gateway.routes.certificates import certificates_visible_to
+from gateway.routes.certificates import certificates_visible_to, discloses_holder_names
 from gateway.routes.events import _viewer
 from gateway.routes.spreadsheets import every_item
 from gateway.spreadsheets import CSV, FORMATS, MEDIA_TYPES, XLSX, Column, write_table
@@ -129,8 +129,7 @@ class ExportRoutes:
     def export_certificates(self, call: Call, file_format: str) -> Response:
         check_format(file_format)
         filters = certificates_visible_to(call.caller, call.query)
-        if call.caller.is_admin or call.caller.can_act_for(call.caller.org):
-            # Those who may print these certificates (GET /api/v1/certificates.zip) see the holders' names.
+        if discloses_holder_names(call.caller):
             disclosed = every_item(self.certificates_rpc.list_disclosed_certificates, filters)
             items = [{**item["certificate"], "holder_name": item["holder_name"]} for item in disclosed]
         else:

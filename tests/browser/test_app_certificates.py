@@ -90,6 +90,9 @@ def test_staff_filter_by_kind_and_status_and_the_export_holds_the_table(page, se
     filter_list(page, kind="training_completion", status="active", occupation=occupation)
     expect(page.page.locator("main table tbody tr")).to_have_count(2)
     assert sorted(listed_numbers(page)) == active
+    # The school's admin may print these certificates, so the list names their holders.
+    listed_holders = page.page.locator("main table tbody td[data-key=holder]").all_inner_texts()
+    assert sorted(listed_holders) == sorted(h["name"] for h in holders[:2])
     expect(page.page.locator("main table tbody")).not_to_contain_text("已暂停")
     expect(page.page.locator("main .paged")).to_have_text(re.compile(r"2 条 in all$"))  # and nothing after it
     assert "kind=training_completion" in page.page.evaluate("location.hash")  # back from a certificate: same list

@@ -75,6 +75,8 @@ route("/certificates", {
       { zh: "证书编号", en: "Number", key: "number", value: (c) => certificateLink(c.number) },
       { zh: "类别", en: "Kind", key: "kind", value: (c) => label(CERTIFICATE_KINDS, c.kind) },
       { zh: "证书名称", en: "Title", value: (c) => c.title },
+      // The holder's name comes only to those who may print the certificate; others see the person ID.
+      { zh: "持证人", en: "Holder", key: "holder", value: (c) => c.holder_name || el("code", { text: c.holder_id }) },
       { zh: "等级", en: "Level", value: levelText },
       { zh: "发证机构", en: "Issuer", value: (c) => c.issuer_name },
       { zh: "持证人单位", en: "Holder's organisation", value: (c) => orgName(c.holder_organisation_id) },
