@@ -19,10 +19,18 @@ ROSTER = (
     Column("name", "姓名", "Name", required=True),
     Column("kind", "类别", "Kind", required=True),
     Column("student_number", "学号", "Student number"),
+    Column("major", "专业", "Major"),
+    Column("class_name", "班级", "Class"),
     Column("national_id", "身份证号", "National ID"),
     Column("position", "岗位", "Position"),
 )
-ROSTER_EXAMPLE = {"name": "李明", "kind": "student", "student_number": "2025001"}
+ROSTER_EXAMPLE = {
+    "name": "李明",
+    "kind": "student",
+    "student_number": "2025001",
+    "major": "数控技术应用",
+    "class_name": "2025级数控1班",
+}
 MAX_ROSTER_ROWS = 5000  # the largest cohort members_svc registers at once
 
 ASSESSMENT_RESULTS = (
@@ -102,6 +110,8 @@ PEOPLE = (
     Column("name", "姓名", "Name"),
     Column("kind", "类别", "Kind"),
     Column("student_number", "学号", "Student number"),
+    Column("major", "专业", "Major"),
+    Column("class_name", "班级", "Class"),
     Column("position", "岗位", "Position"),
     Column("national_id_masked", "身份证号（部分隐藏）", "National ID (masked)"),
     Column("created_at", "登记时间", "Registered at"),

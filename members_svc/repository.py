@@ -51,7 +51,7 @@ def people_selector(organisation_id: str, query: dict[str, Any]) -> dict[str, An
         # Stored people carry no ``archived`` until archived once; $in rather than $ne stays on an index.
         "archived": True if query["status"] == "archived" else {"$in": [False, None]},
     }
-    for name in ("kind", "student_number"):
+    for name in ("kind", "student_number", "major", "class_name"):
         if name in query:
             selector[name] = query[name]
     if "name" in query:
@@ -96,6 +96,11 @@ class MembersRepository(Repository):
             PEOPLE,
             [("organisation_id", 1), ("identity.digest", 1)],
             {"unique": True, "partialFilterExpression": {"identity.digest": {"$type": "string"}}},
+        ),
+        (
+            PEOPLE,
+            [("organisation_id", 1), ("class_name", 1)],
+            {"partialFilterExpression": {"class_name": {"$type": "string"}}},
         ),
         (PEOPLE, [("certificates.number", 1)], {}),
         # The people list's filters, each with the id after it for the page cursor.

@@ -136,6 +136,15 @@ class PersonCreate(StrictSchema):
         metadata={"description": "the school's own number; an ID number, even after a 'G', is refused"},
     )
     position = fields.String(load_default=None, validate=one_of(ResearcherPosition))
+    major = fields.String(
+        load_default=None, allow_none=True, validate=free_text(60, min_length=1), metadata={"description": "专业"}
+    )
+    class_name = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=free_text(60, min_length=1),
+        metadata={"description": "班级, as the school names it (2024级数控1班)"},
+    )
 
 
 class PersonUpdate(StrictSchema):
@@ -150,6 +159,8 @@ class PersonUpdate(StrictSchema):
     )
     student_number = fields.String(allow_none=True, validate=free_text(40, min_length=1))
     position = fields.String(allow_none=True, validate=one_of(ResearcherPosition))
+    major = fields.String(allow_none=True, validate=free_text(60, min_length=1))
+    class_name = fields.String(allow_none=True, validate=free_text(60, min_length=1))
     reason = fields.String(allow_none=True, validate=free_text(1000), metadata={"description": "why, for the history"})
 
 
@@ -166,6 +177,8 @@ class PeopleQuery(PageQuery):
         metadata={"description": "how ``name`` matches: anywhere in the name (default) or at its start"},
     )
     student_number = fields.String(validate=validate.Length(min=1, max=40), metadata={"description": "exactly"})
+    major = fields.String(validate=validate.Length(min=1, max=60), metadata={"description": "exactly"})
+    class_name = fields.String(validate=validate.Length(min=1, max=60), metadata={"description": "exactly"})
     kind = fields.String(validate=one_of(PersonKind))
     status = fields.String(
         load_default="active",
@@ -263,6 +276,8 @@ class Person(ResponseSchema):
     kind = fields.String()
     student_number = fields.String(allow_none=True)
     position = fields.String(allow_none=True)
+    major = fields.String(allow_none=True, metadata={"description": "专业"})
+    class_name = fields.String(allow_none=True, metadata={"description": "班级"})
     national_id_masked = fields.String(allow_none=True)
     certificates = fields.List(fields.Nested(PortfolioEntry), dump_default=list)
     archived = fields.Boolean(dump_default=False, metadata={"description": "hidden from lists, kept for history"})

@@ -14,7 +14,7 @@ from gateway.spreadsheets import MEDIA_TYPES
 from members_svc.service import MembersService
 from services.identity import check_character
 from tests.interface.test_members_memberships import school, serve_members
-from tests.support.api import Api, all_items, create
+from tests.support.api import Api, all_items, create, ok
 from tests.support.waiting import wait_for
 
 XLSX_TYPE = MEDIA_TYPES["xlsx"]
@@ -174,9 +174,9 @@ def test_a_csv_roster_is_taken_as_the_raw_body_and_other_bodies_are_refused(api)
     assert api.post(import_path(nanchuan["id"]), json={"people": []}).status_code == 415
     no_file = api.post(import_path(nanchuan["id"]), files={"roster": ("r.csv", body, "text/csv")})
     assert no_file.status_code == 400
-    unknown_column = upload(api, nanchuan["id"], xlsx(["姓名", "班级"], ["张三", "1班"]), "preview")
+    unknown_column = upload(api, nanchuan["id"], xlsx(["姓名", "宿舍"], ["张三", "3号楼"]), "preview")
     assert unknown_column.status_code == 400
-    assert "unknown column '班级'" in unknown_column.json()["errors"]["file"][0]
+    assert "unknown column '宿舍'" in unknown_column.json()["errors"]["file"][0]
     assert api.post(import_path(nanchuan["id"]), params={"mode": "sometimes"}, data=body).status_code == 400
     other = school(api, "綦江职业教育中心")
     assert (
@@ -194,6 +194,8 @@ def test_the_roster_template_imports_as_its_example(api):
         "姓名 Name",
         "类别 Kind",
         "学号 Student number",
+        "专业 Major",
+        "班级 Class",
         "身份证号 National ID",
         "岗位 Position",
     )
@@ -225,7 +227,7 @@ def test_people_export_as_xlsx_and_csv_masks_ids_and_neutralises_formulas(api):
         (first["id"], "李明", "student", "2025001"),
         (rows[1][0], '\'=HYPERLINK("http://x")', "teacher", None),
     ]
-    assert rows[0][5] == first["national_id_masked"]
+    assert rows[0][header.index("身份证号（部分隐藏） National ID (masked)")] == first["national_id_masked"]
     assert national_id(7) not in exported.content.decode("latin-1")
 
     as_csv = api.get(f"{path}.csv", **own)
@@ -239,6 +241,45 @@ def test_people_export_as_xlsx_and_csv_masks_ids_and_neutralises_formulas(api):
     assert api.get(f"{path}.pdf", **own).status_code == 404
     assert api.get(f"{path}.csv", role="org_admin", org="another-school").status_code == 403
     assert api.get(f"{path}.csv", role=None).status_code == 401
+
+
+def test_a_class_roster_keeps_each_students_major_and_class_to_find_and_export_them_by(api):
+    bishan = school(api, "璧山职业教育中心")
+    header = ["姓名 Name", "类别 Kind", "学号 Student number", "专业 Major", "班级 Class"]
+    rows = [
+        ["周杰", "学生", "2025101", "数控技术应用", "2025级数控1班"],
+        ["吴芳", "学生", "2025102", "数控技术应用", "2025级数控1班"],
+        ["郑洋", "学生", "2025201", "汽车运用与维修", "2025级汽修2班"],
+    ]
+    job = finished_import(api, upload(api, bishan["id"], xlsx(header, *rows), "all_or_nothing"))
+    assert (job["status"], job["registered"]) == ("done", 3), job
+    path = f"/api/v1/organisations/{bishan['id']}/people"
+
+    def names(**query) -> list[str]:
+        return sorted(p["name"] for p in ok(api.get(path, params=query))["items"])
+
+    assert names(class_name="2025级数控1班") == ["吴芳", "周杰"]
+    assert names(major="汽车运用与维修") == ["郑洋"]
+    assert names(class_name="2025级数控") == []  # the whole class name, not a part of it
+
+    (zheng,) = ok(api.get(path, params={"student_number": "2025201"}))["items"]
+    moved = api.patch(f"/api/v1/people/{zheng['id']}", json={"class_name": "2025级汽修1班", "reason": "分班调整"})
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["class_name"], moved.json()["history"][-1]["changed_fields"]) == (
+        "2025级汽修1班",
+        ["class_name"],
+    )
+
+    exported_header, *exported = sheet(ok_response(api.get(f"{path}.xlsx", params={"major": "数控技术应用"})))
+    at = exported_header.index("班级 Class")
+    assert sorted((row[1], row[at]) for row in exported) == [("吴芳", "2025级数控1班"), ("周杰", "2025级数控1班")]
+    too_long = api.post(path, json={"name": "王强", "kind": "student", "class_name": "班" * 61})
+    assert too_long.status_code == 400 and "class_name" in too_long.json()["errors"]
+
+
+def ok_response(response) -> bytes:
+    assert response.status_code == 200, response.text
+    return response.content
 
 
 def test_a_roster_larger_than_a_chunk_is_registered_in_steps_and_its_progress_is_private(start_services, config):

@@ -149,7 +149,15 @@ def test_the_roster_template_names_every_roster_column_and_imports_as_its_exampl
     data = template(tables.ROSTER, "roster", tables.ROSTER_EXAMPLE)
 
     header, example = sheet_values(data)
-    assert header == ("姓名 Name", "类别 Kind", "学号 Student number", "身份证号 National ID", "岗位 Position")
+    assert header == (
+        "姓名 Name",
+        "类别 Kind",
+        "学号 Student number",
+        "专业 Major",
+        "班级 Class",
+        "身份证号 National ID",
+        "岗位 Position",
+    )
     (row,) = read_table(data, tables.ROSTER, max_rows=10)
     assert tables.person_from_row(row) == tables.ROSTER_EXAMPLE
 

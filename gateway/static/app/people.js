@@ -96,6 +96,15 @@ function personFields(person = {}, { correcting = false } = {}) {
       hint: t("学校自编的号码，不能填身份证号", "the school's own number, never an ID number"),
       attrs: { autocomplete: "off", maxlength: 40 },
     }),
+    field({ name: "major", zh: "专业", en: "Major", value: person.major, attrs: { autocomplete: "off", maxlength: 60 } }),
+    field({
+      name: "class_name",
+      zh: "班级",
+      en: "Class",
+      value: person.class_name,
+      hint: t("如 2025级数控1班", "e.g. 2025级数控1班"),
+      attrs: { autocomplete: "off", maxlength: 60 },
+    }),
     field({
       name: "national_id",
       zh: "身份证号",
@@ -135,6 +144,7 @@ route("/people", {
         { zh: "姓名", en: "Name", key: "name", value: (p) => el("a", { href: `#/people/${enc(p.id)}`, text: p.name }) },
         { zh: "类别", en: "Kind", key: "kind", value: (p) => label(PERSON_KINDS, p.kind) },
         { zh: "学号", en: "Number", key: "student_number", value: (p) => p.student_number },
+        { zh: "班级", en: "Class", key: "class_name", value: (p) => p.class_name },
         { zh: "岗位", en: "Position", key: "position", value: (p) => (p.position ? label(RESEARCHER_POSITIONS, p.position) : null) },
         { zh: "身份证号", en: "National ID", key: "national_id", value: (p) => p.national_id_masked },
       ],
@@ -145,6 +155,7 @@ route("/people", {
         schools.length > 1 ? schoolField(schools, school) : null,
         field({ name: "name", zh: "姓名", en: "Name", attrs: { type: "search", autocomplete: "off" } }),
         field({ name: "student_number", zh: "学号", en: "Student number", attrs: { type: "search", autocomplete: "off" } }),
+        field({ name: "class_name", zh: "班级", en: "Class", hint: t("完整班级名", "the whole class name"), attrs: { type: "search", autocomplete: "off" } }),
         field({ name: "kind", zh: "类别", en: "Kind", type: "select", options: [["", t("全部", "All")], ...Object.keys(PERSON_KINDS).map((code) => [code, label(PERSON_KINDS, code)])] }),
         field({ name: "status", zh: "状态", en: "Status", type: "select", options: [["active", t("在册", "Active")], ["archived", t("已归档", "Archived")]] }),
       ],
@@ -369,7 +380,7 @@ route("/people/import", {
 /** What a correction changed: the fields that differ from ``person``, and the ID number if re-entered. */
 function correction(person, entered) {
   const changes = {};
-  for (const name of ["name", "kind", "student_number", "position"]) {
+  for (const name of ["name", "kind", "student_number", "major", "class_name", "position"]) {
     const next = entered[name] ?? null;
     if (next !== (person[name] ?? null)) changes[name] = next;
   }
@@ -454,6 +465,8 @@ route("/people/:id", {
         ["学校", "School", school.name],
         ["类别", "Kind", label(PERSON_KINDS, person.kind)],
         ["学号", "Student number", person.student_number],
+        ["专业", "Major", person.major],
+        ["班级", "Class", person.class_name],
         ["岗位", "Position", person.position ? label(RESEARCHER_POSITIONS, person.position) : null],
         ["身份证号", "National ID (masked)", person.national_id_masked],
         ["登记时间", "Registered", formatDate(person.created_at, { time: true })],
