@@ -19,6 +19,7 @@ for the backlog. Events are therefore not ordered across batches.
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from datetime import timedelta
@@ -30,7 +31,7 @@ from kombu import Connection, Producer
 from nameko.amqp.publish import UndeliverableMessage
 from nameko.standalone.events import get_event_exchange
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.clock import utcnow
 from services.metrics import EVENTS_PUBLISHED, OUTBOX_PENDING
@@ -152,7 +153,7 @@ class OutboxRelay:
         self._thread = None
         self._running = False
         self.service = database.name.removeprefix(str(config.get("DATABASE_PREFIX") or ""))
-        OUTBOX_PENDING.labels(self.service).set_function(self.pending_count)
+        OUTBOX_PENDING.labels(self.service).set_function(self.pending_gauge)
 
     def start(self) -> None:
         # Records claimed one by one by an earlier version of the relay are pending again.
@@ -183,8 +184,13 @@ class OutboxRelay:
         if not self._wakeup.ready():
             self._wakeup.send(True)
 
-    def pending_count(self) -> int:
-        return pending_count(self.database)
+    def pending_gauge(self) -> float:
+        """The gauge's reading: NaN while the database does not answer (or after this relay's
+        client was closed), so that a scrape of the other metrics never fails because of it."""
+        try:
+            return float(pending_count(self.database))
+        except PyMongoError:
+            return math.nan
 
     def _run(self) -> None:
         failures = 0
