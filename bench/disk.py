@@ -27,7 +27,7 @@ from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
 from alliance.embedded_db import EmbeddedDatabase, OplogBounds, database_credentials
-from bench.scenarios import Client, certificate_copies, person_name
+from bench.scenarios import Client, certificate_copies, person_name, register_people, stored_template
 from bench.stack import Stack, Vhost
 from certificates_svc.repository import CertificatesRepository
 from certificates_svc.workflows import store_issued
@@ -35,7 +35,6 @@ from services.waiting import wait_until
 
 CERTIFICATES = 100_000
 PEOPLE = 2_000
-REGISTER_CHUNK = 250  # people per registration call, well inside the RPC timeout
 INSERT_CHUNK = 1_000
 COMMIT_ATTEMPTS = 5
 INTERNAL_ERROR = 1
@@ -65,17 +64,6 @@ MB = 1024 * 1024
 RESULTS = Path(__file__).resolve().parent / "results" / "disk.json"
 
 
-def register_people(client: Client, school: str, count: int) -> list[str]:
-    people = [{"name": person_name(i), "kind": "student", "student_number": f"D{i:07d}"} for i in range(count)]
-    return [
-        person["id"]
-        for start in range(0, count, REGISTER_CHUNK)
-        for person in client.post(
-            f"/api/v1/organisations/{school}/people/batch", {"people": people[start : start + REGISTER_CHUNK]}
-        )["items"]
-    ]
-
-
 def store_certificates(stack: Stack, client: Client, count: int, people: int) -> dict[str, Any]:
     """``count`` certificates for ``people`` registered people, stored as issuance stores them."""
     school = client.post(
@@ -88,22 +76,11 @@ def store_certificates(stack: Stack, client: Client, count: int, people: int) ->
         },
     )["id"]
     started = time.monotonic()
-    holders = register_people(client, school, people)
+    roster = [{"name": person_name(i), "kind": "student", "student_number": f"D{i:07d}"} for i in range(people)]
+    holders = register_people(client, school, roster)
     registered_seconds = time.monotonic() - started
-    # One certificate issued as users issue it, the template of the others (a real signed credential).
-    template = client.post(
-        "/api/v1/certificates",
-        {
-            "kind": "skill_level",
-            "holder_id": holders[0],
-            "issuer_id": school,
-            "title": "网络与信息安全管理员 四级/中级工 职业技能等级证书",
-            "occupation": "网络与信息安全管理员",
-            "level": 4,
-        },
-    )
+    stored = stored_template(stack, client, holders[0], school)
     database = stack.mongo["alliance_certificates"]
-    stored = database["certificates"].find_one({"_id": template["number"]})
     repository = CertificatesRepository(database, "certificates")
     started = time.monotonic()
     retried = 0

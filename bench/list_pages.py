@@ -16,14 +16,13 @@ from typing import Any
 import requests
 
 from bench.load import percentile
-from bench.scenarios import Client, certificate_copies, person_name
+from bench.scenarios import Client, certificate_copies, person_name, register_people, stored_template
 from bench.stack import Stack, Vhost
 from certificates_svc.repository import LIST_PROJECTION, CertificatesRepository
 
 CERTIFICATES = 10_000
 SCHOOLS = 5
 PEOPLE_PER_SCHOOL = 500
-REGISTER_CHUNK = 250  # people per registration call, well inside the RPC timeout
 PAGE = 200
 INSERT_CHUNK = 1_000
 SAMPLES = 40
@@ -72,28 +71,10 @@ def prepare(stack: Stack, client: Client) -> dict[str, Any]:
             {"name": person_name(s * PEOPLE_PER_SCHOOL + i), "kind": "student", "student_number": f"{s}{i:06d}"}
             for i in range(PEOPLE_PER_SCHOOL)
         ]
-        schools[school] = [
-            person["id"]
-            for start in range(0, PEOPLE_PER_SCHOOL, REGISTER_CHUNK)
-            for person in client.post(
-                f"/api/v1/organisations/{school}/people/batch", {"people": people[start : start + REGISTER_CHUNK]}
-            )["items"]
-        ]
+        schools[school] = register_people(client, school, people)
     first_school, first_people = next(iter(schools.items()))
-    # One certificate issued as users issue it, the template of the others (a real signed credential).
-    template = client.post(
-        "/api/v1/certificates",
-        {
-            "kind": "skill_level",
-            "holder_id": first_people[0],
-            "issuer_id": evaluator,
-            "title": "网络与信息安全管理员 四级/中级工 职业技能等级证书",
-            "occupation": "网络与信息安全管理员",
-            "level": 4,
-        },
-    )
+    stored = stored_template(stack, client, first_people[0], evaluator)
     database = stack.mongo["alliance_certificates"]
-    stored = database["certificates"].find_one({"_id": template["number"]})
     repository = CertificatesRepository(database, "certificates")
     holders = [(school, person) for school, people in schools.items() for person in people]
 

@@ -51,6 +51,38 @@ class Client:
         return response.json()
 
 
+# People per registration call, well inside the RPC timeout.
+REGISTER_CHUNK = 250
+
+
+def register_people(client: Client, school: str, people: list[dict[str, Any]]) -> list[str]:
+    """Register ``people`` (PersonCreate bodies) in ``school`` a chunk per call; their ids, in order."""
+    return [
+        person["id"]
+        for start in range(0, len(people), REGISTER_CHUNK)
+        for person in client.post(
+            f"/api/v1/organisations/{school}/people/batch", {"people": people[start : start + REGISTER_CHUNK]}
+        )["items"]
+    ]
+
+
+def stored_template(stack: Stack, client: Client, holder_id: str, issuer_id: str) -> dict[str, Any]:
+    """One certificate issued as users issue it (a real signed credential), as stored: the
+    template :func:`certificate_copies` copies."""
+    template = client.post(
+        "/api/v1/certificates",
+        {
+            "kind": "skill_level",
+            "holder_id": holder_id,
+            "issuer_id": issuer_id,
+            "title": "网络与信息安全管理员 四级/中级工 职业技能等级证书",
+            "occupation": "网络与信息安全管理员",
+            "level": 4,
+        },
+    )
+    return stack.mongo["alliance_certificates"]["certificates"].find_one({"_id": template["number"]})
+
+
 def certificate_copies(
     repository: Any, template: dict[str, Any], count: int, chunk: int, holder: Callable[[int], dict[str, Any]]
 ) -> Iterator[list[dict[str, Any]]]:
