@@ -43,6 +43,8 @@ export const PERSON_FIELDS = {
   name: ["姓名", "Name"],
   kind: ["类别", "Kind"],
   student_number: ["学号", "Student number"],
+  major: ["专业", "Major"],
+  class_name: ["班级", "Class"],
   national_id: ["身份证号", "National ID"],
   position: ["岗位", "Position"],
   archived: ["归档", "Archived"],

@@ -25,6 +25,7 @@ const Alliance = (() => {
     active: ["有效", "Valid"],
     suspended: ["已暂停", "Suspended"],
     revoked: ["已撤销", "Revoked"],
+    superseded: ["已更正", "Superseded"],
     expired: ["已过期", "Expired"],
     published: ["报名中", "Published"],
     closed: ["报名截止", "Closed"],
