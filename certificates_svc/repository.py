@@ -51,13 +51,6 @@ CERTIFICATE_FILTERS = {
     "occupation": "occupation",
     "level": "level",
 }
-# Indexes of earlier versions that nothing reads any more (lists paged by number, years of issue
-# read by date): dropped at start, as each costs every certificate stored a write.
-SUPERSEDED_INDEXES = (
-    *(f"{field}_1__id_1" for field in CERTIFICATE_FILTERS.values()),
-    "issued_at_1",
-    "issuer_id_1_issued_at_1",
-)
 # The two ways a certificate concerns an organisation: it issued it, or the holder is one of its people.
 ORGANISATION_PARTIES = ("issuer_id", "holder_organisation_id")
 # What a list item carries: the certificate as answered, with its credential's id but not the credential.
@@ -116,6 +109,12 @@ class CertificatesRepository(Repository):
         (SHARE_LINKS, [("token_digest", 1)], {"unique": True}),
         (SHARE_LINKS, [("number", 1), ("created_at", 1)], {}),
     ]
+    # Lists paged by number, and years of issue read by date.
+    SUPERSEDED_INDEXES = [
+        *((CERTIFICATES, f"{field}_1__id_1") for field in CERTIFICATE_FILTERS.values()),
+        (CERTIFICATES, "issued_at_1"),
+        (CERTIFICATES, "issuer_id_1_issued_at_1"),
+    ]
 
     @classmethod
     def ensure_indexes(cls, database: Database, config: dict[str, Any] | None = None) -> None:
@@ -123,10 +122,6 @@ class CertificatesRepository(Repository):
         in number order (before the unique index on positions is built), superseded indexes go."""
         if database[COUNTERS].find_one({"_id": POSITION_COUNTER}) is None:
             cls._place_unplaced(database)
-        existing = database[CERTIFICATES].index_information()
-        for name in SUPERSEDED_INDEXES:
-            if name in existing:
-                database[CERTIFICATES].drop_index(name)
         super().ensure_indexes(database, config)
 
     @classmethod

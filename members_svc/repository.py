@@ -30,7 +30,6 @@ PEOPLE_IMPORTS = "people_imports"
 
 Page = tuple[list[dict[str, Any]], str | None]
 
-_SUPERSEDED_MEMBERSHIP_INDEX = "alliance_id_1_organisation_id_1"
 _OPEN_STATUSES = frozenset(s.value for s in MembershipStatus if is_open_membership(s.value))
 
 
@@ -102,7 +101,6 @@ class MembersRepository(Repository):
             [("organisation_id", 1), ("class_name", 1)],
             {"partialFilterExpression": {"class_name": {"$type": "string"}}},
         ),
-        (PEOPLE, [("certificates.number", 1)], {}),
         # The people list's filters, each with the id after it for the page cursor.
         (PEOPLE, [("organisation_id", 1), ("archived", 1), ("_id", 1)], {}),
         (PEOPLE, [("organisation_id", 1), ("kind", 1), ("_id", 1)], {}),
@@ -119,15 +117,18 @@ class MembersRepository(Repository):
         (PASSWORD_RESETS, [("expires_at", 1)], {"expireAfterSeconds": 0}),
         (OIDC_LINKS, [("account_id", 1)], {}),
     ]
+    SUPERSEDED_INDEXES = [
+        # An organisation's membership of an alliance, unique for good (before membership periods).
+        (MEMBERSHIPS, "alliance_id_1_organisation_id_1"),
+        # A portfolio's certificate numbers: read by nothing, rewritten with every certificate a person gets.
+        (PEOPLE, "certificates.number_1"),
+    ]
 
     @classmethod
     def ensure_indexes(cls, database: Database, config: dict[str, Any] | None = None) -> None:
-        """Also bring a database from before membership periods up to date: the old index made
-        an organisation's membership of an alliance unique for good, and open memberships
+        """Also bring a database from before membership periods up to date: open memberships
         recorded then lack the key the new unique index is on."""
         memberships = database[MEMBERSHIPS]
-        if _SUPERSEDED_MEMBERSHIP_INDEX in memberships.index_information():
-            memberships.drop_index(_SUPERSEDED_MEMBERSHIP_INDEX)
         unkeyed = {"status": {"$in": list(_OPEN_STATUSES)}, "open_organisation_id": {"$exists": False}}
         for membership in memberships.find(unkeyed, {"organisation_id": 1}):
             memberships.update_one(

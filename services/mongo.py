@@ -147,6 +147,9 @@ class Repository:
 
     #: ``(collection, keys, options)`` triples created at start-up.
     INDEXES: ClassVar[list[tuple[str, list[tuple[str, int]], dict[str, Any]]]] = []
+    # (collection, index name) of indexes earlier versions made and nothing reads any more: dropped
+    # at start, as each costs every write to its collection.
+    SUPERSEDED_INDEXES: ClassVar[list[tuple[str, str]]] = []
 
     def __init__(
         self,
@@ -164,7 +167,12 @@ class Repository:
 
     @classmethod
     def ensure_indexes(cls, database: Database, config: dict[str, Any] | None = None) -> None:
-        """The kernel's indexes (outbox, processed events, their expiry) and the repository's ``INDEXES``."""
+        """The kernel's indexes (outbox, processed events, their expiry) and the repository's ``INDEXES``;
+        the ``SUPERSEDED_INDEXES`` of earlier versions dropped."""
+        for collection in {collection for collection, _name in cls.SUPERSEDED_INDEXES}:
+            existing = database[collection].index_information()
+            for name in (n for c, n in cls.SUPERSEDED_INDEXES if c == collection and n in existing):
+                database[collection].drop_index(name)
         outbox_seconds, processed_seconds = kernel_retention(config)
         # Only sent records carry ``sent_at``: pending ones never expire.
         ensure_ttl_index(database[OUTBOX], "sent_at", outbox_seconds)
