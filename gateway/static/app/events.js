@@ -156,14 +156,16 @@ route("/events", {
       { zh: "已确认", en: "Confirmed", key: "confirmed", num: true, value: (e) => formatNumber(e.confirmed_count) },
       { zh: "剩余名额", en: "Places left", key: "places-left", num: true, value: (e) => (e.places_left === null || e.places_left === undefined ? t("不限", "No limit") : formatNumber(e.places_left)) },
     ];
-    const list = pagedTable("/api/v1/events", columns, { empty: t("没有符合条件的活动", "No events match") });
+    // The coming and running events first: the list starts today (in the alliance's time zone) until the filter is cleared.
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: DEFAULT_ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
+    const list = pagedTable("/api/v1/events", columns, { query: listQuery({ from: today }), empty: t("没有符合条件的活动", "No events match") });
     list.classList.add("events-list");
     const bar = filters(
       [
         field({ name: "kind", zh: "类型", en: "Kind", type: "select", options: kindOptions(t("全部类型", "All kinds")) }),
         field({ name: "status", zh: "状态", en: "Status", type: "select", options: statuses }),
         field({ name: "organiser_id", zh: "主办单位", en: "Organiser", type: "select", options: organisers }),
-        field({ name: "from", zh: "从", en: "From", type: "date" }),
+        field({ name: "from", zh: "从", en: "From", type: "date", value: today, hint: t("清空可查看往期活动", "clear it for past events") }),
         field({ name: "to", zh: "至", en: "To", type: "date" }),
       ],
       (v) => list.reload(listQuery(v)),
