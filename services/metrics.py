@@ -9,6 +9,7 @@ handlers count what they publish, consume, retry and dead-letter.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 
@@ -87,11 +88,19 @@ class Metrics(DependencyProvider):
         config = self.container.config
         service = self.container.service_name
         WORKERS_MAX.labels(service).set(int(config.get("max_workers") or 10))
-        WORKERS_IN_USE.labels(service).set_function(lambda: len(self.container._worker_threads))
+        WORKERS_IN_USE.labels(service).set_function(self._workers_in_use)
         self._started: dict[Any, float] = {}
         port = config.get("METRICS_PORT")
         if port:
             serve_metrics(int(port), str(config.get("METRICS_ADDRESS") or "127.0.0.1"))
+
+    def _workers_in_use(self) -> float:
+        """The gauge's reading: NaN once the container is gone (it is held by a weak reference), so a
+        scrape of every other metric still succeeds in a process that ran several containers."""
+        try:
+            return float(len(self.container._worker_threads))
+        except ReferenceError:
+            return math.nan
 
     def worker_setup(self, worker_ctx) -> None:
         self._started[worker_ctx] = time.perf_counter()
