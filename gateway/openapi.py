@@ -50,7 +50,11 @@ def _schema_name_resolver(schema: Any) -> str:
     module = cls.__module__.split(".")[0]
     prefixes = {"members_svc": "Members", "events_svc": "Events", "certificates_svc": "Certificates"}
     prefix = prefixes.get(module, "")
-    return f"{prefix}{name}" if prefix and not name.startswith(prefix) else name
+    named = f"{prefix}{name}" if prefix and not name.startswith(prefix) else name
+    # A schema nested without some of its fields is a schema of its own: named for what it leaves out
+    # (beyond what its class leaves out).
+    left_out = [] if isinstance(schema, type) else sorted(set(schema.exclude or ()) - set(cls.opts.exclude or ()))
+    return named + "".join(f"Without{part.title().replace('_', '')}" for part in left_out)
 
 
 def operation(route: Route) -> dict[str, Any]:
