@@ -26,7 +26,8 @@ PEOPLE_PER_SCHOOL = 500
 PAGE = 200
 INSERT_CHUNK = 1_000
 SAMPLES = 40
-# The unfiltered listing reads every stored certificate on the embedded server: fewer samples of it.
+# The bare find of the unfiltered page reads every stored certificate on the embedded server (about
+# 2 s each): fewer samples of it. The project's own page, read by positions, gets SAMPLES like the others.
 ALL_SAMPLES = 10
 TARGET_P95_MS = 150
 
@@ -125,7 +126,7 @@ def measure(stack: Stack, client: Client) -> dict[str, Any]:
             "certificates_school_floor", bare_page(certificates, held, LIST_PROJECTION), SAMPLES
         ),
         "certificates_admin_all": timed(
-            "certificates_admin_all", api_page(client.session, "/api/v1/certificates"), ALL_SAMPLES
+            "certificates_admin_all", api_page(client.session, "/api/v1/certificates"), SAMPLES
         ),
         "certificates_admin_all_floor": timed(
             "certificates_admin_all_floor", bare_page(certificates, {}, LIST_PROJECTION), ALL_SAMPLES

@@ -68,12 +68,15 @@ class CertificatesService(DomainService):
         return self.repository.get_certificate(number)["credential"]
 
     @rpc
-    def list_certificates(self, query: dict[str, Any]) -> dict[str, Any]:
+    def list_certificates(self, query: dict[str, Any], with_holder_names: bool = False) -> dict[str, Any]:
         """A page of certificates without their credentials, by the CertificateQuery filters; ``query``
-        also carries limit and cursor."""
-        items, next_cursor = self.repository.list_certificates(load(schemas.CertificateQuery, query))
+        also carries limit and cursor. ``with_holder_names`` (for callers the gateway has authorised to
+        see them): each a CertificateListItem with its holder's full name."""
+        loaded = load(schemas.CertificateQuery, query)
+        items, next_cursor = self.repository.list_certificates(loaded, with_holder_name=with_holder_names)
         now = utcnow()
-        return page(schemas.Certificate(many=True).dump([domain.current_view(c, now) for c in items]), next_cursor)
+        schema = schemas.CertificateListItem if with_holder_names else schemas.Certificate
+        return page(schema(many=True).dump([domain.current_view(c, now) for c in items]), next_cursor)
 
     @rpc
     def list_disclosed_certificates(self, query: dict[str, Any]) -> dict[str, Any]:

@@ -90,14 +90,11 @@ class CertificatesRoutes:
         errors=(400, 403),
     )
     def list_certificates(self, call: Call) -> dict[str, Any]:
-        filters = certificates_visible_to(call.caller, call.query)
-        if discloses_holder_names(call.caller):
-            found = self.certificates_rpc.list_disclosed_certificates(filters)
-            items = [{**item["certificate"], "holder_name": item["holder_name"]} for item in found["items"]]
-        else:
-            found = self.certificates_rpc.list_certificates(filters)
-            items = [{**item, "holder_name": None} for item in found["items"]]
-        return page(items, found["next_cursor"])
+        disclosed = discloses_holder_names(call.caller)
+        found = self.certificates_rpc.list_certificates(certificates_visible_to(call.caller, call.query), disclosed)
+        if disclosed:
+            return found
+        return page([{**item, "holder_name": None} for item in found["items"]], found["next_cursor"])
 
     @route(
         "POST",

@@ -128,12 +128,11 @@ class ExportRoutes:
     )
     def export_certificates(self, call: Call, file_format: str) -> Response:
         check_format(file_format)
-        filters = certificates_visible_to(call.caller, call.query)
-        if discloses_holder_names(call.caller):
-            disclosed = every_item(self.certificates_rpc.list_disclosed_certificates, filters)
-            items = [{**item["certificate"], "holder_name": item["holder_name"]} for item in disclosed]
-        else:
-            items = every_item(self.certificates_rpc.list_certificates, filters)
+        disclosed = discloses_holder_names(call.caller)
+        items = every_item(
+            lambda query: self.certificates_rpc.list_certificates(query, disclosed),
+            certificates_visible_to(call.caller, call.query),
+        )
         return spreadsheet_response(tables.CERTIFICATES, tables.listed(items), file_format, "certificates")
 
     @route(
