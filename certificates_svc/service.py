@@ -70,23 +70,13 @@ class CertificatesService(DomainService):
     @rpc
     def list_certificates(self, query: dict[str, Any], with_holder_names: bool = False) -> dict[str, Any]:
         """A page of certificates without their credentials, by the CertificateQuery filters; ``query``
-        also carries limit and cursor. ``with_holder_names`` (for callers the gateway has authorised to
-        see them): each a CertificateListItem with its holder's full name."""
+        also carries limit and cursor. Each item's ``holder_name`` is the holder's full name with
+        ``with_holder_names`` (for callers the gateway has authorised to see it), else null."""
         loaded = load(schemas.CertificateQuery, query)
         items, next_cursor = self.repository.list_certificates(loaded, with_holder_name=with_holder_names)
         now = utcnow()
-        schema = schemas.CertificateListItem if with_holder_names else schemas.Certificate
-        return page(schema(many=True).dump([domain.current_view(c, now) for c in items]), next_cursor)
-
-    @rpc
-    def list_disclosed_certificates(self, query: dict[str, Any]) -> dict[str, Any]:
-        """A page of certificates with their holders' full names, for callers the gateway has
-        authorised to list them; the filters, limit and cursor of ``list_certificates``."""
-        loaded = load(schemas.CertificateQuery, query)
-        items, next_cursor = self.repository.list_certificates(loaded, with_holder_name=True)
-        now = utcnow()
-        disclosed = [{"holder_name": c["holder_name"], "certificate": domain.current_view(c, now)} for c in items]
-        return page(schemas.DisclosedCertificate(many=True).dump(disclosed), next_cursor)
+        listed = schemas.CertificateListItem(many=True).dump([domain.current_view(c, now) for c in items])
+        return page(listed, next_cursor)
 
     @rpc
     def change_status(self, number: str, action: str, payload: dict[str, Any], by: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from nameko.dependency_providers import Config
 from werkzeug.wrappers import Response
 
-from certificates_svc.schemas import Certificate
+from certificates_svc.schemas import CertificateListItem
 from gateway.api import AUTHENTICATED, PUBLIC, Call, route
 from gateway.auth import ACCESS_TOKEN_LIFETIME, ALLIANCE_ADMIN, Principal, mint_access_token
 from gateway.http import json_response
@@ -262,7 +262,7 @@ class AccountsRoutes:
         access=AUTHENTICATED,
         tags=("auth",),
         query=PageQuery,
-        response=Certificate,
+        response=CertificateListItem,
         many=True,
         errors=(403,),
     )

@@ -13,7 +13,6 @@ from gateway.http import json_response
 from gateway.rate_limits import LOOKUP_LIMIT
 from services.config import public_base_url
 from services.errors import Forbidden
-from services.pagination import page
 
 
 def require_staff_of(caller: Principal, certificate: dict[str, Any]) -> None:
@@ -90,11 +89,8 @@ class CertificatesRoutes:
         errors=(400, 403),
     )
     def list_certificates(self, call: Call) -> dict[str, Any]:
-        disclosed = discloses_holder_names(call.caller)
-        found = self.certificates_rpc.list_certificates(certificates_visible_to(call.caller, call.query), disclosed)
-        if disclosed:
-            return found
-        return page([{**item, "holder_name": None} for item in found["items"]], found["next_cursor"])
+        filters = certificates_visible_to(call.caller, call.query)
+        return self.certificates_rpc.list_certificates(filters, discloses_holder_names(call.caller))
 
     @route(
         "POST",
