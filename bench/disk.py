@@ -165,8 +165,9 @@ def bookkeeping_left(stack: Stack) -> int:
 def retention_phase(workdir: Path, amqp_uri: str) -> dict[str, Any]:
     """The stored data started again with the short retention, until it has deleted the bookkeeping.
 
-    The database is started here rather than by `alliance up`, whose deadline for the database to
-    answer (60 s) is shorter than the embedded server takes to open a directory of some gigabytes.
+    The database is started here rather than by `alliance up`, so that the time it takes to open a
+    directory of some gigabytes is measured on its own, with a deadline of its own, and is not
+    counted against the stack's wait for the services to answer.
     """
     state = workdir / "var"
     database = EmbeddedDatabase(
